@@ -1,0 +1,1 @@
+"""Baskets, orders, payments and the ledger arrive with the checkout issue."""

@@ -1,0 +1,39 @@
+"""StreamField blocks of the market's FAQ and help pages."""
+
+from django.utils.translation import gettext_lazy as _
+from wagtail import blocks
+from wagtail.embeds.blocks import EmbedBlock
+
+
+class FaqEntryBlock(blocks.StructBlock):
+    question = blocks.CharBlock(label=_("Question"), max_length=255)
+    answer = blocks.RichTextBlock(label=_("Réponse"), features=["bold", "italic", "link", "ol", "ul"])
+
+    class Meta:
+        icon = "help"
+        label = _("Question fréquente")
+        template = "markets/blocks/faq_entry.html"
+
+
+class TutorialBlock(blocks.StructBlock):
+    title = blocks.CharBlock(label=_("Titre"), max_length=255)
+    text = blocks.RichTextBlock(label=_("Texte"), features=["bold", "italic", "link", "ol", "ul"])
+    video = EmbedBlock(
+        label=_("Vidéo"),
+        required=False,
+        help_text=_("Adresse d'une vidéo (YouTube, Vimeo, PeerTube…)."),
+    )
+
+    class Meta:
+        icon = "media"
+        label = _("Tutoriel")
+        template = "markets/blocks/tutorial.html"
+
+
+class FaqStreamBlock(blocks.StreamBlock):
+    entry = FaqEntryBlock()
+
+
+class HelpStreamBlock(blocks.StreamBlock):
+    tutorial = TutorialBlock()
+    text = blocks.RichTextBlock(label=_("Texte"), template="markets/blocks/text.html")

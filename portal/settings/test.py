@@ -1,0 +1,27 @@
+"""The test suite: SQLite in memory unless `DATABASE_URL` says otherwise."""
+
+import os
+import secrets
+
+import dj_database_url
+
+from .base import *  # noqa: F403
+
+DEBUG = False
+SECRET_KEY = secrets.token_urlsafe(50)
+ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]
+
+DATABASES = {"default": dj_database_url.config(default="sqlite://:memory:")}
+if os.environ.get("DATABASE_URL"):
+    DATABASES["default"]["TEST"] = {"NAME": os.environ.get("TEST_DATABASE_NAME", "test_portal")}
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+# Tasks run inline so a test sees their effect; they are still enqueued
+# through django-q2's `async_task` and still wait for the commit.
+Q_CLUSTER = {"name": "portal-test", "orm": "default", "sync": True, "catch_up": False}
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+WAGTAILADMIN_BASE_URL = "http://testserver"

@@ -1,0 +1,308 @@
+"""Merchants' shop pages, their products and delivery options, and stock.
+
+Products are child pages of their shop: each gets a URL to share, a
+translation through wagtail-localize and the merchant's page permissions.
+What changes by itself (stock, sold counts) is never stored on a page — a
+page revision would bring old values back — but in `ProductStock` rows.
+"""
+
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from modelcluster.fields import ParentalKey
+from wagtail import blocks
+from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel
+from wagtail.fields import RichTextField, StreamField
+from wagtail.models import Orderable, Page
+from wagtail.search import index
+
+from shops.validators import validate_eu_vat_number, validate_siret
+
+MONEY = {"max_digits": 10, "decimal_places": 2}
+
+
+class ShopCategory(models.TextChoices):
+    SHOP = "shop", _("Boutique")
+    ARTISAN = "artisan", _("Artisan et créateur")
+    FOOD = "food", _("Épicerie et produits du terroir")
+    RESTAURANT = "restaurant", _("Restaurant, bar, café")
+    ACTIVITY = "activity", _("Activités et loisirs")
+    CULTURE = "culture", _("Musée et culture")
+    STAY = "stay", _("Hébergement")
+
+
+class VatStatus(models.TextChoices):
+    REGISTERED = "registered", _("Assujetti à la TVA")
+    # Art. 293 B du CGI: small businesses invoice without VAT.
+    FRANCHISE = "franchise", _("Franchise en base de TVA (art. 293 B du CGI)")
+
+
+class DeliveryKind(models.TextChoices):
+    PICKUP = "pickup", _("Retrait en boutique")
+    HOME = "home", _("Livraison à domicile")
+    POSTAL = "postal", _("Envoi postal")
+
+
+class ShopPage(Page):
+    """One merchant's shop. The page title is the trade name."""
+
+    legal_name = models.CharField(_("raison sociale"), max_length=200)
+    siret = models.CharField(_("SIRET"), max_length=14, validators=[validate_siret])
+    vat_status = models.CharField(_("régime de TVA"), max_length=20, choices=VatStatus.choices)
+    vat_number = models.CharField(
+        _("n° de TVA intracommunautaire"), max_length=20, blank=True, validators=[validate_eu_vat_number]
+    )
+    category = models.CharField(_("catégorie"), max_length=20, choices=ShopCategory.choices, db_index=True)
+    street = models.CharField(_("adresse"), max_length=255)
+    postcode = models.CharField(_("code postal"), max_length=10)
+    city = models.CharField(_("commune"), max_length=120)
+    cover_image = models.ForeignKey(
+        "wagtailimages.Image", verbose_name=_("photo principale"), null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="+",
+    )
+    description = RichTextField(_("présentation"), features=["bold", "italic", "link", "ul"], blank=True)
+    opening_hours = models.TextField(_("horaires d'ouverture"), blank=True)
+    phone = models.CharField(_("téléphone"), max_length=30, blank=True)
+    email = models.EmailField(_("e-mail"), blank=True)
+    website = models.URLField(_("site web"), blank=True)
+
+    content_panels = [
+        FieldPanel("title", heading=_("Nom commercial")),
+        FieldPanel("category"),
+        FieldPanel("cover_image"),
+        FieldPanel("description"),
+        InlinePanel("photos", label=_("photos")),
+        MultiFieldPanel(
+            [
+                FieldPanel("street"),
+                FieldRowPanel([FieldPanel("postcode"), FieldPanel("city")]),
+                FieldPanel("opening_hours"),
+                FieldRowPanel([FieldPanel("phone"), FieldPanel("email")]),
+                FieldPanel("website"),
+            ],
+            heading=_("Adresse et contact"),
+        ),
+        InlinePanel("delivery_options", label=_("modes de livraison"), min_num=1),
+        MultiFieldPanel(
+            [
+                FieldPanel("legal_name"),
+                FieldPanel("siret"),
+                FieldRowPanel([FieldPanel("vat_status"), FieldPanel("vat_number")]),
+            ],
+            heading=_("Informations légales"),
+        ),
+    ]
+    search_fields = Page.search_fields + [
+        index.SearchField("description"),
+        index.SearchField("city"),
+        index.FilterField("category"),
+    ]
+
+    parent_page_types = ["markets.MarketPage"]
+    subpage_types = ["shops.ProductPage"]
+
+    class Meta:
+        verbose_name = _("boutique")
+        verbose_name_plural = _("boutiques")
+
+    @property
+    def trade_name(self) -> str:
+        return self.title
+
+    def clean(self):
+        super().clean()
+        if self.vat_status == VatStatus.REGISTERED and not self.vat_number:
+            raise ValidationError({"vat_number": _("Indiquez le numéro de TVA d'une entreprise assujettie.")})
+        if self.vat_status == VatStatus.FRANCHISE and self.vat_number:
+            raise ValidationError(
+                {"vat_number": _("Une entreprise en franchise en base n'a pas de numéro de TVA à indiquer.")}
+            )
+
+    def get_context(self, request, *args, **kwargs):
+        from shops.listing import products_of_shop
+
+        context = super().get_context(request, *args, **kwargs)
+        context["products"] = products_of_shop(self)
+        context["delivery_options"] = [o for o in self.delivery_options.all() if o.active]
+        context["photos"] = self.photos.select_related("image")
+        return context
+
+
+class ShopPhoto(Orderable):
+    page = ParentalKey(ShopPage, on_delete=models.CASCADE, related_name="photos")
+    image = models.ForeignKey("wagtailimages.Image", verbose_name=_("photo"), on_delete=models.CASCADE, related_name="+")
+    caption = models.CharField(_("légende"), max_length=255, blank=True)
+
+    panels = [FieldPanel("image"), FieldPanel("caption")]
+
+
+class DeliveryOption(Orderable):
+    """How a shop hands its goods over; merchants switch them on and off day to day."""
+
+    page = ParentalKey(ShopPage, on_delete=models.CASCADE, related_name="delivery_options")
+    kind = models.CharField(_("mode"), max_length=10, choices=DeliveryKind.choices)
+    active = models.BooleanField(_("proposé en ce moment"), default=True)
+    instructions = models.TextField(
+        _("instructions de retrait"), blank=True, help_text=_("Où et quand venir chercher la commande.")
+    )
+    area = models.CharField(
+        _("zone de livraison"), max_length=255, blank=True, help_text=_("Communes ou rayon desservis.")
+    )
+    carrier = models.CharField(_("transporteur"), max_length=120, blank=True)
+    fee = models.DecimalField(
+        _("frais (€ TTC)"), default=Decimal("0.00"), validators=[MinValueValidator(Decimal("0.00"))], **MONEY
+    )
+
+    panels = [
+        FieldRowPanel([FieldPanel("kind"), FieldPanel("active")]),
+        FieldPanel("instructions"),
+        FieldRowPanel([FieldPanel("area"), FieldPanel("carrier")]),
+        FieldPanel("fee"),
+    ]
+
+    class Meta(Orderable.Meta):
+        verbose_name = _("mode de livraison")
+        verbose_name_plural = _("modes de livraison")
+
+    def __str__(self):
+        return self.get_kind_display()
+
+    def clean(self):
+        super().clean()
+        required = {
+            DeliveryKind.PICKUP: ("instructions", _("Indiquez où et quand retirer la commande.")),
+            DeliveryKind.HOME: ("area", _("Indiquez la zone desservie.")),
+            DeliveryKind.POSTAL: ("carrier", _("Indiquez le transporteur.")),
+        }
+        if self.kind in required:
+            field, message = required[self.kind]
+            if not getattr(self, field).strip():
+                raise ValidationError({field: message})
+        if self.kind == DeliveryKind.PICKUP and self.fee:
+            raise ValidationError({"fee": _("Le retrait en boutique est gratuit.")})
+
+    @property
+    def detail(self) -> str:
+        """What a customer needs to know about this option, in one line."""
+        return {
+            DeliveryKind.PICKUP: self.instructions,
+            DeliveryKind.HOME: self.area,
+            DeliveryKind.POSTAL: self.carrier,
+        }.get(self.kind, "")
+
+
+class ProductKind(models.TextChoices):
+    PHYSICAL = "physical", _("Produit")
+    SERVICE = "service", _("Prestation à utiliser plus tard")
+    VOUCHER = "voucher", _("Bon cadeau")
+
+
+class VatRate(models.TextChoices):
+    # French rates; the value is the percentage as a decimal string.
+    STANDARD = "20.00", _("20 % (taux normal)")
+    INTERMEDIATE = "10.00", _("10 % (restauration, hébergement)")
+    REDUCED = "5.50", _("5,5 % (alimentation, billetterie)")
+    SPECIAL = "2.10", _("2,1 %")
+    NONE = "0.00", _("0 % (non soumis)")
+
+
+class OptionBlock(blocks.StructBlock):
+    name = blocks.CharBlock(label=_("Nom"), max_length=60, help_text=_("Par exemple : Taille, Couleur."))
+    values = blocks.ListBlock(blocks.CharBlock(label=_("Valeur"), max_length=60), label=_("Valeurs"))
+
+    class Meta:
+        icon = "list-ul"
+        label = _("Option")
+
+
+class ProductPage(Page):
+    """Something a shop sells: a product, a service to use later, or a gift voucher."""
+
+    kind = models.CharField(_("type"), max_length=10, choices=ProductKind.choices, default=ProductKind.PHYSICAL)
+    price = models.DecimalField(
+        _("prix (€ TTC)"), validators=[MinValueValidator(Decimal("0.01")), MaxValueValidator(Decimal("10000"))], **MONEY
+    )
+    vat_rate = models.CharField(_("taux de TVA"), max_length=5, choices=VatRate.choices, default=VatRate.STANDARD)
+    valid_until = models.DateField(
+        _("valable jusqu'au"), null=True, blank=True,
+        help_text=_("Pour une prestation ou un bon cadeau : date limite d'utilisation."),
+    )
+    cover_image = models.ForeignKey(
+        "wagtailimages.Image", verbose_name=_("photo principale"), null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="+",
+    )
+    description = RichTextField(_("description"), features=["bold", "italic", "link", "ul"], blank=True)
+    options = StreamField(
+        [("option", OptionBlock())], verbose_name=_("options"), blank=True,
+        help_text=_("Choix simples proposés à l'acheteur, comme la taille ou la couleur."),
+    )
+
+    content_panels = Page.content_panels + [
+        FieldRowPanel([FieldPanel("kind"), FieldPanel("valid_until")]),
+        FieldRowPanel([FieldPanel("price"), FieldPanel("vat_rate")]),
+        FieldPanel("cover_image"),
+        FieldPanel("description"),
+        InlinePanel("photos", label=_("photos")),
+        FieldPanel("options"),
+    ]
+    search_fields = Page.search_fields + [index.SearchField("description"), index.FilterField("kind")]
+
+    parent_page_types = ["shops.ShopPage"]
+    subpage_types = []
+
+    class Meta:
+        verbose_name = _("produit")
+        verbose_name_plural = _("produits")
+
+    @property
+    def vat_rate_decimal(self) -> Decimal:
+        return Decimal(self.vat_rate)
+
+    def clean(self):
+        super().clean()
+        if self.kind == ProductKind.SERVICE and not self.valid_until:
+            raise ValidationError({"valid_until": _("Une prestation a une date limite d'utilisation.")})
+        if self.kind == ProductKind.PHYSICAL and self.valid_until:
+            raise ValidationError({"valid_until": _("Un produit n'a pas de date limite d'utilisation.")})
+
+    def get_context(self, request, *args, **kwargs):
+        from shops.stock import availability_of
+
+        context = super().get_context(request, *args, **kwargs)
+        context["shop"] = self.get_parent().specific
+        context["availability"] = availability_of([self])[self.translation_key]
+        context["photos"] = self.photos.select_related("image")
+        return context
+
+
+class ProductPhoto(Orderable):
+    page = ParentalKey(ProductPage, on_delete=models.CASCADE, related_name="photos")
+    image = models.ForeignKey("wagtailimages.Image", verbose_name=_("photo"), on_delete=models.CASCADE, related_name="+")
+    caption = models.CharField(_("légende"), max_length=255, blank=True)
+
+    panels = [FieldPanel("image"), FieldPanel("caption")]
+
+
+class ProductStock(models.Model):
+    """Units of one product still for sale, and units sold.
+
+    Keyed by the product's `translation_key`, so the French and English
+    pages of a product share one stock. `quantity` is None for what has no
+    stock limit (a service, a gift voucher). Change it only with a
+    conditional UPDATE or under `select_for_update`, never read-modify-write.
+    """
+
+    translation_key = models.UUIDField(_("produit"), unique=True)
+    quantity = models.PositiveIntegerField(_("quantité disponible"), null=True, blank=True)
+    sold = models.PositiveIntegerField(_("quantité vendue"), default=0)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("stock")
+        verbose_name_plural = _("stocks")
+
+    def __str__(self):
+        return f"{self.translation_key}: {self.quantity}"
