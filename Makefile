@@ -31,5 +31,11 @@ run: setup
 test: translations
 	$(PY) -m pytest $(PYTEST_ARGS)
 
+# Browser tests: Playwright drives Debian's Chromium (installed here when
+# missing; Playwright's own browser download is not used).
+e2e: translations
+	@command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
+	$(PY) -m pytest -m e2e tests/e2e $(PYTEST_ARGS)
+
 clean:
 	rm -rf $(VENV) var static_collected .pytest_cache
