@@ -1,0 +1,204 @@
+"""What a basket costs, computed from the database only.
+
+The browser sends product ids, quantities, option choices and one delivery
+option per shop; every price, fee and total comes from here. Anything the
+client says about money is ignored.
+"""
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.utils.translation import gettext as _
+from wagtail.models import Page
+
+from markets.models import MarketPage
+from portal.money import ZERO, quantize_eur
+from shops.models import DeliveryKind, DeliveryOption, ProductPage, ShopPage
+
+MAX_QUANTITY = 99
+MAX_LINES = 100
+MAX_ADDRESS_LENGTH = 500
+
+
+class BasketError(ValueError):
+    """The basket cannot be priced as asked; the message is for the customer."""
+
+
+@dataclass(frozen=True)
+class BasketLine:
+    product_id: int
+    quantity: int
+    options: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class DeliveryChoice:
+    option_id: int
+    address: str = ""
+
+
+@dataclass(frozen=True)
+class PricedLine:
+    product: ProductPage
+    quantity: int
+    options: dict[str, str]
+    unit_price: Decimal
+    total: Decimal
+
+
+@dataclass(frozen=True)
+class PricedShop:
+    shop: ShopPage
+    delivery: DeliveryOption
+    address: str
+    lines: list[PricedLine]
+    subtotal: Decimal
+    delivery_fee: Decimal
+    total: Decimal
+
+
+@dataclass(frozen=True)
+class PricedBasket:
+    territory_id: int
+    shops: list[PricedShop]
+    total: Decimal
+
+    def quantities_by_key(self) -> dict:
+        """Units asked per product translation key (one stock row each)."""
+        wanted: dict = {}
+        for shop in self.shops:
+            for line in shop.lines:
+                key = line.product.translation_key
+                wanted[key] = wanted.get(key, 0) + line.quantity
+        return wanted
+
+
+def commission_for(amount: Decimal, rate: Decimal) -> Decimal:
+    """The platform's commission on `amount` at `rate` percent, to the cent, half up."""
+    if isinstance(amount, float) or isinstance(rate, float):
+        raise TypeError("Money is never a float.")
+    return quantize_eur(Decimal(amount) * Decimal(rate) / Decimal(100))
+
+
+def _parent_path(page: Page) -> str:
+    return page.path[: -Page.steplen]
+
+
+def _checked_quantity(value) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise BasketError(_("La quantité doit être un nombre entier."))
+    if not 1 <= value <= MAX_QUANTITY:
+        raise BasketError(_("La quantité doit être comprise entre 1 et %(max)d.") % {"max": MAX_QUANTITY})
+    return value
+
+
+def _checked_options(product: ProductPage, chosen: Mapping[str, str]) -> dict[str, str]:
+    if not isinstance(chosen, Mapping):
+        raise BasketError(_("Options invalides."))
+    offered = {block.value["name"]: list(block.value["values"]) for block in product.options}
+    unknown = set(chosen) - set(offered)
+    if unknown:
+        raise BasketError(_("Option inconnue pour « %(product)s ».") % {"product": product.title})
+    result = {}
+    for name, values in offered.items():
+        value = chosen.get(name)
+        if value not in values:
+            raise BasketError(
+                _("Choisissez « %(option)s » pour « %(product)s ».") % {"option": name, "product": product.title}
+            )
+        result[name] = value
+    return result
+
+
+def price_basket(
+    territory_id: int, lines: Iterable[BasketLine], deliveries: Mapping[int, DeliveryChoice]
+) -> PricedBasket:
+    """Price a basket of one territory, or raise `BasketError`.
+
+    `deliveries` maps each shop's page id to the customer's delivery choice.
+    Products must be live, in a live shop of a market of `territory_id`.
+    """
+    lines = list(lines)
+    if not lines:
+        raise BasketError(_("Votre panier est vide."))
+    if len(lines) > MAX_LINES:
+        raise BasketError(_("Votre panier contient trop d'articles."))
+
+    ids = set()
+    for line in lines:
+        if isinstance(line.product_id, bool) or not isinstance(line.product_id, int):
+            raise BasketError(_("Produit inconnu."))
+        _checked_quantity(line.quantity)
+        ids.add(line.product_id)
+
+    products = {p.pk: p for p in ProductPage.objects.live().filter(pk__in=ids)}
+    if len(products) != len(ids):
+        raise BasketError(_("Un produit de votre panier n'est plus en vente."))
+
+    shops = {s.path: s for s in ShopPage.objects.live().filter(path__in={_parent_path(p) for p in products.values()})}
+    market_territory = dict(
+        MarketPage.objects.filter(path__in={_parent_path(s) for s in shops.values()}).values_list(
+            "path", "territory_id"
+        )
+    )
+
+    by_shop: dict[int, list[PricedLine]] = {}
+    shop_by_id: dict[int, ShopPage] = {}
+    for line in lines:
+        product = products[line.product_id]
+        shop = shops.get(_parent_path(product))
+        if shop is None or market_territory.get(_parent_path(shop)) != territory_id:
+            raise BasketError(
+                _("« %(product)s » ne fait pas partie de ce marché.") % {"product": product.title}
+            )
+        options = _checked_options(product, line.options)
+        unit_price = quantize_eur(product.price)
+        by_shop.setdefault(shop.pk, []).append(
+            PricedLine(
+                product=product,
+                quantity=line.quantity,
+                options=options,
+                unit_price=unit_price,
+                total=quantize_eur(unit_price * line.quantity),
+            )
+        )
+        shop_by_id[shop.pk] = shop
+
+    options_by_id = {
+        o.pk: o for o in DeliveryOption.objects.filter(page_id__in=shop_by_id, active=True)
+    }
+    priced_shops = []
+    for shop_id, shop_lines in by_shop.items():
+        shop = shop_by_id[shop_id]
+        choice = deliveries.get(shop_id)
+        option = options_by_id.get(choice.option_id) if choice is not None else None
+        if option is None or option.page_id != shop_id:
+            raise BasketError(_("Choisissez un mode de livraison proposé par « %(shop)s ».") % {"shop": shop.title})
+        address = (choice.address or "").strip()
+        if option.kind in (DeliveryKind.HOME, DeliveryKind.POSTAL):
+            if not address:
+                raise BasketError(_("Indiquez l'adresse de livraison pour « %(shop)s ».") % {"shop": shop.title})
+            if len(address) > MAX_ADDRESS_LENGTH:
+                raise BasketError(_("L'adresse de livraison est trop longue."))
+        else:
+            address = ""
+        subtotal = sum((line.total for line in shop_lines), ZERO)
+        fee = quantize_eur(option.fee)
+        priced_shops.append(
+            PricedShop(
+                shop=shop,
+                delivery=option,
+                address=address,
+                lines=shop_lines,
+                subtotal=subtotal,
+                delivery_fee=fee,
+                total=subtotal + fee,
+            )
+        )
+
+    return PricedBasket(
+        territory_id=territory_id,
+        shops=priced_shops,
+        total=sum((s.total for s in priced_shops), ZERO),
+    )
