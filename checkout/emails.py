@@ -1,0 +1,89 @@
+"""E-mails about orders, each sent at most once and in its recipient's language.
+
+Each sender claims its row with a conditional UPDATE of a `*_sent_at`
+column inside a transaction, then sends: a second run finds the column set
+and sends nothing; a failed send rolls the claim back so a retry sends it.
+"""
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone, translation
+
+from checkout.models import Order, OrderStatus, Refund, RefundState, ShopOrder
+
+
+def _base_url() -> str:
+    return getattr(settings, "PORTAL_BASE_URL", settings.WAGTAILADMIN_BASE_URL).rstrip("/")
+
+
+def order_url(order: Order) -> str:
+    """The private link to an order, once the public order page exists."""
+    try:
+        with translation.override(order.language):
+            return _base_url() + reverse("checkout:order", kwargs={"token": order.token})
+    except NoReverseMatch:
+        return ""
+
+
+def _send(template: str, context: dict, to: str, language: str) -> None:
+    with translation.override(language):
+        subject = " ".join(render_to_string(f"checkout/emails/{template}_subject.txt", context).split())
+        text = render_to_string(f"checkout/emails/{template}.txt", context)
+        html = render_to_string(f"checkout/emails/{template}.html", context)
+    message = EmailMultiAlternatives(subject, text, settings.DEFAULT_FROM_EMAIL, [to])
+    message.attach_alternative(html, "text/html")
+    message.send()
+
+
+def send_order_confirmation(order_id: int) -> bool:
+    with transaction.atomic():
+        claimed = Order.objects.filter(
+            pk=order_id, status=OrderStatus.PAID, confirmation_sent_at__isnull=True
+        ).update(confirmation_sent_at=timezone.now())
+        if not claimed:
+            return False
+        order = Order.objects.get(pk=order_id)
+        shop_orders = list(order.shop_orders.prefetch_related("lines").order_by("pk"))
+        context = {"order": order, "shop_orders": shop_orders, "order_url": order_url(order)}
+        _send("order_confirmation", context, order.customer_email, order.language)
+    return True
+
+
+def notify_merchants(order_id: int) -> int:
+    sent = 0
+    for shop_order_id in ShopOrder.objects.filter(order_id=order_id, order__status=OrderStatus.PAID).values_list(
+        "pk", flat=True
+    ).order_by("pk"):
+        with transaction.atomic():
+            claimed = ShopOrder.objects.filter(
+                pk=shop_order_id, merchant_notified_at__isnull=True
+            ).exclude(merchant_email="").update(merchant_notified_at=timezone.now())
+            if not claimed:
+                continue
+            shop_order = ShopOrder.objects.select_related("order").get(pk=shop_order_id)
+            context = {
+                "order": shop_order.order,
+                "shop_order": shop_order,
+                "lines": list(shop_order.lines.all()),
+                "admin_url": _base_url() + "/admin/",
+            }
+            _send("merchant_new_order", context, shop_order.merchant_email, shop_order.merchant_language)
+            sent += 1
+    return sent
+
+
+def send_refund_notice(refund_id: int) -> bool:
+    with transaction.atomic():
+        claimed = Refund.objects.filter(
+            pk=refund_id, state=RefundState.SUCCEEDED, customer_notified_at__isnull=True
+        ).update(customer_notified_at=timezone.now())
+        if not claimed:
+            return False
+        refund = Refund.objects.select_related("shop_order__order").get(pk=refund_id)
+        order = refund.shop_order.order
+        context = {"refund": refund, "shop_order": refund.shop_order, "order": order, "order_url": order_url(order)}
+        _send("refund_notice", context, order.customer_email, order.language)
+    return True

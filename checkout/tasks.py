@@ -1,0 +1,24 @@
+"""django-q2 tasks: they take ids, are enqueued after commit, and can run twice."""
+
+from checkout import emails, services
+
+
+def send_order_confirmation(order_id: int) -> bool:
+    return emails.send_order_confirmation(order_id)
+
+
+def notify_merchants(order_id: int) -> int:
+    return emails.notify_merchants(order_id)
+
+
+def send_refund_notice(refund_id: int) -> bool:
+    return emails.send_refund_notice(refund_id)
+
+
+def refund_unfulfilled_payment(payment_id: int) -> None:
+    services.refund_unfulfilled_payment(payment_id)
+
+
+def expire_unpaid_orders() -> int:
+    """Scheduled every few minutes (see the report for the django-q2 Schedule)."""
+    return services.expire_unpaid_orders()

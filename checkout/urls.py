@@ -1,0 +1,9 @@
+from django.urls import path
+
+from checkout import webhooks
+
+app_name = "checkout"
+
+urlpatterns = [
+    path("webhooks/stripe/", webhooks.stripe_webhook, name="stripe_webhook"),
+]
