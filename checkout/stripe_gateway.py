@@ -99,7 +99,7 @@ def retrieve_payment_intent(payment_intent_id: str) -> PaymentIntentInfo:
     except stripe.StripeError as error:
         raise GatewayError(str(error)) from error
     return PaymentIntentInfo(
-        intent.id, intent.status, int(intent.amount), intent.currency, intent.get("client_secret") or ""
+        intent.id, intent.status, int(intent.amount), intent.currency, getattr(intent, "client_secret", None) or ""
     )
 
 
