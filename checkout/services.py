@@ -429,9 +429,12 @@ def refund_shop_order(shop_order_id: int, amount: Decimal, by_user=None) -> Refu
             raise RefundRefused(
                 _("Vous pouvez rembourser au plus %(amount)s €.") % {"amount": refundable_amount(shop_order)}
             )
-        payment = shop_order.order.payments.filter(
-            state__in=[PaymentState.SUCCEEDED, PaymentState.REFUNDED]
-        ).get()
+        # An order is paid by one PaymentIntent (start_payment reuses it while the order is pending).
+        payment = (
+            shop_order.order.payments.filter(state__in=[PaymentState.SUCCEEDED, PaymentState.REFUNDED])
+            .order_by("pk")
+            .first()
+        )
         refund = Refund.objects.create(shop_order=shop_order, amount=amount, created_by=by_user)
 
     try:

@@ -313,3 +313,33 @@ def test_webhook_for_an_unknown_intent_is_acknowledged(stripe, client, db):
     response = post_webhook(client, payload, f"t={timestamp},v1={mac}")
     assert response.status_code == 200
     assert Order.objects.count() == 0
+
+
+def test_paid_after_stock_went_to_someone_else_is_refunded_in_full(
+    market, stripe, client, django_capture_on_commit_callbacks
+):
+    # given an order whose first card failed, so its 3 honey jars went back on sale and were sold
+    m = market
+    from checkout.services import fail_payment
+    from tests.checkout.helpers import one_product_order
+
+    order = two_shop_order(m, santons=1, miels=3)
+    start_payment(order)
+    payment = order.payments.get()
+    fail_payment(payment.provider_id)
+    one_product_order(m, m.miel, 3)
+    # when the customer's next card succeeds on the same intent
+    assert stripe.pay(payment.provider_id) == "succeeded"
+    [(body, signature)] = stripe.webhooks("payment_intent.succeeded", payment.provider_id)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert post_webhook(client, body, signature).status_code == 200
+    # then the order is not paid, its money goes back, and the other buyer keeps the honey
+    order.refresh_from_db()
+    payment.refresh_from_db()
+    assert order.status == OrderStatus.FAILED
+    assert payment.state == PaymentState.REFUNDED
+    assert [r["amount"] for r in stripe.refunds(payment.provider_id)] == [order.total * 100]
+    assert stock(m.miel) == (0, 0)
+    assert stock(m.santon) == (5, 0)
+    assert LedgerEntry.objects.count() == 0
+    assert mail.outbox == []
