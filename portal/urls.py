@@ -12,6 +12,8 @@ urlpatterns = [
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
     path("i18n/", include("django.conf.urls.i18n")),
+    # Stripe calls this without a language prefix.
+    path("checkout/", include("checkout.urls")),
 ]
 
 if settings.DEBUG:

@@ -5,6 +5,7 @@ takes every secret and host from the environment and refuses to start
 without them.
 """
 
+import os
 from pathlib import Path
 
 from django.utils.translation import gettext_lazy as _
@@ -141,6 +142,19 @@ WAGTAILDOCS_EXTENSIONS = ["pdf", "png", "jpg", "jpeg"]
 WAGTAILEMBEDS_RESPONSIVE_HTML = True
 # The public site loads nothing from the internet; the admin must not either.
 WAGTAIL_GRAVATAR_PROVIDER_URL = None
+
+# Payments. With no keys (a developer's machine, the tests) `devserver` and
+# the test suite start localstripe and point STRIPE_API_BASE at it.
+STRIPE_SECRET_KEY = os.environ.get("STRIPE_SECRET_KEY", "")
+STRIPE_PUBLISHABLE_KEY = os.environ.get("STRIPE_PUBLISHABLE_KEY", "")
+STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET", "")
+STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE", "")
+
+# Checkout: how long stock stays reserved for an unpaid order, how long a
+# payment confirmation waits for a row lock before Stripe is told to retry.
+CHECKOUT_HOLD_MINUTES = 30
+CHECKOUT_LOCK_TIMEOUT_MS = 5000
+CHECKOUT_DEFAULT_COMMISSION_RATE = "0"
 
 # Each public page listing is cut into pages of this many shops.
 SHOPS_PER_PAGE = 12

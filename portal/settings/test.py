@@ -19,7 +19,7 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 # Tasks run inline so a test sees their effect; they are still enqueued
 # through django-q2's `async_task` and still wait for the commit.
-Q_CLUSTER = {"name": "portal-test", "orm": "default", "sync": True, "catch_up": False}
+Q_CLUSTER = {"name": "portal-test", "orm": "default", "sync": True, "catch_up": False, "timeout": 60, "retry": 120}
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

@@ -9,10 +9,6 @@ import shutil
 
 import pytest
 
-# Playwright's sync API runs an event loop in the test's thread; the ORM
-# calls the tests make around it are still plain synchronous ones.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
 CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
 # Without the background-networking flags Chromium keeps calling Google's
 # hosts, which this sandbox (and a CI runner offline) refuses.
@@ -38,6 +34,11 @@ def pytest_collection_modifyitems(items):
 def browser():
     from playwright.sync_api import sync_playwright
 
+    # Playwright's sync API runs an event loop in the test's thread; the ORM
+    # calls the tests make around it are still plain synchronous ones. Set
+    # here, not at import, so it never leaks into the rest of the suite.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+
     if not os.path.exists(CHROMIUM):
         pytest.fail(f"Chromium not found at {CHROMIUM}: run `make e2e`, which installs Debian's chromium.")
     with sync_playwright() as playwright:
@@ -47,6 +48,7 @@ def browser():
         )
         yield browser
         browser.close()
+    del os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"]
 
 
 @pytest.fixture

@@ -1,43 +1,96 @@
-"""Serve the portal on one machine: the web server and the task worker.
+"""Serve the portal on one machine: web server, task worker and, without
+Stripe keys, a local fake Stripe (localstripe).
 
-`make run` ends here. Both processes are children of this one; Ctrl-C (or
-either of them dying) stops both, so no worker is left behind.
+`make run` ends here. Every process is a child of this one; Ctrl-C (or any
+of them dying) stops them all, so nothing is left behind.
 """
 
+import os
+import secrets
 import signal
 import subprocess
 import sys
 import time
+import urllib.error
+import urllib.parse
+import urllib.request
 
 from django.conf import settings
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
+
+LOCALSTRIPE_PORT = 8420
 
 
 class Command(BaseCommand):
-    help = "Run the development server and the django-q2 worker together."
+    help = "Run the development server, the django-q2 worker and (without Stripe keys) localstripe."
 
     def add_arguments(self, parser):
         parser.add_argument("addrport", nargs="?", default="127.0.0.1:8000")
         parser.add_argument("--no-worker", action="store_true", help="Do not start the django-q2 worker.")
 
     def handle(self, *args, addrport, no_worker, **options):
-        manage = [sys.executable, str(settings.BASE_DIR / "manage.py")]
-        commands = [manage + ["runserver", addrport]]
-        if not no_worker:
-            commands.append(manage + ["qcluster"])
-        children = [subprocess.Popen(command) for command in commands]
-        self.stdout.write(self.style.SUCCESS(f"Portal on http://{addrport}/fr/ — admin on http://{addrport}/admin/"))
+        children: list[subprocess.Popen] = []
+        env = dict(os.environ)
         try:
+            if not settings.STRIPE_SECRET_KEY:
+                env.update(self._start_localstripe(children, addrport))
+            manage = [sys.executable, str(settings.BASE_DIR / "manage.py")]
+            children.append(subprocess.Popen(manage + ["runserver", addrport], env=env))
+            if not no_worker:
+                children.append(subprocess.Popen(manage + ["qcluster"], env=env))
+            self.stdout.write(
+                self.style.SUCCESS(f"Portal on http://{addrport}/fr/ — admin on http://{addrport}/admin/")
+            )
             while all(child.poll() is None for child in children):
                 time.sleep(0.5)
         except KeyboardInterrupt:
             pass
         finally:
-            for child in children:
-                if child.poll() is None:
-                    child.send_signal(signal.SIGINT)
-            for child in children:
-                try:
-                    child.wait(timeout=10)
-                except subprocess.TimeoutExpired:
-                    child.kill()
+            _stop(children)
+
+    def _start_localstripe(self, children, addrport) -> dict[str, str]:
+        """Start localstripe, register our webhook with it, return the settings that point at it."""
+        executable = os.path.join(os.path.dirname(sys.executable), "localstripe")
+        children.append(
+            subprocess.Popen(
+                [executable, "--port", str(LOCALSTRIPE_PORT), "--from-scratch"],
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+        )
+        api_base = f"http://127.0.0.1:{LOCALSTRIPE_PORT}"
+        webhook_secret = "whsec_" + secrets.token_hex(16)
+        _wait_for(api_base + "/v1/customers", headers={"Authorization": "Bearer sk_test_local"})
+        form = urllib.parse.urlencode(
+            {"url": f"http://{addrport}/checkout/webhooks/stripe/", "secret": webhook_secret}
+        ).encode()
+        urllib.request.urlopen(urllib.request.Request(api_base + "/_config/webhooks/portal", data=form), timeout=5)
+        self.stdout.write(f"localstripe on {api_base} — pay with the test card 4242 4242 4242 4242")
+        return {
+            "STRIPE_API_BASE": api_base,
+            "STRIPE_SECRET_KEY": "sk_test_local",
+            "STRIPE_PUBLISHABLE_KEY": "pk_test_local",
+            "STRIPE_WEBHOOK_SECRET": webhook_secret,
+        }
+
+
+def _wait_for(url: str, headers: dict, seconds: float = 20) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(urllib.request.Request(url, headers=headers), timeout=2)
+            return
+        except (urllib.error.URLError, ConnectionError):
+            time.sleep(0.3)
+    raise CommandError(f"localstripe did not answer at {url}")
+
+
+def _stop(children) -> None:
+    for child in children:
+        if child.poll() is None:
+            child.send_signal(signal.SIGINT)
+    for child in children:
+        try:
+            child.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            child.kill()
