@@ -33,8 +33,8 @@ def pytest_collection_modifyitems(items):
 
 @pytest.fixture(autouse=True)
 def _clear_cache():
-    # Wagtail keeps the sites' root paths in the cache and does not clear
-    # them when a page is translated; a test must not see another's tree.
+    # Wagtail keeps the sites' root paths (which include the English home's
+    # id) in the cache; the cache outlives each test's rolled-back database.
     from django.core.cache import cache
 
     cache.clear()

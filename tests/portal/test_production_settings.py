@@ -18,14 +18,18 @@ REQUIRED = {
     "EMAIL_HOST": "smtp.example.org",
     "DEFAULT_FROM_EMAIL": "Marché de Noël <noreply@marche-noel.example.org>",
 }
-# Anything the test run itself was given must not leak into the child.
-INHERITED_NOISE = set(REQUIRED) | {
-    "DJANGO_SETTINGS_MODULE", "WAGTAILADMIN_BASE_URL", "AWS_STORAGE_BUCKET_NAME", "TEST_DATABASE_NAME",
-}
+# Anything the test run was given (DATABASE_URL, DJANGO_ALLOW_ASYNC_UNSAFE set
+# by the browser tests' conftest, ...) must not leak into the child.
+INHERITED_PREFIXES = ("DJANGO_", "DATABASE_", "REDIS_", "EMAIL_", "AWS_", "STRIPE_", "WAGTAIL", "Q_")
+INHERITED_NAMES = {"DEFAULT_FROM_EMAIL", "TEST_DATABASE_NAME", "MEDIA_ROOT"}
 
 
 def production_env(**overrides) -> dict[str, str]:
-    env = {key: value for key, value in os.environ.items() if key not in INHERITED_NOISE}
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(INHERITED_PREFIXES) and key not in INHERITED_NAMES
+    }
     env.update(REQUIRED)
     env["DJANGO_SETTINGS_MODULE"] = "portal.settings.production"
     for key, value in overrides.items():
