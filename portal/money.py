@@ -19,6 +19,8 @@ def quantize_eur(amount: Decimal | int | str) -> Decimal:
 
 def to_cents(amount: Decimal) -> int:
     """EUR -> integer cents, for the payment provider only. Refuses sub-cent amounts."""
+    if isinstance(amount, float):
+        raise TypeError("Money is never a float; pass a Decimal, an int or a string.")
     amount = Decimal(amount)
     if amount != amount.quantize(CENT):
         raise ValueError(f"{amount} has more than two decimal places")

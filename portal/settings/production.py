@@ -27,6 +27,8 @@ def flag(name: str, default: bool) -> bool:
 DEBUG = False
 SECRET_KEY = required("DJANGO_SECRET_KEY")
 ALLOWED_HOSTS = [h.strip() for h in required("DJANGO_ALLOWED_HOSTS").split(",") if h.strip()]
+if not ALLOWED_HOSTS:
+    raise ImproperlyConfigured("Set the DJANGO_ALLOWED_HOSTS environment variable.")
 CSRF_TRUSTED_ORIGINS = [f"https://{host.lstrip('.')}" for host in ALLOWED_HOSTS]
 WAGTAILADMIN_BASE_URL = os.environ.get("WAGTAILADMIN_BASE_URL", f"https://{ALLOWED_HOSTS[0]}")
 
@@ -54,6 +56,12 @@ EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = flag("EMAIL_USE_TLS", True)
 DEFAULT_FROM_EMAIL = required("DEFAULT_FROM_EMAIL")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+
+# Payments: real Stripe only; localstripe is for development and tests.
+STRIPE_SECRET_KEY = required("STRIPE_SECRET_KEY")
+STRIPE_PUBLISHABLE_KEY = required("STRIPE_PUBLISHABLE_KEY")
+STRIPE_WEBHOOK_SECRET = required("STRIPE_WEBHOOK_SECRET")
+STRIPE_API_BASE = ""
 
 # Media on S3-compatible storage when a bucket is named, else a local folder
 # (a single host, or a shared volume mounted at MEDIA_ROOT).

@@ -97,11 +97,6 @@ def test_from_cents_refuses_anything_but_an_int(cents):
         from_cents(cents)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="portal/money.py to_cents: Decimal(1.5) is exact, so a float amount slips through; "
-    "refuse floats like quantize_eur does",
-)
 def test_to_cents_refuses_floats():
     with pytest.raises(TypeError):
         to_cents(1.5)
