@@ -2,7 +2,6 @@
 
 from django.utils.translation import gettext_lazy as _
 from wagtail import blocks
-from wagtail.embeds.blocks import EmbedBlock
 
 
 class FaqEntryBlock(blocks.StructBlock):
@@ -18,7 +17,11 @@ class FaqEntryBlock(blocks.StructBlock):
 class TutorialBlock(blocks.StructBlock):
     title = blocks.CharBlock(label=_("Titre"), max_length=255)
     text = blocks.RichTextBlock(label=_("Texte"), features=["bold", "italic", "link", "ol", "ul"])
-    video = EmbedBlock(
+    # A plain link rather than an EmbedBlock: the page loads nothing from
+    # another site until the visitor asks, and wagtail-localize cannot
+    # translate a page holding an empty optional EmbedBlock
+    # (wagtail/wagtail-localize#875).
+    video = blocks.URLBlock(
         label=_("Vidéo"),
         required=False,
         help_text=_("Adresse d'une vidéo (YouTube, Vimeo, PeerTube…)."),

@@ -19,6 +19,8 @@ from wagtail.fields import RichTextField, StreamField
 from wagtail.models import Orderable, Page
 from wagtail.search import index
 
+from wagtail_localize.fields import SynchronizedField
+
 from shops.validators import validate_eu_vat_number, validate_siret
 
 MONEY = {"max_digits": 10, "decimal_places": 2}
@@ -103,6 +105,13 @@ class ShopPage(Page):
 
     parent_page_types = ["markets.MarketPage"]
     subpage_types = ["shops.ProductPage"]
+
+    # Identity and address are facts, not text: the same in every language,
+    # copied to translations rather than offered to translators.
+    override_translatable_fields = [
+        SynchronizedField(name)
+        for name in ("legal_name", "siret", "vat_number", "street", "postcode", "city", "phone")
+    ]
 
     class Meta:
         verbose_name = _("boutique")
