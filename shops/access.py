@@ -1,0 +1,26 @@
+"""Who may manage which shop: Wagtail's page permissions are the only source.
+
+A merchant's group holds `change_page` on their ShopPage (see
+`shops.merchants`); a territory's editors hold it on the market page and so
+on every shop below; a superuser on everything. Orders, vouchers, stock and
+reports of a shop are visible to exactly those users.
+"""
+
+from django.db.models import QuerySet
+from wagtail.models import Locale
+from wagtail.permission_policies.pages import PagePermissionPolicy
+
+from shops.models import ShopPage
+
+
+def shops_managed_by(user) -> QuerySet[ShopPage]:
+    """Shops (default-locale pages) whose page `user` may change."""
+    if not user.is_authenticated or not user.is_active:
+        return ShopPage.objects.none()
+    editable = PagePermissionPolicy().instances_user_has_any_permission_for(user, ["change"])
+    editable_keys = ShopPage.objects.filter(pk__in=editable.values("pk")).values("translation_key")
+    return ShopPage.objects.filter(translation_key__in=editable_keys, locale=Locale.get_default())
+
+
+def can_manage_shop(user, shop: ShopPage) -> bool:
+    return shops_managed_by(user).filter(translation_key=shop.translation_key).exists()
