@@ -31,6 +31,8 @@ class Command(BaseCommand):
     def handle(self, *args, addrport, no_worker, **options):
         children: list[subprocess.Popen] = []
         env = dict(os.environ)
+        # A plain `kill` must stop the children too, not orphan them.
+        signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)
         try:
             if not settings.STRIPE_SECRET_KEY:
                 env.update(self._start_localstripe(children, addrport))
@@ -72,6 +74,10 @@ class Command(BaseCommand):
             "STRIPE_PUBLISHABLE_KEY": "pk_test_local",
             "STRIPE_WEBHOOK_SECRET": webhook_secret,
         }
+
+
+def _raise_keyboard_interrupt(signum, frame):
+    raise KeyboardInterrupt
 
 
 def _wait_for(url: str, headers: dict, seconds: float = 20) -> None:
