@@ -4,3 +4,8 @@ from django.apps import AppConfig
 class MarketsConfig(AppConfig):
     name = "markets"
     verbose_name = "Marchés"
+
+    def ready(self):
+        from markets import signal_handlers
+
+        signal_handlers.connect()

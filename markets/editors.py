@@ -16,8 +16,9 @@ An editor cannot:
   wagtail-localize's submit and sync views check only that permission, not
   the page, so granting it would let an editor re-translate any territory.
 
-Partner contacts are the exception to territory isolation: they have no
-territory, so snippet permissions on them are global.
+Partner contacts and merchant registrations carry a territory: the model
+permissions are global, and the admin views (markets.admin_views) narrow
+every listing and every object URL to the editor's territories.
 
 Every function here is idempotent: call it again after a page gains a
 translation and the new page gets the same permissions.
@@ -32,6 +33,7 @@ from wagtail.models import Collection, GroupCollectionPermission, GroupPagePermi
 from markets.models import MarketPage, Territory
 
 ADMIN_ACCESS = ("wagtailadmin", "access_admin")
+EDITORS_GROUP_PREFIX = "Éditeurs — "
 EDITOR_PAGE_PERMISSIONS = ("add_page", "change_page", "publish_page", "lock_page", "unlock_page")
 EDITOR_COLLECTION_PERMISSIONS = (
     ("wagtailimages", "add_image"),
@@ -49,6 +51,8 @@ EDITOR_MODEL_PERMISSIONS = (
     ("markets", "change_partnercontact"),
     ("markets", "delete_partnercontact"),
     ("markets", "publish_partnercontact"),
+    # Registrations of their own territories only (markets.admin_views scopes them).
+    ("markets", "view_merchantregistration"),
 )
 
 
@@ -106,7 +110,7 @@ def territory_collection(territory: Territory) -> Collection:
 @transaction.atomic
 def editors_group(territory: Territory) -> Group:
     """The group "Éditeurs — <territory>" with the rights described in this module."""
-    group, _ = Group.objects.get_or_create(name=f"Éditeurs — {territory.name}")
+    group, _ = Group.objects.get_or_create(name=f"{EDITORS_GROUP_PREFIX}{territory.name}")
     grant_model_permissions(group, EDITOR_MODEL_PERMISSIONS)
     # Both locales: the French page and its English translation point at the
     # same territory (the field is synchronised by wagtail-localize).
@@ -118,3 +122,21 @@ def editors_group(territory: Territory) -> Group:
 def make_editor(user, territory: Territory) -> None:
     """Let `user` edit `territory`'s market (in addition to whatever else they may do)."""
     add_to_group(user, editors_group(territory))
+
+
+
+def territories_edited_by(user):
+    """Territories whose editors group `user` belongs to; every territory for a superuser."""
+    if not user.is_authenticated or not user.is_active:
+        return Territory.objects.none()
+    if user.is_superuser:
+        return Territory.objects.all()
+    names = [
+        name.removeprefix(EDITORS_GROUP_PREFIX)
+        for name in user.groups.filter(name__startswith=EDITORS_GROUP_PREFIX).values_list("name", flat=True)
+    ]
+    return Territory.objects.filter(name__in=names)
+
+
+def is_editor(user) -> bool:
+    return user.is_authenticated and user.groups.filter(name__startswith=EDITORS_GROUP_PREFIX).exists()

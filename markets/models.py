@@ -1,16 +1,19 @@
 """Territories, their market pages, partner contacts and help pages."""
 
+from django import forms
 from django.conf import settings
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalKey
+from wagtail.contrib.routable_page.models import RoutablePageMixin, path
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel
 from wagtail.fields import RichTextField, StreamField
 from wagtail.models import DraftStateMixin, Orderable, Page, RevisionMixin, TranslatableMixin
 from wagtail.search import index
 
 from markets.blocks import FaqStreamBlock, HelpStreamBlock
+from shops.models import ShopCategory, VatStatus
 
 
 class Territory(models.Model):
@@ -23,6 +26,31 @@ class Territory(models.Model):
 
     name = models.CharField(_("nom"), max_length=120, unique=True)
     slug = models.SlugField(_("identifiant"), max_length=120, unique=True)
+    # Registration policy: who may ask to join this market now. A request
+    # outside it is kept on the waiting list rather than refused.
+    registration_open = models.BooleanField(_("inscriptions ouvertes"), default=True)
+    registration_categories = models.JSONField(
+        _("catégories acceptées"), default=list, blank=True,
+        help_text=_("Catégories de commerce acceptées ; aucune cochée : toutes."),
+    )
+    registration_postcodes = models.CharField(
+        _("codes postaux acceptés"), max_length=500, blank=True,
+        help_text=_("Séparés par des espaces ou des virgules ; vide : tous."),
+    )
+
+    panels = [
+        FieldPanel("name"),
+        FieldPanel("slug"),
+        MultiFieldPanel(
+            [
+                FieldPanel("registration_open"),
+                FieldPanel("registration_categories", widget=forms.CheckboxSelectMultiple(
+                    choices=ShopCategory.choices)),
+                FieldPanel("registration_postcodes"),
+            ],
+            heading=_("Inscriptions des commerçants"),
+        ),
+    ]
 
     class Meta:
         verbose_name = _("territoire")
@@ -31,6 +59,19 @@ class Territory(models.Model):
 
     def __str__(self):
         return self.name
+
+    @property
+    def accepted_postcodes(self) -> set[str]:
+        return set(self.registration_postcodes.replace(",", " ").split())
+
+    def accepts(self, category: str, postcode: str) -> bool:
+        """Whether a registration of this category and postcode fits the policy (else: waiting list)."""
+        if not self.registration_open:
+            return False
+        if self.registration_categories and category not in self.registration_categories:
+            return False
+        postcodes = self.accepted_postcodes
+        return not postcodes or postcode.strip() in postcodes
 
 
 class PartnerContact(TranslatableMixin, DraftStateMixin, RevisionMixin, models.Model):
@@ -42,6 +83,12 @@ class PartnerContact(TranslatableMixin, DraftStateMixin, RevisionMixin, models.M
         TRADE_ASSOCIATION = "association", _("Association de commerçants")
         ELECTED_BODY = "elected", _("Collectivité")
 
+    # Editors see and edit only their territory's partners; none: the
+    # platform operator's.
+    territory = models.ForeignKey(
+        Territory, verbose_name=_("territoire"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="partners",
+    )
     kind = models.CharField(_("type"), max_length=20, choices=Kind.choices)
     name = models.CharField(_("nom"), max_length=200)
     person = models.CharField(_("interlocuteur"), max_length=200, blank=True)
@@ -56,6 +103,7 @@ class PartnerContact(TranslatableMixin, DraftStateMixin, RevisionMixin, models.M
     )
 
     panels = [
+        FieldPanel("territory"),
         FieldPanel("kind"),
         FieldPanel("name"),
         FieldRowPanel([FieldPanel("person"), FieldPanel("role")]),
@@ -74,7 +122,7 @@ class PartnerContact(TranslatableMixin, DraftStateMixin, RevisionMixin, models.M
         return self.name
 
 
-class MarketPage(Page):
+class MarketPage(RoutablePageMixin, Page):
     """The market of one territory, run by its tourism office."""
 
     territory = models.ForeignKey(
@@ -111,6 +159,18 @@ class MarketPage(Page):
     class Meta:
         verbose_name = _("marché")
         verbose_name_plural = _("marchés")
+
+    @path("inscription/", name="registration")
+    def registration(self, request):
+        from markets.views import registration
+
+        return registration(request, self)
+
+    @path("inscription/merci/", name="registration_thanks")
+    def registration_thanks(self, request):
+        from markets.views import registration_thanks
+
+        return registration_thanks(request, self)
 
     def clean(self):
         super().clean()
@@ -166,3 +226,126 @@ class HelpPage(Page):
     class Meta:
         verbose_name = _("page d'aide")
         verbose_name_plural = _("pages d'aide")
+
+
+def registration_photo_path(instance, filename):
+    # Never the visitor's file name: it may be anything.
+    import uuid
+
+    extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else "jpg"
+    return f"inscriptions/{uuid.uuid4().hex}.{extension}"
+
+
+class MerchantRegistration(models.Model):
+    """A merchant's request to sell at a territory's market, as they filled it in.
+
+    Approval (markets.onboarding) turns it into a draft ShopPage, a user and
+    their permissions; the registration keeps pointing at both.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("En attente")
+        WAITLISTED = "waitlisted", _("Liste d'attente")
+        APPROVED = "approved", _("Acceptée")
+        REJECTED = "rejected", _("Refusée")
+
+    territory = models.ForeignKey(
+        Territory, verbose_name=_("territoire"), on_delete=models.PROTECT, related_name="registrations"
+    )
+    status = models.CharField(_("état"), max_length=12, choices=Status.choices, default=Status.PENDING,
+                              db_index=True)
+    created_at = models.DateTimeField(_("reçue le"), auto_now_add=True)
+
+    trade_name = models.CharField(_("nom commercial"), max_length=200)
+    legal_name = models.CharField(_("raison sociale"), max_length=200)
+    siret = models.CharField(_("SIRET"), max_length=14)
+    vat_status = models.CharField(_("régime de TVA"), max_length=20, choices=VatStatus.choices)
+    vat_number = models.CharField(_("n° de TVA intracommunautaire"), max_length=20, blank=True)
+    street = models.CharField(_("adresse"), max_length=255)
+    postcode = models.CharField(_("code postal"), max_length=10)
+    city = models.CharField(_("commune"), max_length=120)
+    category = models.CharField(_("catégorie"), max_length=20, choices=ShopCategory.choices)
+    contact_name = models.CharField(_("nom du contact"), max_length=200)
+    email = models.EmailField(_("e-mail"))
+    phone = models.CharField(_("téléphone"), max_length=30)
+    photo = models.FileField(_("photo"), upload_to=registration_photo_path, max_length=255)
+    language = models.CharField(_("langue de contact"), max_length=8, choices=settings.LANGUAGES, default="fr")
+    declared_independent = models.BooleanField(_("commerce indépendant avec boutique physique"), default=False)
+
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("décidée par"), null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="+",
+    )
+    decided_at = models.DateTimeField(_("décidée le"), null=True, blank=True)
+    rejection_reason = models.TextField(_("motif du refus"), blank=True)
+    shop = models.ForeignKey(
+        "shops.ShopPage", verbose_name=_("boutique"), null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("compte commerçant"), null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="merchant_registrations",
+    )
+
+    # Each e-mail claims its column before it is sent: a task run twice sends once.
+    acknowledgement_sent_at = models.DateTimeField(null=True, blank=True, editable=False)
+    invitation_sent_at = models.DateTimeField(null=True, blank=True, editable=False)
+    rejection_sent_at = models.DateTimeField(null=True, blank=True, editable=False)
+    online_sent_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = _("inscription")
+        verbose_name_plural = _("inscriptions")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self):
+        return f"{self.trade_name} ({self.city})"
+
+    @property
+    def is_decided(self) -> bool:
+        return self.status in (self.Status.APPROVED, self.Status.REJECTED)
+
+
+class TermsVersion(models.Model):
+    """A version of the merchants' terms (CGU/CGV). The current one is the latest published."""
+
+    version = models.CharField(_("version"), max_length=40, unique=True)
+    text = RichTextField(_("texte"), features=["h2", "h3", "bold", "italic", "link", "ol", "ul"])
+    published_at = models.DateTimeField(
+        _("en vigueur le"), null=True, blank=True,
+        help_text=_("Vide : brouillon. Dès cette date, chaque commerçant doit accepter cette version."),
+    )
+
+    panels = [FieldPanel("version"), FieldPanel("published_at"), FieldPanel("text")]
+
+    class Meta:
+        verbose_name = _("conditions générales")
+        verbose_name_plural = _("conditions générales")
+        ordering = ["-published_at", "-pk"]
+
+    def __str__(self):
+        return self.version
+
+    @classmethod
+    def current(cls):
+        from django.utils import timezone
+
+        return (
+            cls.objects.filter(published_at__isnull=False, published_at__lte=timezone.now())
+            .order_by("-published_at", "-pk").first()
+        )
+
+
+class TermsAcceptance(models.Model):
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="terms_acceptances")
+    version = models.ForeignKey(TermsVersion, on_delete=models.PROTECT, related_name="acceptances")
+    accepted_at = models.DateTimeField(_("acceptées le"), auto_now_add=True)
+    ip_address = models.GenericIPAddressField(_("adresse IP"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("acceptation des conditions")
+        verbose_name_plural = _("acceptations des conditions")
+        constraints = [models.UniqueConstraint(fields=["user", "version"], name="terms_accepted_once")]
+
+    def __str__(self):
+        return f"{self.user} — {self.version}"

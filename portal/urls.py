@@ -14,6 +14,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     # Stripe calls this without a language prefix.
     path("checkout/", include("checkout.urls")),
+    path("marches/", include("markets.urls")),
 ]
 
 if settings.DEBUG:

@@ -1,9 +1,12 @@
 """What a merchant may do: their own shop, nothing else.
 
 A merchant of shop S can, in the Wagtail admin:
-- edit and publish S's shop page, in French and in English (through
-  wagtail-localize's translation editor for the English page);
-- add, edit, publish and delete S's products (pages under the shop page);
+- edit S's shop page, in French and in English (through wagtail-localize's
+  translation editor for the English page);
+- add, edit and delete S's products (pages under the shop page);
+- publish S and its products once S has been published a first time: until
+  then they submit S to the territory's editors ("Première mise en ligne"
+  workflow, see markets.onboarding);
 - upload, edit and choose images in S's own collection ("<shop title>",
   under the territory's collection).
 
@@ -35,7 +38,11 @@ from markets.editors import (
 )
 from shops.models import ShopPage
 
-MERCHANT_PAGE_PERMISSIONS = ("add_page", "change_page", "publish_page")
+MERCHANT_PAGE_PERMISSIONS = ("add_page", "change_page")
+# Granted once the shop has been published (its first publication is
+# approved by the territory's editors, see markets.onboarding).
+MERCHANT_PUBLISH_PERMISSION = "publish_page"
+MERCHANT_GROUP_PREFIX = "Commerce — "
 MERCHANT_COLLECTION_PERMISSIONS = (
     ("wagtailimages", "add_image"),
     ("wagtailimages", "change_image"),
@@ -66,13 +73,25 @@ def shop_collection(shop: ShopPage) -> Collection:
 def merchant_group(shop: ShopPage) -> Group:
     """The group "Commerce — <shop slug>" with the rights described in this module."""
     shop = _source_shop(shop)
-    group, _ = Group.objects.get_or_create(name=f"Commerce — {shop.slug}")
+    group, _ = Group.objects.get_or_create(name=f"{MERCHANT_GROUP_PREFIX}{shop.slug}")
     grant_model_permissions(group, [ADMIN_ACCESS])
-    grant_page_permissions(
-        group, ShopPage.objects.filter(translation_key=shop.translation_key), MERCHANT_PAGE_PERMISSIONS
-    )
+    codenames = MERCHANT_PAGE_PERMISSIONS
+    if shop.first_published_at is not None:
+        codenames += (MERCHANT_PUBLISH_PERMISSION,)
+    grant_page_permissions(group, ShopPage.objects.filter(translation_key=shop.translation_key), codenames)
     grant_collection_permissions(group, shop_collection(shop), MERCHANT_COLLECTION_PERMISSIONS)
     return group
+
+
+def is_merchant(user) -> bool:
+    """A user who runs a shop and nothing more (not an editor, not the operator)."""
+    from markets.editors import is_editor
+
+    return (
+        user.is_authenticated and not user.is_superuser
+        and user.groups.filter(name__startswith=MERCHANT_GROUP_PREFIX).exists()
+        and not is_editor(user)
+    )
 
 
 def make_merchant(user, shop: ShopPage) -> None:

@@ -1,0 +1,181 @@
+"""Admin views of onboarding: registrations (editors), terms acceptance (merchants).
+
+Model permissions on registrations and partner contacts are global; what
+an editor sees is narrowed here to their territories (markets.editors), in
+listings and on every URL that names an object.
+"""
+
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponseNotAllowed
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from wagtail.admin import messages
+from wagtail.admin.forms.models import WagtailAdminModelForm
+from wagtail.admin.viewsets.model import ModelViewSet
+
+from markets import onboarding
+from markets.editors import territories_edited_by
+from markets.forms import RejectionForm, TermsAcceptanceForm
+from markets.models import MerchantRegistration
+
+
+def registrations_visible_to(user):
+    return MerchantRegistration.objects.filter(territory__in=territories_edited_by(user))
+
+
+class TerritoryScopedMixin:
+    """Limits a generic admin view to objects of the user's territories.
+
+    Listings filter their queryset; a URL naming another territory's object
+    is refused before the view does anything.
+    """
+
+    territory_lookup = "territory__in"
+
+    def scoped_queryset(self):
+        return self.model._default_manager.filter(
+            **{self.territory_lookup: territories_edited_by(self.request.user)}
+        )
+
+    def dispatch(self, request, *args, **kwargs):
+        pk = kwargs.get("pk")
+        if pk is not None and not self.scoped_queryset().filter(pk=unquote(str(pk))).exists():
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_base_queryset(self):
+        return super().get_base_queryset().filter(pk__in=self.scoped_queryset().values("pk"))
+
+
+def scoped(view_class):
+    return type(view_class.__name__, (TerritoryScopedMixin, view_class), {})
+
+
+def scope_viewset_views(viewset_class):
+    """Wrap every view class of a viewset (listing and per-object) in TerritoryScopedMixin."""
+    for name in dir(viewset_class):
+        if name.endswith("_view_class") and name not in ("add_view_class", "preview_on_add_view_class"):
+            view_class = getattr(viewset_class, name)
+            if isinstance(view_class, type) and not issubclass(view_class, TerritoryScopedMixin):
+                setattr(viewset_class, name, scoped(view_class))
+    return viewset_class
+
+
+class TerritoryChoiceForm(WagtailAdminModelForm):
+    """An editor files what they create under one of their own territories."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        user = self.for_user
+        if user is not None and not user.is_superuser and "territory" in self.fields:
+            self.fields["territory"].queryset = territories_edited_by(user)
+            self.fields["territory"].required = True
+
+
+# Registrations ------------------------------------------------------------
+
+
+def _registration_for(request, pk) -> MerchantRegistration:
+    if not request.user.has_perm("markets.view_merchantregistration"):
+        raise PermissionDenied
+    return get_object_or_404(registrations_visible_to(request.user), pk=pk)
+
+
+def approve_registration(request, pk):
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    registration = _registration_for(request, pk)
+    try:
+        registration = onboarding.approve_registration(registration.pk, request.user)
+    except onboarding.OnboardingError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, _("Inscription acceptée : la boutique « %(shop)s » est créée en brouillon et "
+                                    "le commerçant a reçu son invitation.") % {"shop": registration.shop.title})
+    return redirect("registrations:inspect", registration.pk)
+
+
+def reject_registration(request, pk):
+    registration = _registration_for(request, pk)
+    form = RejectionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            onboarding.reject_registration(registration.pk, request.user, form.cleaned_data["reason"])
+        except onboarding.OnboardingError as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(request, _("Inscription refusée ; le motif a été envoyé au commerçant."))
+        return redirect("registrations:inspect", registration.pk)
+    return TemplateResponse(request, "markets/admin/registration_reject.html", {
+        "registration": registration, "form": form,
+        "page_title": _("Refuser l'inscription"), "header_title": str(registration),
+    })
+
+
+class RegistrationViewSet(ModelViewSet):
+    model = MerchantRegistration
+    icon = "form"
+    menu_label = gettext_lazy("Inscriptions")
+    menu_order = 150
+    add_to_admin_menu = True
+    url_prefix = "inscriptions"
+    url_namespace = "registrations"
+    inspect_view_enabled = True
+    list_display = ["trade_name", "city", "category", "territory", "status", "created_at"]
+    list_filter = ["status", "category", "territory"]
+    search_fields = ["trade_name", "legal_name", "city", "contact_name", "email"]
+    inspect_template_name = "markets/admin/registration_inspect.html"
+    inspect_view_fields = [
+        "territory", "status", "created_at", "trade_name", "legal_name", "siret", "vat_status", "vat_number",
+        "street", "postcode", "city", "category", "contact_name", "email", "phone", "language",
+        "declared_independent", "decided_by", "decided_at", "rejection_reason", "shop", "user",
+    ]
+    # Editors only look and decide (approve / reject below); the platform
+    # operator may correct a typo before approval.
+    form_fields = [
+        "trade_name", "legal_name", "siret", "vat_status", "vat_number", "street", "postcode", "city",
+        "category", "contact_name", "email", "phone",
+    ]
+
+    def get_urlpatterns(self):
+        return super().get_urlpatterns() + [
+            path("approve/<int:pk>/", approve_registration, name="approve"),
+            path("reject/<int:pk>/", reject_registration, name="reject"),
+        ]
+
+
+scope_viewset_views(RegistrationViewSet)
+
+
+# Terms --------------------------------------------------------------------
+
+
+def _client_ip(request) -> str | None:
+    # REMOTE_ADDR only: a forwarded-for header is whatever the client says
+    # unless a trusted proxy rewrote it, which is for the deployment to set up.
+    return request.META.get("REMOTE_ADDR") or None
+
+
+def terms_accept(request):
+    """The current terms, and a box to tick; where the terms middleware sends a merchant."""
+    version = onboarding.terms_to_accept(request.user)
+    next_url = request.POST.get("next") or request.GET.get("next") or reverse("wagtailadmin_home")
+    if not url_has_allowed_host_and_scheme(next_url, {request.get_host()}, require_https=request.is_secure()):
+        next_url = reverse("wagtailadmin_home")
+    if version is None:
+        return redirect(next_url)
+    form = TermsAcceptanceForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        onboarding.accept_terms(request.user, version, _client_ip(request))
+        messages.success(request, _("Merci, vous avez accepté les conditions générales (version %(version)s).")
+                         % {"version": version.version})
+        return redirect(next_url)
+    return TemplateResponse(request, "markets/admin/terms_accept.html", {
+        "version": version, "form": form, "next": next_url,
+        "page_title": _("Conditions générales"), "header_title": _("Conditions générales"),
+    })

@@ -1,0 +1,133 @@
+"""The public registration form and the editors' rejection form."""
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+from PIL import Image, UnidentifiedImageError
+
+from shops.models import ShopCategory, VatStatus
+from shops.validators import normalize_siret, normalize_vat_number, validate_eu_vat_number, validate_siret
+
+PHOTO_MAX_BYTES = 5 * 1024 * 1024
+PHOTO_FORMATS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp"}
+# Pillow refuses to open images past this many pixels (decompression bombs).
+PHOTO_MAX_PIXELS = 40_000_000
+
+
+def checked_photo(upload) -> str:
+    """The file extension of an acceptable photo; raises ValidationError otherwise.
+
+    The content decides, never the name or the browser's content type:
+    Pillow must recognise a JPEG, PNG or WebP image and verify it whole.
+    """
+    if upload.size > PHOTO_MAX_BYTES:
+        raise ValidationError(_("La photo dépasse 5 Mo : choisissez une image plus légère."), code="photo_size")
+    try:
+        upload.seek(0)
+        with Image.open(upload) as image:
+            image_format = image.format
+            width, height = image.size
+            image.verify()
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
+        raise ValidationError(
+            _("Ce fichier n'est pas une image lisible : envoyez une photo JPEG, PNG ou WebP."), code="photo_type"
+        ) from None
+    finally:
+        upload.seek(0)
+    if image_format not in PHOTO_FORMATS:
+        raise ValidationError(_("Envoyez une photo au format JPEG, PNG ou WebP."), code="photo_type")
+    if width * height > PHOTO_MAX_PIXELS:
+        raise ValidationError(_("Cette image est trop grande (en pixels)."), code="photo_size")
+    return PHOTO_FORMATS[image_format]
+
+
+class RegistrationForm(forms.Form):
+    trade_name = forms.CharField(label=_("Nom commercial"), max_length=200,
+                                 help_text=_("Le nom de la boutique, tel que vos clients le connaissent."))
+    legal_name = forms.CharField(label=_("Raison sociale"), max_length=200,
+                                 help_text=_("Par exemple : SARL Le Fournil, ou Marie Martin EI."))
+    siret = forms.CharField(label=_("SIRET"), max_length=20, help_text=_("14 chiffres."))
+    vat_status = forms.ChoiceField(label=_("Régime de TVA"), choices=VatStatus.choices, widget=forms.RadioSelect)
+    vat_number = forms.CharField(
+        label=_("N° de TVA intracommunautaire"), max_length=20, required=False,
+        help_text=_("Uniquement si votre entreprise est assujettie à la TVA, par exemple FR12345678901."),
+    )
+    street = forms.CharField(label=_("Adresse de la boutique"), max_length=255)
+    postcode = forms.RegexField(label=_("Code postal"), regex=r"^\d{5}$", max_length=5,
+                                error_messages={"invalid": _("Un code postal a 5 chiffres.")})
+    city = forms.CharField(label=_("Commune"), max_length=120)
+    category = forms.ChoiceField(label=_("Catégorie"), choices=[("", "—")] + list(ShopCategory.choices))
+    contact_name = forms.CharField(label=_("Votre nom"), max_length=200)
+    email = forms.EmailField(label=_("E-mail"), help_text=_("Nous vous écrirons à cette adresse."))
+    phone = forms.RegexField(label=_("Téléphone"), regex=r"^\+?[\d .\-()]{8,20}$", max_length=30,
+                             error_messages={"invalid": _("Indiquez un numéro de téléphone.")})
+    photo = forms.FileField(
+        label=_("Photo de la boutique"),
+        help_text=_("Votre vitrine ou votre devanture : JPEG, PNG ou WebP, 5 Mo au plus."),
+        widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}),
+    )
+    chain = forms.TypedChoiceField(
+        label=_("Votre commerce fait-il partie d'une chaîne, d'une enseigne nationale ou d'un réseau de franchise ?"),
+        choices=[("no", _("Non")), ("yes", _("Oui"))], widget=forms.RadioSelect,
+    )
+    declared_independent = forms.BooleanField(
+        label=_("Je déclare que mon entreprise est un commerce indépendant et qu'elle a une boutique physique "
+                "sur le territoire."),
+        error_messages={"required": _("Cette déclaration est nécessaire pour participer au marché.")},
+    )
+
+    def clean_siret(self):
+        value = normalize_siret(self.cleaned_data["siret"])
+        validate_siret(value)
+        return value
+
+    def clean_chain(self):
+        if self.cleaned_data["chain"] == "yes":
+            raise ValidationError(
+                _("Le marché de Noël est réservé aux commerces indépendants : les chaînes, enseignes nationales "
+                  "et réseaux de franchise ne peuvent pas y participer."),
+                code="chain",
+            )
+        return "no"
+
+    def clean_photo(self):
+        photo = self.cleaned_data["photo"]
+        self.photo_extension = checked_photo(photo)
+        return photo
+
+    def clean(self):
+        cleaned = super().clean()
+        status, number = cleaned.get("vat_status"), cleaned.get("vat_number", "").strip()
+        if status == VatStatus.REGISTERED:
+            if not number:
+                self.add_error("vat_number", _("Indiquez le numéro de TVA d'une entreprise assujettie."))
+                return cleaned
+            number = normalize_vat_number(number)
+            try:
+                validate_eu_vat_number(number)
+            except ValidationError as error:
+                self.add_error("vat_number", error)
+                return cleaned
+            siret = cleaned.get("siret")
+            if siret and number.startswith("FR") and number[4:] != siret[:9]:
+                self.add_error("vat_number", _("Ce numéro de TVA ne correspond pas au SIREN de votre SIRET."))
+                return cleaned
+            cleaned["vat_number"] = number
+        elif status == VatStatus.FRANCHISE:
+            # Art. 293 B du CGI: no VAT is charged, so there is no number to give.
+            cleaned["vat_number"] = ""
+        return cleaned
+
+
+class RejectionForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Motif du refus"), widget=forms.Textarea(attrs={"rows": 4}), max_length=2000,
+        help_text=_("Il sera envoyé tel quel au commerçant."),
+    )
+
+
+class TermsAcceptanceForm(forms.Form):
+    accept = forms.BooleanField(
+        label=_("J'ai lu et j'accepte ces conditions générales."),
+        error_messages={"required": _("Cochez la case pour accepter les conditions.")},
+    )

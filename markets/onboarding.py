@@ -1,0 +1,259 @@
+"""Merchant onboarding: registration, approval or rejection, first publication, terms.
+
+Each function is a plain service called by a view, an admin view or a
+signal receiver; each runs in one transaction, locks the registration it
+decides on, returns early when the work is already done, and enqueues its
+e-mail only after the commit.
+"""
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.files.images import ImageFile
+from django.db import transaction
+from django.utils import timezone, translation
+from django.utils.text import slugify
+from django.utils.translation import gettext
+from django_q.tasks import async_task
+from wagtail.images import get_image_model
+from wagtail.log_actions import log
+from wagtail.models import GroupApprovalTask, Locale, Workflow, WorkflowPage, WorkflowTask
+
+from markets.editors import editors_group
+from markets.models import MarketPage, MerchantRegistration, TermsAcceptance, TermsVersion, Territory
+from shops.merchants import make_merchant, merchant_group, shop_collection
+from shops.models import DeliveryKind, DeliveryOption, ShopPage
+
+FIRST_PUBLICATION_WORKFLOW_PREFIX = "Première mise en ligne — "
+
+APPROVE_ACTION = "markets.registration.approve"
+REJECT_ACTION = "markets.registration.reject"
+FIRST_PUBLICATION_ACTION = "markets.shop.first_publication"
+TERMS_ACCEPTED_ACTION = "markets.terms.accept"
+
+
+class OnboardingError(Exception):
+    """A decision that cannot be taken; the message is for the editor."""
+
+
+def _enqueue(task: str, *args) -> None:
+    transaction.on_commit(lambda: async_task(task, *args))
+
+
+# Registration -----------------------------------------------------------
+
+
+def submit_registration(territory: Territory, data: dict, photo, photo_extension: str,
+                        language: str) -> MerchantRegistration:
+    """Store a checked registration; outside the territory's policy it goes on the waiting list.
+
+    `data` is a RegistrationForm's cleaned data; the photo was checked by it.
+    """
+    status = (
+        MerchantRegistration.Status.PENDING
+        if territory.accepts(data["category"], data["postcode"])
+        else MerchantRegistration.Status.WAITLISTED
+    )
+    photo.name = f"photo.{photo_extension}"
+    with transaction.atomic():
+        registration = MerchantRegistration.objects.create(
+            territory=territory, status=status, language=language, photo=photo,
+            declared_independent=data["declared_independent"],
+            **{name: data[name] for name in (
+                "trade_name", "legal_name", "siret", "vat_status", "vat_number", "street", "postcode", "city",
+                "category", "contact_name", "email", "phone",
+            )},
+        )
+        _enqueue("markets.tasks.send_registration_acknowledgement", registration.pk)
+    return registration
+
+
+# Approval and rejection --------------------------------------------------
+
+
+def _free_slug(parent, base: str) -> str:
+    base = base or "boutique"
+    taken = set(parent.get_children().filter(slug__startswith=base).values_list("slug", flat=True))
+    slug, n = base, 2
+    while slug in taken:
+        slug, n = f"{base}-{n}", n + 1
+    return slug
+
+
+def _free_username(base: str) -> str:
+    User = get_user_model()
+    base = base[:140] or "commercant"
+    taken = set(User.objects.filter(username__startswith=base).values_list("username", flat=True))
+    username, n = base, 2
+    while username in taken:
+        username, n = f"{base}-{n}", n + 1
+    return username
+
+
+def _merchant_user(registration: MerchantRegistration, slug: str):
+    first_name, _, last_name = registration.contact_name.partition(" ")
+    user = get_user_model()(
+        username=_free_username(slug), email=registration.email, first_name=first_name[:150],
+        last_name=last_name[:150],
+    )
+    # No password until the merchant chooses one through the invitation link.
+    user.set_unusable_password()
+    user.save()
+    return user
+
+
+def first_publication_workflow(territory: Territory) -> Workflow:
+    """"Première mise en ligne — <territory>": one approval by the territory's editors."""
+    workflow, _ = Workflow.objects.get_or_create(name=f"{FIRST_PUBLICATION_WORKFLOW_PREFIX}{territory.name}")
+    task = GroupApprovalTask.objects.filter(name=f"Validation par l'office de tourisme — {territory.name}").first()
+    if task is None:
+        task = GroupApprovalTask.objects.create(name=f"Validation par l'office de tourisme — {territory.name}")
+    task.groups.add(editors_group(territory))
+    WorkflowTask.objects.get_or_create(workflow=workflow, task=task, defaults={"sort_order": 0})
+    return workflow
+
+
+def _shop_from(registration: MerchantRegistration, market: MarketPage, owner) -> ShopPage:
+    with translation.override(settings.LANGUAGE_CODE):
+        instructions = gettext("À la boutique, aux heures d'ouverture (à préciser).")
+    shop = ShopPage(
+        title=registration.trade_name, slug=_free_slug(market, slugify(registration.trade_name)),
+        legal_name=registration.legal_name, siret=registration.siret, vat_status=registration.vat_status,
+        vat_number=registration.vat_number, category=registration.category, street=registration.street,
+        postcode=registration.postcode, city=registration.city, phone=registration.phone,
+        email=registration.email, owner=owner, live=False,
+    )
+    shop.delivery_options = [DeliveryOption(kind=DeliveryKind.PICKUP, instructions=instructions, sort_order=0)]
+    market.add_child(instance=shop)
+    return shop
+
+
+def _import_photo(registration: MerchantRegistration, shop: ShopPage, user):
+    with registration.photo.open("rb") as source:
+        return get_image_model().objects.create(
+            title=f"{registration.trade_name} — photo de la boutique",
+            file=ImageFile(source, name=registration.photo.name.rsplit("/", 1)[-1]),
+            collection=shop_collection(shop),
+            uploaded_by_user=user,
+        )
+
+
+def approve_registration(registration_id: int, editor) -> MerchantRegistration:
+    """Make the merchant's draft shop, their account and rights; e-mail the invitation.
+
+    Idempotent: an approved registration is returned as it is. The shop is
+    a draft under the territory's French market page; its first
+    publication goes through the territory's "Première mise en ligne"
+    workflow, so the merchant gets `publish_page` only once it is approved.
+    """
+    with transaction.atomic():
+        registration = MerchantRegistration.objects.select_for_update().get(pk=registration_id)
+        if registration.status == MerchantRegistration.Status.APPROVED:
+            return registration
+        if registration.status == MerchantRegistration.Status.REJECTED:
+            raise OnboardingError(gettext("Cette inscription a déjà été refusée."))
+        market = MarketPage.objects.filter(
+            territory_id=registration.territory_id, locale=Locale.get_default()
+        ).first()
+        if market is None:
+            raise OnboardingError(gettext("Ce territoire n'a pas encore de page de marché."))
+
+        user = _merchant_user(registration, slugify(registration.trade_name))
+        shop = _shop_from(registration, market, user)
+        shop.cover_image = _import_photo(registration, shop, user)
+        shop.save_revision(user=editor)
+        make_merchant(user, shop)
+        WorkflowPage.objects.update_or_create(
+            page=shop, defaults={"workflow": first_publication_workflow(registration.territory)}
+        )
+
+        registration.status = MerchantRegistration.Status.APPROVED
+        registration.decided_by = editor
+        registration.decided_at = timezone.now()
+        registration.shop = shop
+        registration.user = user
+        registration.save()
+        log(instance=registration, action=APPROVE_ACTION, user=editor,
+            data={"shop_id": shop.pk, "username": user.username})
+        _enqueue("markets.tasks.send_invitation", registration.pk)
+    return registration
+
+
+def reject_registration(registration_id: int, editor, reason: str) -> MerchantRegistration:
+    """Refuse a pending or waitlisted registration with a reason, which is e-mailed."""
+    reason = reason.strip()
+    if not reason:
+        raise OnboardingError(gettext("Indiquez le motif du refus."))
+    with transaction.atomic():
+        registration = MerchantRegistration.objects.select_for_update().get(pk=registration_id)
+        if registration.status == MerchantRegistration.Status.REJECTED:
+            return registration
+        if registration.status == MerchantRegistration.Status.APPROVED:
+            raise OnboardingError(gettext("Cette inscription a déjà été acceptée."))
+        registration.status = MerchantRegistration.Status.REJECTED
+        registration.decided_by = editor
+        registration.decided_at = timezone.now()
+        registration.rejection_reason = reason
+        registration.save()
+        log(instance=registration, action=REJECT_ACTION, user=editor, data={"reason": reason})
+        _enqueue("markets.tasks.send_rejection", registration.pk)
+    return registration
+
+
+# First publication -------------------------------------------------------
+
+
+def after_workflow_approved(workflow_state, user=None) -> None:
+    """Called when any workflow is approved; acts only on a shop's first publication."""
+    if not workflow_state.workflow.name.startswith(FIRST_PUBLICATION_WORKFLOW_PREFIX):
+        return
+    page = workflow_state.content_object
+    if isinstance(page, ShopPage) or getattr(page, "specific_class", None) is ShopPage:
+        first_publication_approved(page.pk, user)
+
+
+def first_publication_approved(shop_id: int, user=None) -> bool:
+    """The shop is live: from now on its merchant publishes directly. E-mails "your shop is online".
+
+    Grants the merchant group `publish_page` (shops.merchants does so once
+    the shop has been published) and takes the first-publication workflow
+    off the page. Returns False when there was nothing to do.
+    """
+    with transaction.atomic():
+        shop = ShopPage.objects.select_for_update().get(pk=shop_id)
+        if not shop.live:
+            return False
+        removed, _ = WorkflowPage.objects.filter(
+            page=shop, workflow__name__startswith=FIRST_PUBLICATION_WORKFLOW_PREFIX
+        ).delete()
+        if not removed:
+            return False
+        merchant_group(shop)
+        registration = MerchantRegistration.objects.filter(
+            shop=shop, status=MerchantRegistration.Status.APPROVED
+        ).first()
+        if registration is not None:
+            log(instance=registration, action=FIRST_PUBLICATION_ACTION, user=user, data={"shop_id": shop.pk})
+            _enqueue("markets.tasks.send_shop_online", registration.pk)
+    return True
+
+
+# Terms -------------------------------------------------------------------
+
+
+def terms_to_accept(user) -> TermsVersion | None:
+    """The current terms version when `user` (a merchant) has not accepted it yet."""
+    current = TermsVersion.current()
+    if current is None or TermsAcceptance.objects.filter(user=user, version=current).exists():
+        return None
+    return current
+
+
+def accept_terms(user, version: TermsVersion, ip_address: str | None) -> TermsAcceptance:
+    with transaction.atomic():
+        acceptance, created = TermsAcceptance.objects.get_or_create(
+            user=user, version=version, defaults={"ip_address": ip_address}
+        )
+        if created:
+            log(instance=version, action=TERMS_ACCEPTED_ACTION, user=user,
+                data={"version": version.version, "ip_address": ip_address})
+    return acceptance

@@ -1,0 +1,33 @@
+"""Merchant's space: the stock form (its own rows, not a page revision)."""
+
+from django.urls import path, reverse
+from django.utils.translation import gettext_lazy as _
+from wagtail import hooks
+from wagtail.admin.menu import MenuItem
+
+from shops import stock_admin
+from shops.access import shops_managed_by
+
+
+@hooks.register("register_admin_urls")
+def register_stock_urls():
+    return [
+        path("stock/", stock_admin.stock_index, name="shops_stock"),
+        path("stock/<int:product_id>/", stock_admin.stock_edit, name="shops_stock_edit"),
+    ]
+
+
+class StockMenuItem(MenuItem):
+    def is_shown(self, request):
+        return shops_managed_by(request.user).exists()
+
+
+@hooks.register("register_admin_menu_item")
+def register_stock_menu_item():
+    return StockMenuItem(_("Stock"), reverse("shops_stock"), icon_name="list-ul", order=160)
+
+
+@hooks.register("register_log_actions")
+def register_stock_actions(actions):
+    actions.register_action(stock_admin.STOCK_SET_ACTION, _("Fixer le stock"), _("Stock fixé"))
+    actions.register_action(stock_admin.STOCK_ADD_ACTION, _("Ajouter au stock"), _("Stock ajouté"))
