@@ -160,6 +160,8 @@ def approve_registration(registration_id: int, editor) -> MerchantRegistration:
         user = _merchant_user(registration, slugify(registration.trade_name))
         shop = _shop_from(registration, market, user)
         shop.cover_image = _import_photo(registration, shop, user)
+        # A draft's row and its first revision both carry the photo.
+        shop.save(update_fields=["cover_image"])
         shop.save_revision(user=editor)
         make_merchant(user, shop)
         WorkflowPage.objects.update_or_create(
