@@ -1,0 +1,483 @@
+"""The merchant's orders in the Wagtail admin: list, detail, fulfilment, archive, refund.
+
+Which orders a user may see is decided by `shops.access.shops_managed_by`
+only. Every view starts from `managed_shop_orders(user)`, so the pk of
+another shop's order in a URL answers 404, and the ShopOrder model
+permissions (add, change, delete) play no part: they are not even offered
+in the group editor (see `ShopOrderViewSet.get_permissions_to_register`).
+
+Actions are POST only, change a row with a conditional UPDATE (so two
+clicks or two tabs have one effect) and leave an entry in Wagtail's log.
+Money goes through `checkout.services.refund_shop_order`, never here.
+"""
+
+from collections import OrderedDict
+from decimal import Decimal
+
+from django import forms
+from django.contrib.admin.utils import quote
+from django.db.models import DecimalField, OuterRef, QuerySet, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
+from django.utils import formats, timezone
+from django.utils.functional import cached_property
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+from django.views.generic import TemplateView
+from wagtail.admin import messages
+from wagtail.admin.ui.tables import Column, StatusTagColumn, TitleColumn
+from wagtail.admin.views.generic import IndexView, InspectView
+from wagtail.admin.views.generic.base import BaseOperationView, WagtailAdminTemplateMixin
+from wagtail.admin.views.generic.permissions import PermissionCheckedMixin
+from wagtail.log_actions import log
+from wagtail.models import ModelLogEntry
+from wagtail.permission_policies.base import BasePermissionPolicy
+
+from checkout.filters import DEFAULT_LOOKUPS
+from checkout.models import FulfilmentStatus, LedgerKind, OrderStatus, Refund, RefundState, ShopOrder
+from checkout.services import RefundRefused, refund_shop_order, refundable_amount
+from portal.money import ZERO, quantize_eur
+from portal.templatetags.portal_tags import euros
+from shops.access import shops_managed_by
+from shops.models import DeliveryKind
+
+FULFILMENT_ACTION = "checkout.shop_order.fulfilment"
+ARCHIVE_ACTION = "checkout.shop_order.archive"
+UNARCHIVE_ACTION = "checkout.shop_order.unarchive"
+REFUND_ACTION = "checkout.shop_order.refund"
+
+# What a merchant may do next, per delivery mode: a parcel is shipped, a
+# pick-up is collected; each step can be undone in case of a wrong click.
+FULFILMENT_STEPS = {
+    DeliveryKind.PICKUP: {
+        FulfilmentStatus.READY: [FulfilmentStatus.COLLECTED],
+        FulfilmentStatus.COLLECTED: [FulfilmentStatus.READY],
+    },
+    DeliveryKind.HOME: {
+        FulfilmentStatus.READY: [FulfilmentStatus.SHIPPED],
+        FulfilmentStatus.SHIPPED: [FulfilmentStatus.READY],
+    },
+    DeliveryKind.POSTAL: {
+        FulfilmentStatus.READY: [FulfilmentStatus.SHIPPED],
+        FulfilmentStatus.SHIPPED: [FulfilmentStatus.READY],
+    },
+}
+FULFILMENT_BUTTONS = {
+    FulfilmentStatus.READY: _("Remettre « À préparer »"),
+    FulfilmentStatus.SHIPPED: _("Marquer comme expédiée"),
+    FulfilmentStatus.COLLECTED: _("Marquer comme retirée"),
+}
+
+
+def managed_shop_orders(user) -> QuerySet[ShopOrder]:
+    """The shop orders of every shop `user` manages, whatever the shop page's language."""
+    keys = shops_managed_by(user).values("translation_key")
+    return ShopOrder.objects.filter(shop__translation_key__in=keys)
+
+
+def next_fulfilment_statuses(shop_order: ShopOrder) -> list[str]:
+    """The statuses a merchant may set now; none before the order is paid."""
+    if shop_order.order.status != OrderStatus.PAID:
+        return []
+    steps = FULFILMENT_STEPS.get(shop_order.delivery_kind, {})
+    return [str(status) for status in steps.get(shop_order.fulfilment_status, [])]
+
+
+def _manages_a_shop(user) -> bool:
+    # Asked by the menu, the permission check and the list; once per request user.
+    if not hasattr(user, "_checkout_manages_a_shop"):
+        user._checkout_manages_a_shop = shops_managed_by(user).exists()
+    return user._checkout_manages_a_shop
+
+
+class ShopOrderPermissionPolicy(BasePermissionPolicy):
+    """Orders are seen (never added, edited or deleted) by those who manage their shop."""
+
+    def __init__(self):
+        super().__init__(ShopOrder)
+
+    def user_has_permission(self, user, action):
+        return action == "view" and _manages_a_shop(user)
+
+    def user_has_permission_for_instance(self, user, action, instance):
+        return action == "view" and managed_shop_orders(user).filter(pk=instance.pk).exists()
+
+    def instances_user_has_permission_for(self, user, action):
+        if action != "view":
+            return ShopOrder.objects.none()
+        return managed_shop_orders(user)
+
+    def users_with_any_permission(self, actions):
+        raise NotImplementedError("Who sees an order follows from page permissions; ask shops.access.")
+
+
+def _refunded_subquery():
+    refunds = (
+        Refund.objects.filter(shop_order=OuterRef("pk"), state=RefundState.SUCCEEDED)
+        .values("shop_order")
+        .annotate(total=Sum("amount"))
+        .values("total")
+    )
+    return Coalesce(Subquery(refunds), Value(ZERO), output_field=DecimalField(max_digits=10, decimal_places=2))
+
+
+def _short_datetime(value) -> str:
+    return formats.date_format(timezone.localtime(value), "SHORT_DATETIME_FORMAT")
+
+
+def _state_label(shop_order: ShopOrder) -> str:
+    """Fulfilment for a paid order; for an unpaid one, why there is nothing to prepare."""
+    if shop_order.order.status != OrderStatus.PAID:
+        return shop_order.order.get_status_display()
+    return shop_order.get_fulfilment_status_display()
+
+
+def _total_label(shop_order: ShopOrder) -> str:
+    refunded = quantize_eur(getattr(shop_order, "refunded", ZERO))
+    if refunded:
+        return gettext("%(total)s (remboursé : %(refunded)s)") % {
+            "total": euros(shop_order.total),
+            "refunded": euros(refunded),
+        }
+    return euros(shop_order.total)
+
+
+def _line_label(line) -> str:
+    options = "".join(f" ({name} : {value})" for name, value in line.options.items())
+    return f"{line.quantity} × {line.name}{options} à {line.unit_price} = {line.total}"
+
+
+def _yes_no(value: bool) -> str:
+    return gettext("oui") if value else gettext("non")
+
+
+# The CSV/XLSX export: one row per shop order, its lines in one cell.
+# Amounts are plain decimals with a dot ("12.50"), dates local "YYYY-MM-DD HH:MM".
+EXPORT_COLUMNS = OrderedDict(
+    [
+        ("number", (_("N° de commande"), lambda so: so.order.number)),
+        ("date", (_("Date"), lambda so: timezone.localtime(so.order.created_at).strftime("%Y-%m-%d %H:%M"))),
+        ("shop", (_("Boutique"), lambda so: so.trade_name)),
+        ("customer_name", (_("Client"), lambda so: so.order.customer_name)),
+        ("customer_email", (_("E-mail"), lambda so: so.order.customer_email)),
+        ("customer_phone", (_("Téléphone"), lambda so: so.order.customer_phone)),
+        ("status", (_("Paiement"), lambda so: so.order.get_status_display())),
+        ("delivery", (_("Mode de livraison"), lambda so: so.get_delivery_kind_display())),
+        ("delivery_address", (_("Adresse de livraison"), lambda so: so.delivery_address)),
+        ("lines", (_("Articles"), lambda so: " | ".join(_line_label(line) for line in so.lines.all()))),
+        ("subtotal", (_("Sous-total"), lambda so: so.subtotal)),
+        ("delivery_fee", (_("Frais de livraison"), lambda so: so.delivery_fee)),
+        ("total", (_("Total TTC"), lambda so: so.total)),
+        ("commission", (_("Commission"), lambda so: so.commission_amount if so.commission_amount is not None else "")),
+        ("refunded", (_("Remboursé"), lambda so: quantize_eur(so.refunded))),
+        ("fulfilment", (_("Préparation"), lambda so: so.get_fulfilment_status_display())),
+        ("archived", (_("Archivée"), lambda so: _yes_no(so.archived))),
+    ]
+)
+
+
+class ShopOrderIndexView(IndexView):
+    page_title = _("Commandes")
+    default_ordering = "-order__created_at"
+
+    def get_base_queryset(self):
+        queryset = managed_shop_orders(self.request.user).select_related("order").annotate(
+            refunded=_refunded_subquery()
+        )
+        if self.is_export:
+            queryset = queryset.prefetch_related("lines")
+        return queryset
+
+    def filter_queryset(self, queryset):
+        if not self.filters or not self.filters.is_valid():
+            # A malformed filter never widens the list beyond its default.
+            return queryset.filter(**DEFAULT_LOOKUPS)
+        return self.filters.filter_queryset(queryset)
+
+    def order_queryset(self, queryset):
+        # The pk breaks ties between orders of the same second, for stable pages.
+        queryset = super().order_queryset(queryset)
+        return queryset.order_by(*queryset.query.order_by, "-pk")
+
+    @cached_property
+    def manages_several_shops(self) -> bool:
+        return shops_managed_by(self.request.user).count() > 1
+
+    @cached_property
+    def columns(self):
+        columns = list(super().columns)
+        if self.manages_several_shops:
+            columns.insert(2, Column("trade_name", label=_("Boutique"), sort_key="trade_name"))
+        return columns
+
+    def get_inspect_url(self, instance):
+        # The queryset is already the user's orders: no permission check per row.
+        return reverse(self.inspect_url_name, args=(quote(instance.pk),))
+
+    def get_list_more_buttons(self, instance):
+        return []
+
+    def to_row_dict(self, item):
+        return OrderedDict((field, EXPORT_COLUMNS[field][1](item)) for field in self.list_export)
+
+
+def list_display(inspect_url_name: str):
+    """The list's columns: what a merchant needs to pick the next order to prepare."""
+    return [
+        TitleColumn(
+            "number", label=_("Commande"), accessor="order.number", sort_key="order__pk", url_name=inspect_url_name
+        ),
+        Column(
+            "created",
+            label=_("Passée le"),
+            accessor=lambda so: _short_datetime(so.order.created_at),
+            sort_key="order__created_at",
+        ),
+        Column("customer", label=_("Client"), accessor="order.customer_name", sort_key="order__customer_name"),
+        Column("delivery_kind", label=_("Livraison"), accessor="get_delivery_kind_display", sort_key="delivery_kind"),
+        Column("total", label=_("Total"), accessor=_total_label, sort_key="total"),
+        StatusTagColumn(
+            "fulfilment_status",
+            label=_("Préparation"),
+            accessor=_state_label,
+            primary=lambda so: so.order.status == OrderStatus.PAID
+            and so.fulfilment_status == FulfilmentStatus.READY,
+            sort_key="fulfilment_status",
+        ),
+    ]
+
+
+class ShopOrderMixin:
+    """A view of one shop order, found among the user's orders only (404 otherwise)."""
+
+    index_url_name = None
+    inspect_url_name = None
+    fulfilment_url_name = None
+    archive_url_name = None
+    unarchive_url_name = None
+    refund_url_name = None
+
+    def get_shop_order(self, pk) -> ShopOrder:
+        return get_object_or_404(managed_shop_orders(self.request.user).select_related("order"), pk=pk)
+
+    def get_inspect_url(self):
+        return reverse(self.inspect_url_name, args=(quote(self.object.pk),))
+
+    def get_breadcrumbs_items(self):
+        return self.breadcrumbs_items + [
+            {"url": reverse(self.index_url_name), "label": gettext("Commandes")},
+            {"url": self.get_inspect_url(), "label": str(self.object.order)},
+            {"url": "", "label": self.get_page_title(), "sublabel": str(self.object.order)},
+        ]
+
+
+class ShopOrderInspectView(ShopOrderMixin, InspectView):
+    page_title = _("Commande")
+
+    def get_fields(self):
+        return []
+
+    def get_object(self, queryset=None):
+        return self.get_shop_order(self.pk)
+
+    def get_page_subtitle(self):
+        return str(self.object.order)
+
+    def get_breadcrumbs_items(self):
+        return self.breadcrumbs_items + [
+            {"url": reverse(self.index_url_name), "label": gettext("Commandes")},
+            {"url": "", "label": str(self.object.order), "sublabel": self.object.trade_name},
+        ]
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        shop_order = self.object
+        refunds = list(shop_order.refunds.order_by("pk").select_related("created_by"))
+        refunded = sum((r.amount for r in refunds if r.state == RefundState.SUCCEEDED), ZERO)
+        paid = shop_order.order.status == OrderStatus.PAID
+        refundable = refundable_amount(shop_order) if paid else ZERO
+        pk = quote(shop_order.pk)
+        context.update(
+            {
+                "shop_order": shop_order,
+                "order": shop_order.order,
+                "is_paid": paid,
+                "lines": list(shop_order.lines.all()),
+                "refunds": refunds,
+                "refunded": refunded,
+                "refundable": refundable,
+                "net_commission": (
+                    shop_order.commission_amount
+                    - _commission_returned(shop_order)
+                    if shop_order.commission_amount is not None
+                    else None
+                ),
+                "fulfilment_actions": [
+                    (status, FULFILMENT_BUTTONS[status]) for status in next_fulfilment_statuses(shop_order)
+                ],
+                "fulfilment_url": reverse(self.fulfilment_url_name, args=(pk,)),
+                "archive_url": reverse(self.archive_url_name, args=(pk,)),
+                "unarchive_url": reverse(self.unarchive_url_name, args=(pk,)),
+                "refund_url": reverse(self.refund_url_name, args=(pk,)),
+                "refund_form": RefundForm(refundable=refundable) if refundable > 0 else None,
+                "log_entries": list(
+                    ModelLogEntry.objects.for_instance(shop_order).select_related("user").order_by("-timestamp", "-pk")
+                ),
+            }
+        )
+        return context
+
+
+def _commission_returned(shop_order: ShopOrder) -> Decimal:
+    total = shop_order.ledger_entries.filter(kind=LedgerKind.COMMISSION_RETURNED).aggregate(total=Sum("amount"))["total"]
+    return total or ZERO
+
+
+class ShopOrderOperationView(ShopOrderMixin, PermissionCheckedMixin, BaseOperationView):
+    """A POST that changes one of the user's orders, then back to its detail page (GET: 405)."""
+
+    any_permission_required = ["view"]
+
+    def get_object(self):
+        return self.get_shop_order(self.pk)
+
+    def get_success_url(self):
+        return self.next_url or self.get_inspect_url()
+
+    def post(self, request, *args, **kwargs):
+        self.perform_operation()
+        return redirect(self.get_success_url())
+
+
+class FulfilmentView(ShopOrderOperationView):
+    def perform_operation(self):
+        shop_order = self.object
+        target = self.request.POST.get("status", "")
+        if target not in next_fulfilment_statuses(shop_order):
+            messages.error(self.request, gettext("Ce changement de préparation n'est pas possible pour cette commande."))
+            return
+        changed = ShopOrder.objects.filter(
+            pk=shop_order.pk, fulfilment_status=shop_order.fulfilment_status
+        ).update(fulfilment_status=target)
+        if not changed:
+            messages.error(self.request, gettext("La commande a été modifiée entre-temps ; vérifiez son état."))
+            return
+        log(
+            instance=shop_order,
+            action=FULFILMENT_ACTION,
+            user=self.request.user,
+            data={"from": shop_order.fulfilment_status, "to": target},
+        )
+        messages.success(
+            self.request,
+            gettext("Commande n° %(number)s : %(status)s.")
+            % {"number": shop_order.order.number, "status": FulfilmentStatus(target).label},
+        )
+
+
+class ArchiveView(ShopOrderOperationView):
+    archived = True
+
+    def perform_operation(self):
+        shop_order = self.object
+        changed = ShopOrder.objects.filter(pk=shop_order.pk, archived=not self.archived).update(archived=self.archived)
+        if changed:
+            log(
+                instance=shop_order,
+                action=ARCHIVE_ACTION if self.archived else UNARCHIVE_ACTION,
+                user=self.request.user,
+            )
+        if self.archived:
+            message = gettext("Commande n° %(number)s archivée.")
+        else:
+            message = gettext("Commande n° %(number)s remise dans les commandes en cours.")
+        messages.success(self.request, message % {"number": shop_order.order.number})
+
+
+class UnarchiveView(ArchiveView):
+    archived = False
+
+
+class RefundForm(forms.Form):
+    amount = forms.DecimalField(
+        label=_("Montant à rembourser (€)"),
+        max_digits=10,
+        decimal_places=2,
+        min_value=Decimal("0.01"),
+        localize=True,
+        help_text=_("Le montant total de la commande boutique ou une partie, au centime près."),
+    )
+
+    def __init__(self, *args, refundable: Decimal, **kwargs):
+        kwargs.setdefault("initial", {"amount": refundable})
+        super().__init__(*args, **kwargs)
+        self.refundable = refundable
+
+    def clean_amount(self):
+        amount = self.cleaned_data["amount"]
+        if amount > self.refundable:
+            raise forms.ValidationError(
+                gettext("Vous pouvez rembourser au plus %(amount)s.") % {"amount": euros(self.refundable)}
+            )
+        return amount
+
+
+class RefundView(ShopOrderMixin, PermissionCheckedMixin, WagtailAdminTemplateMixin, TemplateView):
+    """GET: the refund form; POST: refund through the payment provider, or say why not."""
+
+    any_permission_required = ["view"]
+    page_title = _("Rembourser")
+    header_icon = "clipboard-list"
+    template_name = "checkout/admin/shop_order_refund.html"
+
+    def setup(self, request, *args, **kwargs):
+        super().setup(request, *args, **kwargs)
+        self.object = self.get_shop_order(kwargs["pk"])
+
+    def get_page_subtitle(self):
+        return str(self.object.order)
+
+    @cached_property
+    def refundable(self) -> Decimal:
+        if self.object.order.status != OrderStatus.PAID:
+            return ZERO
+        return refundable_amount(self.object)
+
+    def get_context_data(self, form=None, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(
+            {
+                "shop_order": self.object,
+                "order": self.object.order,
+                "refundable": self.refundable,
+                "form": form if form is not None else RefundForm(refundable=self.refundable),
+                "inspect_url": self.get_inspect_url(),
+            }
+        )
+        return context
+
+    def post(self, request, *args, **kwargs):
+        form = RefundForm(request.POST, refundable=self.refundable)
+        if self.refundable <= 0:
+            form.add_error(None, gettext("Il ne reste rien à rembourser sur cette commande."))
+        if not form.is_valid():
+            return self.render_to_response(self.get_context_data(form=form))
+        amount = form.cleaned_data["amount"]
+        try:
+            refund = refund_shop_order(self.object.pk, amount, by_user=request.user)
+        except RefundRefused as error:
+            form.add_error("amount", str(error))
+            return self.render_to_response(self.get_context_data(form=form))
+        log(
+            instance=self.object,
+            action=REFUND_ACTION,
+            user=request.user,
+            data={"amount": str(refund.amount), "refund": refund.pk},
+        )
+        messages.success(
+            request,
+            gettext("Remboursement de %(amount)s effectué ; le client en est informé par e-mail.")
+            % {"amount": euros(refund.amount)},
+        )
+        return redirect(self.get_inspect_url())

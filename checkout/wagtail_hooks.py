@@ -1,0 +1,119 @@
+"""Admin UI of checkout: the "Commandes" menu of merchants and territory editors."""
+
+from django.contrib.auth.models import Permission
+from django.urls import path
+from django.utils.translation import gettext_lazy as _
+from wagtail import hooks
+from wagtail.admin.viewsets.model import ModelViewSet
+from wagtail.log_actions import LogFormatter
+
+from checkout import admin_views
+from checkout.filters import ShopOrderFilterSet
+from checkout.models import FulfilmentStatus, ShopOrder
+from portal.templatetags.portal_tags import euros
+
+
+class ShopOrderViewSet(ModelViewSet):
+    """The orders of the shops a user manages: list, CSV export, detail and actions.
+
+    No add, edit, delete, copy or history URL exists: an order changes only
+    through the actions below, each one POST only and logged.
+    """
+
+    model = ShopOrder
+    name = "commandes"
+    icon = "clipboard-list"
+    menu_label = _("Commandes")
+    menu_name = "orders"
+    menu_order = 250
+    add_to_admin_menu = True
+    add_to_reference_index = False
+    copy_view_enabled = False
+    inspect_view_enabled = True
+
+    index_view_class = admin_views.ShopOrderIndexView
+    inspect_view_class = admin_views.ShopOrderInspectView
+    inspect_template_name = "checkout/admin/shop_order_inspect.html"
+
+    filterset_class = ShopOrderFilterSet
+    list_per_page = 50
+    list_export = list(admin_views.EXPORT_COLUMNS)
+    export_headings = {field: heading for field, (heading, _value) in admin_views.EXPORT_COLUMNS.items()}
+    export_filename = "commandes"
+
+    @property
+    def list_display(self):
+        return admin_views.list_display(self.get_url_name("inspect"))
+
+    @property
+    def permission_policy(self):
+        return admin_views.ShopOrderPermissionPolicy()
+
+    def get_permissions_to_register(self):
+        # Access comes from managing a shop (page permissions), not from model permissions.
+        return Permission.objects.none()
+
+    def get_common_view_kwargs(self, **kwargs):
+        return super().get_common_view_kwargs(
+            **{
+                "add_url_name": None,
+                "edit_url_name": None,
+                "delete_url_name": None,
+                "history_url_name": None,
+                "usage_url_name": None,
+                "inspect_url_name": self.get_url_name("inspect"),
+                "fulfilment_url_name": self.get_url_name("fulfilment"),
+                "archive_url_name": self.get_url_name("archive"),
+                "unarchive_url_name": self.get_url_name("unarchive"),
+                "refund_url_name": self.get_url_name("refund"),
+                **kwargs,
+            }
+        )
+
+    def get_urlpatterns(self):
+        return [
+            path("", self.index_view, name="index"),
+            path("results/", self.index_results_view, name="index_results"),
+            path("<int:pk>/", self.inspect_view, name="inspect"),
+            path(
+                "<int:pk>/preparation/",
+                self.construct_view(admin_views.FulfilmentView),
+                name="fulfilment",
+            ),
+            path("<int:pk>/archiver/", self.construct_view(admin_views.ArchiveView), name="archive"),
+            path("<int:pk>/desarchiver/", self.construct_view(admin_views.UnarchiveView), name="unarchive"),
+            path("<int:pk>/rembourser/", self.construct_view(admin_views.RefundView), name="refund"),
+        ]
+
+
+@hooks.register("register_admin_viewset")
+def register_shop_order_viewset():
+    return ShopOrderViewSet()
+
+
+@hooks.register("register_log_actions")
+def register_shop_order_log_actions(actions):
+    @actions.register_action(admin_views.FULFILMENT_ACTION)
+    class FulfilmentChanged(LogFormatter):
+        label = _("Préparation de la commande")
+
+        def format_message(self, log_entry):
+            data = log_entry.data or {}
+            labels = dict(FulfilmentStatus.choices)
+            return _("Préparation : %(before)s → %(after)s") % {
+                "before": labels.get(data.get("from"), data.get("from")),
+                "after": labels.get(data.get("to"), data.get("to")),
+            }
+
+    actions.register_action(admin_views.ARCHIVE_ACTION, _("Archivage de la commande"), _("Commande archivée"))
+    actions.register_action(
+        admin_views.UNARCHIVE_ACTION, _("Désarchivage de la commande"), _("Commande remise dans les commandes en cours")
+    )
+
+    @actions.register_action(admin_views.REFUND_ACTION)
+    class Refunded(LogFormatter):
+        label = _("Remboursement")
+
+        def format_message(self, log_entry):
+            amount = (log_entry.data or {}).get("amount")
+            return _("Remboursement de %(amount)s") % {"amount": euros(amount) if amount else "?"}
