@@ -8,7 +8,7 @@ listings and on every URL that names an object.
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponseNotAllowed
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -83,7 +83,10 @@ class TerritoryChoiceForm(WagtailAdminModelForm):
 def _registration_for(request, pk) -> MerchantRegistration:
     if not request.user.has_perm("markets.view_merchantregistration"):
         raise PermissionDenied
-    return get_object_or_404(registrations_visible_to(request.user), pk=pk)
+    registration = registrations_visible_to(request.user).filter(pk=pk).first()
+    if registration is None:
+        raise PermissionDenied
+    return registration
 
 
 def approve_registration(request, pk):

@@ -15,8 +15,8 @@ A merchant cannot:
   (the page explorer shows only the path down to S);
 - delete S's shop page while it has products (no bulk delete), move or
   copy pages outside S;
-- see other collections' images, or delete images they did not upload
-  (Wagtail lets the uploader of an image edit and delete it);
+- see other collections' images (in their own collection, Wagtail's
+  `change_image` lets them edit and delete any image);
 - edit partner contacts or territories, or submit/sync translations
   (see markets.editors for why `submit_translation` is withheld).
 
