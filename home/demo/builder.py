@@ -16,17 +16,27 @@ from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
+from django.core.files.base import ContentFile
 from django.db import transaction
 from wagtail.models import Collection, Locale, Site
 
 from home.demo import content, images
 from home.demo.content import FAQ, HELP_PAGE_STEPS, TUTORIALS, Bi, TerritorySpec
 from home.demo.indexing import deferred_indexing
-from home.demo.plan import ShopPlan, block_id, initials, plan_shops
+from home.demo.plan import ShopPlan, block_id, initials, plan_shops, registration_plan
 from home.demo.translation import copy_translation, english_copy, translate
 from home.models import HomePage
 from markets.editors import make_editor, territory_collection
-from markets.models import HelpPage, MarketPage, MarketPagePartner, PartnerContact, Territory
+from markets.models import (
+    HelpPage,
+    MarketPage,
+    MarketPagePartner,
+    MerchantRegistration,
+    PartnerContact,
+    TermsAcceptance,
+    TermsVersion,
+    Territory,
+)
 from shops.merchants import make_merchant, shop_collection
 from shops.models import DeliveryOption, ProductPage, ProductStock, ShopPage
 
@@ -47,6 +57,7 @@ class SeedReport:
     created: Counter = field(default_factory=Counter)
     existing: Counter = field(default_factory=Counter)
     logins: list[Login] = field(default_factory=list)
+    pending_registrations: list[str] = field(default_factory=list)
 
     def note(self, kind: str, created: bool, count: int = 1) -> None:
         (self.created if created else self.existing)[kind] += count
@@ -74,6 +85,7 @@ class DemoBuilder:
         self.report.logins.append(Login("admin", "superuser", "toute la plateforme"))
         with deferred_indexing(), transaction.atomic():
             self._home_pages(admin)
+        self.terms = self._terms()
         for spec in self.territories:
             self._territory(spec)
         return self.report
@@ -118,7 +130,7 @@ class DemoBuilder:
             tourism_office = spec.partners[0]
             editor = self._user(f"editeur-{spec.slug}", *tourism_office.person.split(" ", 1),
                                 f"editeur-{spec.slug}@marche-noel.example")
-            partners = [self._partner(p, collection, editor) for p in spec.partners]
+            partners = [self._partner(p, collection, editor, territory) for p in spec.partners]
             market = self._market(spec, territory, collection, partners, editor)
             self._help_page(spec, market, editor)
             make_editor(editor, territory)
@@ -126,8 +138,39 @@ class DemoBuilder:
         for plan in plan_shops(spec, self.shops_per_territory, self.products_min, self.products_max):
             with deferred_indexing(), transaction.atomic():
                 self._shop(plan, market)
+        with transaction.atomic():
+            self._pending_registration(spec, territory)
 
-    def _partner(self, spec: content.PartnerSpec, collection, editor) -> PartnerContact:
+    # Onboarding: terms and a registration awaiting the editor ------------
+
+    def _terms(self) -> TermsVersion:
+        version, created = TermsVersion.objects.get_or_create(
+            version=content.TERMS_VERSION, defaults={"text": content.TERMS_TEXT, "published_at": content.TERMS_DATE}
+        )
+        self.report.note("terms", created)
+        return version
+
+    def _pending_registration(self, spec, territory) -> None:
+        plan = registration_plan(spec)
+        registration = MerchantRegistration.objects.filter(territory=territory, siret=plan.siret).first()
+        self.report.note("registration", registration is None)
+        if registration is None:
+            registration = MerchantRegistration(
+                territory=territory, trade_name=plan.trade_name, legal_name=plan.legal_name, siret=plan.siret,
+                vat_status=plan.vat_status, vat_number=plan.vat_number, street=plan.street,
+                postcode=plan.town.postcode, city=plan.town.name, category=plan.category,
+                contact_name=plan.contact_name, email=plan.email, phone=plan.phone, language="fr",
+                declared_independent=True,
+            )
+            picture = images.draw(palette=plan.category, motif="gift", text=initials(plan.trade_name),
+                                  seed=plan.siret)
+            registration.photo.save("vitrine.png", ContentFile(picture), save=False)
+            # Saved directly: no acknowledgement e-mail for demo data.
+            registration.save()
+        if registration.status == MerchantRegistration.Status.PENDING:
+            self.report.pending_registrations.append(f"{registration.trade_name} ({spec.name})")
+
+    def _partner(self, spec: content.PartnerSpec, collection, editor, territory) -> PartnerContact:
         partner = PartnerContact.objects.filter(locale=self.fr, name=spec.name.fr).first()
         self.report.note("partner", partner is None)
         if partner is None:
@@ -139,10 +182,15 @@ class DemoBuilder:
             partner = PartnerContact(
                 locale=self.fr, kind=spec.kind, name=spec.name.fr, person=spec.person, role=spec.role.fr,
                 email=spec.email, phone=spec.phone, website=spec.website, address=spec.address, logo=logo,
+                territory=territory,
             )
             partner.save()
             partner.save_revision(user=editor).publish(user=editor, skip_permission_checks=True)
         self._translate(partner, english_copy(partner, name=spec.name.en, role=spec.role.en), editor, "partner")
+        # Partners seeded before they had a territory get theirs, in both languages.
+        PartnerContact.objects.filter(translation_key=partner.translation_key, territory__isnull=True).update(
+            territory=territory
+        )
         return partner
 
     def _market(self, spec, territory, collection, partners, editor) -> MarketPage:
@@ -230,6 +278,8 @@ class DemoBuilder:
         self._translate(shop, english, merchant)
         self._products(plan, shop, merchant)
         make_merchant(merchant, shop)
+        # Demo merchants have accepted the terms: their logins go straight in.
+        TermsAcceptance.objects.get_or_create(user=merchant, version=self.terms)
         self.report.logins.append(Login(merchant.username, "commerçant", f"{plan.name} ({plan.town.name})"))
 
     def _new_shop(self, plan: ShopPlan, market: MarketPage, merchant) -> ShopPage:

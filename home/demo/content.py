@@ -7,7 +7,7 @@ reserved `.example` domain, phone numbers the blocks ARCEP keeps for fiction
 """
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timezone
 from decimal import Decimal
 from typing import NamedTuple
 
@@ -1282,3 +1282,30 @@ def long_date(day: date) -> Bi:
     """A date as people write it, '24 décembre' / '24 December', whatever the process locale."""
     month = MONTHS[day.month - 1]
     return Bi(f"{day.day} {month.fr}", f"{day.day} {month.en}")
+
+
+# Terms (CGU/CGV) accepted by every demo merchant ------------------------
+
+TERMS_VERSION = "v1 — novembre 2025"
+TERMS_DATE = datetime(2025, 11, 1, 0, 0, tzinfo=timezone.utc)
+TERMS_TEXT = """<h2>1. Objet</h2>
+<p>Le Marché de Noël numérique est une place de marché en ligne animée par les offices de tourisme
+partenaires. Les présentes conditions régissent l'utilisation de la plateforme par les commerçants
+indépendants qui y vendent leurs produits, prestations et bons cadeaux.</p>
+<h2>2. Inscription et boutique</h2>
+<p>Le commerçant certifie exploiter un commerce indépendant disposant d'une boutique physique sur le
+territoire. Il est seul responsable des informations de sa boutique, de ses prix (TTC) et de ses stocks,
+qu'il tient à jour.</p>
+<h2>3. Ventes et encaissement</h2>
+<p>Les ventes sont conclues entre le commerçant et l'acheteur. La plateforme encaisse les paiements pour
+le compte du commerçant et lui reverse chaque semaine le montant des ventes, déduction faite de la
+commission prévue par le barème de son territoire.</p>
+<h2>4. Retrait, livraison et rétractation</h2>
+<p>Le commerçant honore les modes de retrait et de livraison qu'il propose et respecte le droit de
+rétractation de quatorze jours applicable à la vente à distance, sauf exceptions prévues par le Code de
+la consommation (denrées périssables, prestations datées).</p>
+<h2>5. Données personnelles</h2>
+<p>Le commerçant n'utilise les coordonnées des acheteurs que pour exécuter leurs commandes.</p>
+<h2>6. Durée et modification</h2>
+<p>Toute nouvelle version de ces conditions est soumise à l'acceptation du commerçant lors de sa
+connexion suivante.</p>"""

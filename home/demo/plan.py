@@ -35,7 +35,7 @@ from home.demo.content import (
     Town,
     long_date,
 )
-from shops.models import DeliveryKind, ProductKind, VatRate, VatStatus
+from shops.models import DeliveryKind, ProductKind, ShopCategory, VatRate, VatStatus
 
 # Namespace of the demo's StreamField block ids: French and English pages
 # share them, which is what lets their strings be paired (see translation.py).
@@ -289,3 +289,41 @@ def _stock(rng, kind) -> int | None:
     if draw < 0.2:
         return rng.randint(1, 3)
     return rng.randint(4, 40)
+
+
+@dataclass(frozen=True)
+class RegistrationPlan:
+    """A merchant who asked to join a territory's market and awaits its editors."""
+
+    trade_name: str
+    legal_name: str
+    siret: str
+    vat_status: str
+    vat_number: str
+    category: str
+    town: Town
+    street: str
+    contact_name: str
+    email: str
+    phone: str
+
+
+def registration_plan(territory: TerritorySpec) -> RegistrationPlan:
+    rng = random.Random(f"seed-demo:{territory.slug}:registration")
+    surname = territory.surnames[-1]
+    trade_name = f"Biscuiterie {surname}"
+    siren = make_siren(rng)
+    town = territory.towns[0]
+    return RegistrationPlan(
+        trade_name=trade_name,
+        legal_name=f"SAS {trade_name}",
+        siret=make_siret(siren),
+        vat_status=VatStatus.REGISTERED,
+        vat_number=vat_number_for(siren),
+        category=ShopCategory.FOOD,
+        town=town,
+        street=f"{rng.randint(1, 30)} {rng.choice(town.streets)}",
+        contact_name=f"{rng.choice(FIRST_NAMES)} {surname}",
+        email=f"contact@{slugify(trade_name)}.example",
+        phone=f"{territory.phone_prefix} {rng.randint(10, 99):02d} {rng.randint(10, 99):02d}",
+    )

@@ -21,6 +21,8 @@ KIND_LABELS = {
     "image": "images",
     "stock": "stocks",
     "user": "utilisateurs",
+    "terms": "conditions générales",
+    "registration": "inscriptions en attente",
 }
 
 
@@ -93,3 +95,10 @@ class Command(BaseCommand):
             self.stdout.write(f"  {'identifiant':<{width}}  {'rôle':<11}  périmètre")
             for login in report.logins:
                 self.stdout.write(f"  {login.username:<{width}}  {login.role:<11}  {login.scope}")
+            if report.pending_registrations:
+                self.stdout.write("")
+                self.stdout.write(self.style.MIGRATE_HEADING(
+                    "Inscriptions en attente (admin › Inscriptions, à accepter par l'éditeur du territoire)"
+                ))
+                for name in report.pending_registrations:
+                    self.stdout.write(f"  {name}")
