@@ -26,6 +26,8 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
 from wagtail.admin import messages
+from wagtail.admin.admin_url_finder import ModelAdminURLFinder
+from wagtail.admin.paginator import WagtailPaginator
 from wagtail.admin.ui.tables import Column, StatusTagColumn, TitleColumn
 from wagtail.admin.views.generic import IndexView, InspectView
 from wagtail.admin.views.generic.base import BaseOperationView, WagtailAdminTemplateMixin
@@ -91,6 +93,15 @@ def _manages_a_shop(user) -> bool:
     return user._checkout_manages_a_shop
 
 
+class ShopOrderURLFinder(ModelAdminURLFinder):
+    """Where a log entry or a search result about a shop order links: its detail, for those who see it."""
+
+    def get_edit_url(self, instance):
+        if self.user and not self.permission_policy.user_has_permission_for_instance(self.user, "view", instance):
+            return None
+        return self.construct_edit_url(instance)
+
+
 class ShopOrderPermissionPolicy(BasePermissionPolicy):
     """Orders are seen (never added, edited or deleted) by those who manage their shop."""
 
@@ -129,8 +140,12 @@ def _short_datetime(value) -> str:
 def _state_label(shop_order: ShopOrder) -> str:
     """Fulfilment for a paid order; for an unpaid one, why there is nothing to prepare."""
     if shop_order.order.status != OrderStatus.PAID:
-        return shop_order.order.get_status_display()
-    return shop_order.get_fulfilment_status_display()
+        state = shop_order.order.get_status_display()
+    else:
+        state = shop_order.get_fulfilment_status_display()
+    if shop_order.archived:
+        return gettext("%(state)s, archivée") % {"state": state}
+    return state
 
 
 def _total_label(shop_order: ShopOrder) -> str:
@@ -177,8 +192,17 @@ EXPORT_COLUMNS = OrderedDict(
 )
 
 
+class ShopOrderPaginator(WagtailPaginator):
+    # "2 commandes", not the model's "2 commandes boutique": a merchant has one shop.
+    verbose_name = _("commande")
+    verbose_name_plural = _("commandes")
+
+
 class ShopOrderIndexView(IndexView):
     page_title = _("Commandes")
+    verbose_name = _("commande")
+    verbose_name_plural = _("commandes")
+    paginator_class = ShopOrderPaginator
     default_ordering = "-order__created_at"
 
     def get_base_queryset(self):
@@ -407,10 +431,16 @@ class RefundForm(forms.Form):
         min_value=Decimal("0.01"),
         localize=True,
         help_text=_("Le montant total de la commande boutique ou une partie, au centime près."),
+        error_messages={
+            "required": _("Indiquez le montant à rembourser."),
+            "invalid": _("Indiquez un montant en euros, par exemple 12,50."),
+            "min_value": _("Indiquez un montant positif."),
+            "max_decimal_places": _("Indiquez le montant au centime près (deux décimales au plus)."),
+        },
     )
 
     def __init__(self, *args, refundable: Decimal, **kwargs):
-        kwargs.setdefault("initial", {"amount": refundable})
+        # No amount filled in: a refund cannot be undone, the merchant types what they mean.
         super().__init__(*args, **kwargs)
         self.refundable = refundable
 
@@ -444,6 +474,15 @@ class RefundView(ShopOrderMixin, PermissionCheckedMixin, WagtailAdminTemplateMix
             return ZERO
         return refundable_amount(self.object)
 
+    @cached_property
+    def refusal(self) -> str:
+        """Why this order cannot be refunded at all, or ""."""
+        if self.object.order.status != OrderStatus.PAID:
+            return gettext("Seule une commande payée peut être remboursée.")
+        if self.refundable <= 0:
+            return gettext("Il ne reste rien à rembourser sur cette commande.")
+        return ""
+
     def get_context_data(self, form=None, **kwargs):
         context = super().get_context_data(**kwargs)
         context.update(
@@ -451,6 +490,7 @@ class RefundView(ShopOrderMixin, PermissionCheckedMixin, WagtailAdminTemplateMix
                 "shop_order": self.object,
                 "order": self.object.order,
                 "refundable": self.refundable,
+                "refusal": self.refusal,
                 "form": form if form is not None else RefundForm(refundable=self.refundable),
                 "inspect_url": self.get_inspect_url(),
             }
@@ -458,9 +498,9 @@ class RefundView(ShopOrderMixin, PermissionCheckedMixin, WagtailAdminTemplateMix
         return context
 
     def post(self, request, *args, **kwargs):
+        if self.refusal:
+            return self.render_to_response(self.get_context_data())
         form = RefundForm(request.POST, refundable=self.refundable)
-        if self.refundable <= 0:
-            form.add_error(None, gettext("Il ne reste rien à rembourser sur cette commande."))
         if not form.is_valid():
             return self.render_to_response(self.get_context_data(form=form))
         amount = form.cleaned_data["amount"]

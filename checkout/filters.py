@@ -44,7 +44,7 @@ class ShopOrderFilterSet(WagtailFilterSet):
         widget=forms.RadioSelect,
     )
     created = django_filters.DateFromToRangeFilter(
-        label=_("Passée entre le"),
+        label=_("Date de commande"),
         field_name="order__created_at",
         widget=DateRangePickerWidget,
     )

@@ -49,6 +49,14 @@ class ShopOrderViewSet(ModelViewSet):
     def permission_policy(self):
         return admin_views.ShopOrderPermissionPolicy()
 
+    @property
+    def url_finder_class(self):
+        return type(
+            "ShopOrderURLFinder",
+            (admin_views.ShopOrderURLFinder,),
+            {"permission_policy": self.permission_policy, "edit_url_name": self.get_url_name("inspect")},
+        )
+
     def get_permissions_to_register(self):
         # Access comes from managing a shop (page permissions), not from model permissions.
         return Permission.objects.none()

@@ -3,6 +3,7 @@
 import csv
 import datetime
 import io
+import socket
 from decimal import Decimal
 
 import pytest
@@ -433,7 +434,9 @@ def test_archive_then_unarchive_each_logged_once(market, atelier_merchant):
     atelier.refresh_from_db()
     assert atelier.archived is True
     assert listed(client.get(INDEX)) == []
-    assert listed(client.get(INDEX, {"archived": "yes"})) == [atelier.pk]
+    archived_list = client.get(INDEX, {"archived": "yes"})
+    assert listed(archived_list) == [atelier.pk]
+    assert "À préparer, archivée" in archived_list.content.decode()
     assert logs(atelier) == [("checkout.shop_order.archive", {})]
     # when unarchived
     response = client.post(url(atelier, "desarchiver"))
@@ -549,18 +552,33 @@ def test_partial_refund_by_the_merchant(market, stripe, epicerie_merchant, djang
     assert "13,30\xa0€ (remboursé : 5,00\xa0€)" in client_for(epicerie_merchant).get(INDEX).content.decode()
 
 
-@pytest.mark.parametrize("amount", ["13.31", "100", "0", "0.00", "-1.00", "1.005", "abc", "NaN", "Infinity", ""])
+@pytest.mark.parametrize(
+    "amount, error",
+    [
+        ("13.31", "Vous pouvez rembourser au plus 13,30\xa0€."),
+        ("100", "Vous pouvez rembourser au plus 13,30\xa0€."),
+        ("1e2", "Vous pouvez rembourser au plus 13,30\xa0€."),
+        ("0", "Indiquez un montant positif."),
+        ("0,00", "Indiquez un montant positif."),
+        ("-1.00", "Indiquez un montant positif."),
+        ("1.005", "Indiquez le montant au centime près (deux décimales au plus)."),
+        ("abc", "Indiquez un montant en euros, par exemple 12,50."),
+        ("NaN", "Indiquez un montant en euros, par exemple 12,50."),
+        ("Infinity", "Indiquez un montant en euros, par exemple 12,50."),
+        ("", "Indiquez le montant à rembourser."),
+    ],
+)
 def test_refund_beyond_refundable_or_malformed_is_refused_and_changes_nothing(
-    market, stripe, epicerie_merchant, django_capture_on_commit_callbacks, amount
+    market, stripe, epicerie_merchant, django_capture_on_commit_callbacks, amount, error
 ):
     order = paid_through_stripe(market, stripe)
     epicerie = shop_order_of(order, market.epicerie)
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
         response = client_for(epicerie_merchant).post(url(epicerie, "rembourser"), {"amount": amount})
-    # then the form comes back with an error and nothing moved
+    # then the form comes back with the reason and nothing moved
     assert response.status_code == 200
-    assert response.context["form"].errors
+    assert response.context["form"].errors == {"amount": [error]}
     assert Refund.objects.count() == 0
     assert stripe.refunds(order.payments.get().provider_id) == []
     assert ledger_of(epicerie) == [("sale", Decimal("13.30")), ("commission", Decimal("-1.06"))]
@@ -591,7 +609,36 @@ def test_unpaid_order_cannot_be_refunded(market, epicerie_merchant):
     epicerie = shop_order_of(order, market.epicerie)
     response = client_for(epicerie_merchant).post(url(epicerie, "rembourser"), {"amount": "1.00"})
     assert response.status_code == 200
-    assert response.context["form"].errors
+    assert response.context["refusal"] == "Seule une commande payée peut être remboursée."
+    assert "Seule une commande payée peut être remboursée." in response.content.decode()
     assert Refund.objects.count() == 0
     assert LedgerEntry.objects.count() == 0
     assert logs(epicerie) == []
+
+
+def test_refund_refused_by_the_provider_is_shown_on_the_form(
+    market, stripe, epicerie_merchant, django_capture_on_commit_callbacks, settings
+):
+    # given a paid order, and the payment provider unreachable when the merchant refunds
+    order = paid_through_stripe(market, stripe)
+    epicerie = shop_order_of(order, market.epicerie)
+    settings.STRIPE_API_BASE = f"http://127.0.0.1:{closed_port()}"
+    mail.outbox.clear()
+    # when the merchant refunds 5.00
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client_for(epicerie_merchant).post(url(epicerie, "rembourser"), {"amount": "5.00"})
+    # then the refusal is on the form, and no money moved on our side
+    assert response.status_code == 200
+    assert response.context["form"].errors == {
+        "amount": ["Le remboursement a été refusé par le prestataire de paiement."]
+    }
+    assert list(Refund.objects.values_list("amount", "state")) == [(Decimal("5.00"), RefundState.FAILED)]
+    assert ledger_of(epicerie) == [("sale", Decimal("13.30")), ("commission", Decimal("-1.06"))]
+    assert mail.outbox == []
+    assert logs(epicerie) == []
+
+
+def closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
