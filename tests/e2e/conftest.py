@@ -59,3 +59,16 @@ def web(browser, live_server):
     page.set_default_timeout(15_000)
     yield page
     context.close()
+
+
+@pytest.fixture
+def live_tree(transactional_db):
+    """The shared page tree, committed for the live server's thread.
+
+    Not the module-scoped `tree`: that one lives in a transaction the live
+    server's connection cannot see, and `serialized_rollback` would restore
+    the home page of the migrations over it (numchild 0, no children).
+    """
+    from tests.fixtures.tree import build_tree
+
+    return build_tree()

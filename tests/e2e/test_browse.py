@@ -7,7 +7,7 @@ import pytest
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
-def test_visitor_walks_from_home_to_a_product_and_switches_to_english(web, tree):
+def test_visitor_walks_from_home_to_a_product_and_switches_to_english(web, live_tree):
     # Given the small market of the tree fixture
     # When a visitor opens the portal's root
     web.goto("/")
