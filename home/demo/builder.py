@@ -106,8 +106,9 @@ class DemoBuilder:
         if not self.home.intro:
             hero, created = images.ensure_image(
                 Collection.get_first_root_node(), "Marché de Noël numérique — bannière",
+                # No lettering on banners: the page title is laid over them.
                 filename="marche-de-noel-banniere", palette="portal", motif="gift",
-                text="Marché de Noël", size=images.BANNER_SIZE,
+                size=images.BANNER_SIZE,
             )
             self.report.note("image", created)
             self.home.intro = content.HOME_INTRO.fr
@@ -199,7 +200,7 @@ class DemoBuilder:
         if market is None:
             hero, created = images.ensure_image(
                 collection, f"{spec.title.fr} — bannière", filename=f"{spec.slug}-banniere",
-                palette="portal", motif="tree", text=spec.short_name, size=images.BANNER_SIZE,
+                palette="portal", motif="tree", size=images.BANNER_SIZE,
             )
             self.report.note("image", created)
             market = MarketPage(
