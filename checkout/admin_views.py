@@ -160,7 +160,12 @@ def _total_label(shop_order: ShopOrder) -> str:
 
 def _line_label(line) -> str:
     options = "".join(f" ({name} : {value})" for name, value in line.options.items())
-    return f"{line.quantity} × {line.name}{options} à {line.unit_price} = {line.total}"
+    return gettext("%(quantity)s × %(name)s à %(unit_price)s = %(total)s") % {
+        "quantity": line.quantity,
+        "name": f"{line.name}{options}",
+        "unit_price": line.unit_price,
+        "total": line.total,
+    }
 
 
 def _yes_no(value: bool) -> str:

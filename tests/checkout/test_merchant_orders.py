@@ -313,6 +313,10 @@ def test_csv_export_has_exact_columns_and_lines(market, atelier_merchant):
             "45.00", "7.90", "52.90", "4.23", "0.00", "À préparer", "non",
         ],
     ]
+    # and the spreadsheet export of the same list works too
+    xlsx = client_for(atelier_merchant).get(INDEX, {"export": "xlsx"})
+    assert xlsx.status_code == 200
+    assert xlsx["Content-Disposition"] == 'attachment; filename="commandes.xlsx"'
 
 
 # Detail ------------------------------------------------------------------------
