@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.utils.translation import gettext as _
-from wagtail.models import Page
+from wagtail.models import Locale, Page
 
 from markets.models import MarketPage
 from portal.money import ZERO, quantize_eur
@@ -45,6 +45,15 @@ class PricedLine:
     options: dict[str, str]
     unit_price: Decimal
     total: Decimal
+
+
+@dataclass(frozen=True)
+class PricedItems:
+    """One shop's lines of a basket, before a delivery is chosen (the basket page)."""
+
+    shop: ShopPage
+    lines: list[PricedLine]
+    subtotal: Decimal
 
 
 @dataclass(frozen=True)
@@ -111,13 +120,36 @@ def _checked_options(product: ProductPage, chosen: Mapping[str, str]) -> dict[st
     return result
 
 
-def price_basket(
-    territory_id: int, lines: Iterable[BasketLine], deliveries: Mapping[int, DeliveryChoice]
-) -> PricedBasket:
-    """Price a basket of one territory, or raise `BasketError`.
+def _default_locale_products(ids: set[int]) -> dict[int, ProductPage]:
+    """Live products by the id asked, each read from its default-locale (French) page.
 
-    `deliveries` maps each shop's page id to the customer's delivery choice.
-    Products must be live, in a live shop of a market of `territory_id`.
+    A translation copies the price only when it is next synchronized, so an
+    English page may hold a stale price: the French page is the price list,
+    and its shop is the one that sells. A product whose French page is not
+    live is not for sale.
+    """
+    asked = {p.pk: p for p in ProductPage.objects.live().filter(pk__in=ids)}
+    default_locale_id = Locale.get_default().pk
+    translated_keys = {p.translation_key for p in asked.values() if p.locale_id != default_locale_id}
+    sources = {}
+    if translated_keys:
+        sources = {
+            p.translation_key: p
+            for p in ProductPage.objects.live().filter(translation_key__in=translated_keys, locale_id=default_locale_id)
+        }
+    products = {}
+    for pk, product in asked.items():
+        source = product if product.locale_id == default_locale_id else sources.get(product.translation_key)
+        if source is not None:
+            products[pk] = source
+    return products
+
+
+def price_items(territory_id: int, lines: Iterable[BasketLine]) -> list[PricedItems]:
+    """Price a basket's lines of one territory, grouped by shop in basket order, or raise `BasketError`.
+
+    Product ids may be of any locale; prices, names and shops come from
+    the default-locale pages (see `_default_locale_products`).
     """
     lines = list(lines)
     if not lines:
@@ -132,7 +164,7 @@ def price_basket(
         _checked_quantity(line.quantity)
         ids.add(line.product_id)
 
-    products = {p.pk: p for p in ProductPage.objects.live().filter(pk__in=ids)}
+    products = _default_locale_products(ids)
     if len(products) != len(ids):
         raise BasketError(_("Un produit de votre panier n'est plus en vente."))
 
@@ -164,13 +196,28 @@ def price_basket(
             )
         )
         shop_by_id[shop.pk] = shop
+    return [
+        PricedItems(shop=shop_by_id[shop_id], lines=shop_lines, subtotal=sum((line.total for line in shop_lines), ZERO))
+        for shop_id, shop_lines in by_shop.items()
+    ]
 
+
+def price_basket(
+    territory_id: int, lines: Iterable[BasketLine], deliveries: Mapping[int, DeliveryChoice]
+) -> PricedBasket:
+    """Price a basket of one territory, or raise `BasketError`.
+
+    `deliveries` maps each shop's page id (the default-locale shop page) to
+    the customer's delivery choice. Products must be live, in a live shop
+    of a market of `territory_id`.
+    """
+    items = price_items(territory_id, lines)
     options_by_id = {
-        o.pk: o for o in DeliveryOption.objects.filter(page_id__in=shop_by_id, active=True)
+        o.pk: o for o in DeliveryOption.objects.filter(page_id__in=[i.shop.pk for i in items], active=True)
     }
     priced_shops = []
-    for shop_id, shop_lines in by_shop.items():
-        shop = shop_by_id[shop_id]
+    for item in items:
+        shop, shop_id = item.shop, item.shop.pk
         choice = deliveries.get(shop_id)
         option = options_by_id.get(choice.option_id) if choice is not None else None
         if option is None or option.page_id != shop_id:
@@ -183,17 +230,16 @@ def price_basket(
                 raise BasketError(_("L'adresse de livraison est trop longue."))
         else:
             address = ""
-        subtotal = sum((line.total for line in shop_lines), ZERO)
         fee = quantize_eur(option.fee)
         priced_shops.append(
             PricedShop(
                 shop=shop,
                 delivery=option,
                 address=address,
-                lines=shop_lines,
-                subtotal=subtotal,
+                lines=item.lines,
+                subtotal=item.subtotal,
                 delivery_fee=fee,
-                total=subtotal + fee,
+                total=item.subtotal + fee,
             )
         )
 
