@@ -18,12 +18,21 @@ from decimal import Decimal
 
 import stripe
 from django.conf import settings
+from django.utils.translation import gettext
 
 from portal.money import from_cents, to_cents
 
 
 class GatewayError(Exception):
     """The provider refused or could not be reached; the message is for the log."""
+
+
+class PaymentDeclined(GatewayError):
+    """The card was refused; `customer_message` says why, for the customer."""
+
+    def __init__(self, message: str, customer_message: str):
+        super().__init__(message)
+        self.customer_message = customer_message
 
 
 class InvalidSignature(Exception):
@@ -101,6 +110,36 @@ def retrieve_payment_intent(payment_intent_id: str) -> PaymentIntentInfo:
     return PaymentIntentInfo(
         intent.id, intent.status, int(intent.amount), intent.currency, getattr(intent, "client_secret", None) or ""
     )
+
+
+def confirm_with_payment_method(payment_intent_id: str, payment_method_id: str) -> PaymentIntentInfo:
+    """Attach the card the page turned into a payment method to the PaymentIntent and confirm it.
+
+    `payment_method_id` is a PaymentMethod made by Stripe.js
+    (`createPaymentMethod`) or, with localstripe's fake Stripe.js which has
+    none, the card of a `createToken` token: Stripe accepts both as a
+    payment method. Returns the intent's state: `succeeded`, or
+    `requires_action` when the bank asks for 3-D Secure, which the page then
+    completes with `confirmCardPayment(client_secret)`. Raises
+    PaymentDeclined when the card is refused.
+    """
+    client = _client()
+    try:
+        client.v1.payment_intents.update(payment_intent_id, params={"payment_method": payment_method_id})
+        intent = client.v1.payment_intents.confirm(payment_intent_id)
+    except stripe.CardError as error:
+        raise PaymentDeclined(str(error), _declined_message(error)) from error
+    except stripe.StripeError as error:
+        if getattr(error, "http_status", None) == 402:
+            raise PaymentDeclined(str(error), _declined_message(error)) from error
+        raise GatewayError(str(error)) from error
+    return PaymentIntentInfo(
+        intent.id, intent.status, int(intent.amount), intent.currency, getattr(intent, "client_secret", None) or ""
+    )
+
+
+def _declined_message(error) -> str:
+    return gettext("Votre carte a été refusée. Essayez une autre carte ou contactez votre banque.")
 
 
 def cancel_payment_intent(payment_intent_id: str) -> None:

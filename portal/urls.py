@@ -12,8 +12,9 @@ urlpatterns = [
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
     path("i18n/", include("django.conf.urls.i18n")),
-    # Stripe calls this without a language prefix.
-    path("checkout/", include("checkout.urls")),
+    # Stripe calls this without a language prefix. Its own instance name leaves
+    # the "checkout" namespace to the customer's pages below.
+    path("checkout/", include("checkout.urls", namespace="checkout_webhooks")),
     path("marches/", include("markets.urls")),
 ]
 
@@ -24,6 +25,7 @@ if settings.DEBUG:
 
 # Public pages: every URL starts with its language, /fr/ or /en/.
 urlpatterns += i18n_patterns(
+    path("panier/", include("checkout.public_urls")),
     path("", include(wagtail_urls)),
     prefix_default_language=True,
 )

@@ -1,0 +1,238 @@
+"""The customer's basket, kept in the session.
+
+It holds what the customer chose and nothing about money: per line a
+product's translation key, a quantity and the options chosen, plus the
+territory all lines belong to (one market per basket). Prices, fees and
+totals come from `checkout.pricing` every time. The session survives login
+(Django cycles its key), so the basket does too.
+
+Options are stored as the default-locale (French) page names them: an
+add-to-basket form posts the index of each choice, which is the same on
+every translation of the page.
+"""
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from uuid import UUID
+
+from django.utils.translation import gettext as _
+from wagtail.models import Locale, Page
+
+from checkout.pricing import MAX_LINES, MAX_QUANTITY, BasketError, BasketLine, PricedItems, price_items
+from markets.models import MarketPage
+from shops.models import ProductPage, ShopPage
+from shops.stock import availability_of
+
+SESSION_KEY = "checkout_basket"
+
+
+@dataclass(frozen=True)
+class BasketEntry:
+    key: str  # the product's translation key
+    quantity: int
+    options: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def line_id(self) -> str:
+        """A short stable id for forms: the same product with other options is another line."""
+        raw = json.dumps([self.key, self.options], sort_keys=True)
+        return hashlib.sha256(raw.encode()).hexdigest()[:12]
+
+
+def _parent_path(page: Page) -> str:
+    return page.path[: -Page.steplen]
+
+
+def _default_locale_product(product_id) -> ProductPage:
+    """The live French page of the live product `product_id` (any locale), or BasketError."""
+    if isinstance(product_id, bool) or not isinstance(product_id, int):
+        raise BasketError(_("Produit inconnu."))
+    product = ProductPage.objects.live().filter(pk=product_id).only("translation_key").first()
+    if product is None:
+        raise BasketError(_("Ce produit n'est pas en vente."))
+    source = ProductPage.objects.live().filter(
+        translation_key=product.translation_key, locale=Locale.get_default()
+    ).first()
+    if source is None:
+        raise BasketError(_("Ce produit n'est pas en vente."))
+    return source
+
+
+def _territory_of(product: ProductPage) -> int:
+    shop = ShopPage.objects.live().filter(path=_parent_path(product)).first()
+    territory_id = None
+    if shop is not None:
+        territory_id = (
+            MarketPage.objects.filter(path=_parent_path(shop)).values_list("territory_id", flat=True).first()
+        )
+    if territory_id is None:
+        raise BasketError(_("Ce produit n'est pas en vente."))
+    return territory_id
+
+
+def _chosen_options(product: ProductPage, indexes: dict[int, int]) -> dict[str, str]:
+    """{option name: value} from the index of each choice, as the French page names them."""
+    offered = [block.value for block in product.options]
+    if set(indexes) - set(range(len(offered))):
+        raise BasketError(_("Option inconnue pour « %(product)s ».") % {"product": product.title})
+    chosen = {}
+    for position, option in enumerate(offered):
+        values = list(option["values"])
+        index = indexes.get(position)
+        if not isinstance(index, int) or isinstance(index, bool) or not 0 <= index < len(values):
+            raise BasketError(
+                _("Choisissez « %(option)s » pour « %(product)s ».")
+                % {"option": option["name"], "product": product.title}
+            )
+        chosen[option["name"]] = values[index]
+    return chosen
+
+
+class Basket:
+    def __init__(self, session):
+        self.session = session
+        data = session.get(SESSION_KEY) or {}
+        self.territory_id: int | None = data.get("territory")
+        self.entries: list[BasketEntry] = [
+            BasketEntry(line["key"], line["quantity"], dict(line.get("options") or {}))
+            for line in data.get("lines", [])
+        ]
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+    @property
+    def item_count(self) -> int:
+        return sum(entry.quantity for entry in self.entries)
+
+    def _save(self) -> None:
+        if not self.entries:
+            self.session.pop(SESSION_KEY, None)
+            self.territory_id = None
+            return
+        self.session[SESSION_KEY] = {
+            "territory": self.territory_id,
+            "lines": [{"key": e.key, "quantity": e.quantity, "options": e.options} for e in self.entries],
+        }
+
+    def add(self, product_id: int, quantity: int, option_indexes: dict[int, int] | None = None) -> ProductPage:
+        """Add `quantity` units of a live product; raises BasketError and changes nothing when refused."""
+        if isinstance(quantity, bool) or not isinstance(quantity, int) or not 1 <= quantity <= MAX_QUANTITY:
+            raise BasketError(_("La quantité doit être comprise entre 1 et %(max)d.") % {"max": MAX_QUANTITY})
+        product = _default_locale_product(product_id)
+        options = _chosen_options(product, option_indexes or {})
+        territory_id = _territory_of(product)
+        if self.territory_id is not None and self.entries and territory_id != self.territory_id:
+            raise BasketError(
+                _(
+                    "Votre panier contient des articles d'un autre marché. Un panier regroupe les boutiques "
+                    "d'un seul territoire : validez-le ou videz-le avant d'ajouter ce produit."
+                )
+            )
+        key = str(product.translation_key)
+        new = BasketEntry(key, quantity, options)
+        entries = list(self.entries)
+        for position, entry in enumerate(entries):
+            if entry.line_id == new.line_id:
+                new = BasketEntry(key, entry.quantity + quantity, options)
+                entries[position] = new
+                break
+        else:
+            entries.append(new)
+        if len(entries) > MAX_LINES:
+            raise BasketError(_("Votre panier contient trop d'articles."))
+        self._check_quantity(product, new.quantity, others=sum(e.quantity for e in entries if e.key == key) - new.quantity)
+        self.entries, self.territory_id = entries, territory_id
+        self._save()
+        return product
+
+    def _check_quantity(self, product: ProductPage, quantity: int, others: int = 0) -> None:
+        if quantity > MAX_QUANTITY:
+            raise BasketError(_("La quantité doit être comprise entre 1 et %(max)d.") % {"max": MAX_QUANTITY})
+        availability = availability_of([product])[product.translation_key]
+        if not availability.unlimited and availability.quantity < quantity + others:
+            if availability.quantity <= 0:
+                raise BasketError(_("« %(product)s » est épuisé.") % {"product": product.title})
+            raise BasketError(
+                _("Il reste %(count)d « %(product)s » en stock.")
+                % {"count": availability.quantity, "product": product.title}
+            )
+
+    def update(self, line_id: str, quantity: int) -> None:
+        """Set a line's quantity (0 removes it); raises BasketError and changes nothing when refused."""
+        if isinstance(quantity, bool) or not isinstance(quantity, int) or not 0 <= quantity <= MAX_QUANTITY:
+            raise BasketError(_("La quantité doit être comprise entre 1 et %(max)d.") % {"max": MAX_QUANTITY})
+        position = self._position(line_id)
+        entry = self.entries[position]
+        if quantity == 0:
+            self.remove(line_id)
+            return
+        if quantity > entry.quantity:
+            product = ProductPage.objects.filter(translation_key=entry.key, locale=Locale.get_default()).first()
+            if product is not None:
+                others = sum(e.quantity for e in self.entries if e.key == entry.key) - entry.quantity
+                self._check_quantity(product, quantity, others)
+        entries = list(self.entries)
+        entries[position] = BasketEntry(entry.key, quantity, entry.options)
+        self.entries = entries
+        self._save()
+
+    def remove(self, line_id: str) -> None:
+        position = self._position(line_id)
+        self.entries = self.entries[:position] + self.entries[position + 1 :]
+        self._save()
+
+    def clear(self) -> None:
+        self.entries = []
+        self._save()
+
+    def _position(self, line_id: str) -> int:
+        for position, entry in enumerate(self.entries):
+            if entry.line_id == line_id:
+                return position
+        raise BasketError(_("Cet article n'est plus dans votre panier."))
+
+    # Pricing -----------------------------------------------------------------
+
+    def products_by_key(self) -> dict[str, ProductPage]:
+        """Live French product pages of the basket's lines, by translation key."""
+        keys = {UUID(e.key) for e in self.entries}
+        pages = ProductPage.objects.live().filter(translation_key__in=keys, locale=Locale.get_default())
+        return {str(page.translation_key): page for page in pages}
+
+    def prune(self) -> list[str]:
+        """Drop lines no longer for sale as chosen (unpublished, options changed); their names, for a message."""
+        if not self.entries:
+            return []
+        products = self.products_by_key()
+        live_shop_paths = set(
+            ShopPage.objects.live()
+            .filter(path__in={_parent_path(p) for p in products.values()})
+            .values_list("path", flat=True)
+        )
+        kept, dropped = [], []
+        for entry in self.entries:
+            product = products.get(entry.key)
+            if product is None or _parent_path(product) not in live_shop_paths:
+                dropped.append(product.title if product is not None else _("un produit retiré de la vente"))
+                continue
+            offered = {block.value["name"]: list(block.value["values"]) for block in product.options}
+            if set(entry.options) != set(offered) or any(entry.options[n] not in v for n, v in offered.items()):
+                dropped.append(product.title)
+                continue
+            kept.append(entry)
+        if dropped:
+            self.entries = kept
+            self._save()
+        return dropped
+
+    def lines(self, products: dict[str, ProductPage] | None = None) -> list[BasketLine]:
+        products = self.products_by_key() if products is None else products
+        return [BasketLine(products[e.key].pk, e.quantity, e.options) for e in self.entries if e.key in products]
+
+    def priced(self) -> list[PricedItems]:
+        """The basket's lines priced by shop (pricing raises BasketError when it cannot be sold as is)."""
+        if not self.entries:
+            return []
+        return price_items(self.territory_id, self.lines())

@@ -1,0 +1,65 @@
+/* Card payment with Stripe.js and the Card Element.
+ *
+ * The card becomes a payment method in the browser (Stripe.js
+ * `createPaymentMethod`; localstripe's fake Stripe.js has none, so there the
+ * card of a `createToken` token stands in for it). Our server attaches it to
+ * the order's PaymentIntent and confirms; when the bank asks for 3-D Secure
+ * the page completes it with `confirmCardPayment`. Then the return page
+ * checks with Stripe and confirms the order. No amount ever comes from here.
+ */
+(function () {
+  "use strict";
+  var form = document.getElementById("payment-form");
+  if (!form || typeof Stripe === "undefined") { return; }
+  var data = form.dataset;
+  var stripe = Stripe(data.publishableKey);
+  var card = stripe.elements().create("card", { hidePostalCode: true });
+  card.mount("#card-element");
+  var errors = document.getElementById("card-errors");
+  var button = document.getElementById("pay-button");
+  var csrf = form.querySelector("input[name=csrfmiddlewaretoken]").value;
+
+  function fail(message) {
+    errors.textContent = message || data.errorGeneric;
+    button.disabled = false;
+    button.removeAttribute("aria-busy");
+  }
+
+  function paymentMethodId() {
+    return stripe.createPaymentMethod({ type: "card", card: card }).then(function (result) {
+      if (result && result.paymentMethod) { return result.paymentMethod.id; }
+      if (result && result.error) { throw result.error; }
+      return stripe.createToken(card).then(function (tokenResult) {
+        if (!tokenResult || tokenResult.error || !tokenResult.token) { throw (tokenResult && tokenResult.error) || {}; }
+        return tokenResult.token.card.id;
+      });
+    });
+  }
+
+  form.addEventListener("submit", function (event) {
+    event.preventDefault();
+    errors.textContent = "";
+    button.disabled = true;
+    button.setAttribute("aria-busy", "true");
+    paymentMethodId().then(function (methodId) {
+      var body = new URLSearchParams({ payment_method: methodId });
+      return fetch(data.confirmUrl, {
+        method: "POST",
+        headers: { "X-CSRFToken": csrf, "Content-Type": "application/x-www-form-urlencoded" },
+        credentials: "same-origin",
+        body: body
+      }).then(function (response) { return response.json(); });
+    }).then(function (answer) {
+      if (answer.error) { throw { message: answer.error }; }
+      if (answer.status === "requires_action") {
+        return stripe.confirmCardPayment(data.clientSecret).then(function (result) {
+          if (result.error) { throw result.error; }
+        });
+      }
+    }).then(function () {
+      window.location.assign(data.returnUrl);
+    }).catch(function (error) {
+      fail(error && error.message);
+    });
+  });
+})();

@@ -1,0 +1,334 @@
+"""The public customer flow: basket, checkout, card payment, return and order pages.
+
+Views stay thin: the basket lives in `checkout.basket`, money in
+`checkout.pricing`, orders and payments in `checkout.services`, and the
+card provider behind `checkout.stripe_gateway`. The browser sends product
+ids, quantities, option choices and delivery option ids only.
+"""
+
+import re
+
+from django.contrib import messages
+from django.http import Http404, HttpResponseBadRequest, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+from wagtail.models import Locale
+
+from checkout import services
+from checkout import stripe_gateway as gateway
+from checkout.basket import Basket, BasketEntry
+from checkout.forms import AddToBasketForm, ContactForm, DeliveryForm, QuantityForm
+from checkout.models import Order, OrderStatus, PaymentState
+from checkout.pricing import BasketError, DeliveryChoice
+from portal.money import to_cents
+from shops.models import DeliveryOption
+
+# The order placed from the basket now in the session: the basket is emptied once it is paid.
+BASKET_ORDER_KEY = "checkout_basket_order"
+CONTACT_KEY = "checkout_contact"
+PAYMENT_METHOD_ID = re.compile(r"^(pm|card)_[A-Za-z0-9_]{1,200}$")
+
+
+def _translations(pages, language: str) -> dict:
+    """The page of each default-locale page in the visitor's language, by translation key (one query)."""
+    pages = list(pages)
+    if not pages:
+        return {}
+    locale = Locale.objects.filter(language_code=language).first()
+    found = {page.translation_key: page for page in pages}
+    if locale is not None and locale.pk != pages[0].locale_id:
+        model = type(pages[0])
+        for page in model.objects.live().filter(translation_key__in=found, locale=locale):
+            found[page.translation_key] = page
+    return found
+
+
+def _basket_groups(request, basket: Basket, items) -> list[dict]:
+    """What the basket and checkout pages show per shop: localized names and links, server prices."""
+    language = get_language()
+    products = _translations([line.product for item in items for line in item.lines], language)
+    shops = _translations([item.shop for item in items], language)
+    groups = []
+    for item in items:
+        lines = []
+        for line in item.lines:
+            shown = products.get(line.product.translation_key, line.product)
+            entry = BasketEntry(str(line.product.translation_key), line.quantity, line.options)
+            lines.append({"priced": line, "page": shown, "line_id": entry.line_id})
+        groups.append({"shop": shops.get(item.shop.translation_key, item.shop), "source": item.shop, "item": item, "lines": lines})
+    return groups
+
+
+def _priced_basket(request, basket: Basket):
+    dropped = basket.prune()
+    for name in dropped:
+        messages.warning(request, _("« %(product)s » n'est plus en vente et a été retiré de votre panier.") % {"product": name})
+    try:
+        return basket.priced()
+    except BasketError as error:
+        messages.error(request, str(error))
+        basket.clear()
+        return []
+
+
+# Basket ------------------------------------------------------------------------
+
+
+@require_GET
+def basket_view(request):
+    basket = Basket(request.session)
+    items = _priced_basket(request, basket)
+    groups = _basket_groups(request, basket, items)
+    return render(
+        request,
+        "checkout/basket.html",
+        {"groups": groups, "total": sum((i.subtotal for i in items), 0), "basket": basket},
+    )
+
+
+def _back(request, fallback: str):
+    """Back to the page the form was on, when it is one of ours."""
+    target = request.POST.get("next", "")
+    if target.startswith("/") and not target.startswith("//"):
+        return redirect(target)
+    return redirect(fallback)
+
+
+@require_POST
+def add_to_basket(request):
+    basket = Basket(request.session)
+    form = AddToBasketForm(request.POST)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+        return _back(request, reverse("checkout:basket"))
+    indexes = form.option_indexes()
+    try:
+        if indexes is None:
+            raise BasketError(_("Options invalides."))
+        product = basket.add(form.cleaned_data["product"], form.cleaned_data["quantity"], indexes)
+    except BasketError as error:
+        messages.error(request, str(error))
+        return _back(request, reverse("checkout:basket"))
+    shown = _translations([product], get_language()).get(product.translation_key, product)
+    messages.success(
+        request,
+        _("« %(product)s » a été ajouté à votre panier.") % {"product": shown.title},
+    )
+    return redirect("checkout:basket")
+
+
+@require_POST
+def update_basket(request):
+    basket = Basket(request.session)
+    form = QuantityForm(request.POST)
+    if "remove" in request.POST:
+        form = QuantityForm({"line": request.POST.get("line", ""), "quantity": 0})
+    if not form.is_valid():
+        messages.error(request, _("Choisissez une quantité entre 1 et 99."))
+        return redirect("checkout:basket")
+    try:
+        basket.update(form.cleaned_data["line"], form.cleaned_data["quantity"])
+    except BasketError as error:
+        messages.error(request, str(error))
+    else:
+        if form.cleaned_data["quantity"] == 0:
+            messages.success(request, _("L'article a été retiré de votre panier."))
+        else:
+            messages.success(request, _("La quantité a été mise à jour."))
+    return redirect("checkout:basket")
+
+
+@require_POST
+def empty_basket(request):
+    Basket(request.session).clear()
+    messages.success(request, _("Votre panier a été vidé."))
+    return _back(request, reverse("checkout:basket"))
+
+
+# Checkout ----------------------------------------------------------------------
+
+
+def _delivery_forms(request, groups, data=None) -> list[DeliveryForm]:
+    options_by_shop: dict[int, list] = {}
+    for option in DeliveryOption.objects.filter(page_id__in=[g["source"].pk for g in groups], active=True).order_by(
+        "page_id", "sort_order", "pk"
+    ):
+        options_by_shop.setdefault(option.page_id, []).append(option)
+    saved = request.session.get(CONTACT_KEY, {}).get("deliveries", {})
+    forms = []
+    for group in groups:
+        shop = group["source"]
+        initial = saved.get(str(shop.pk), {})
+        form = DeliveryForm(
+            data, prefix=f"shop-{shop.pk}", shop=shop, options=options_by_shop.get(shop.pk, []),
+            initial=initial if data is None else None,
+        )
+        group["form"] = form
+        forms.append(form)
+    return forms
+
+
+def checkout_view(request):
+    basket = Basket(request.session)
+    items = _priced_basket(request, basket)
+    if not items:
+        if not messages.get_messages(request):
+            messages.info(request, _("Votre panier est vide."))
+        return redirect("checkout:basket")
+    groups = _basket_groups(request, basket, items)
+    saved = request.session.get(CONTACT_KEY, {})
+    data = request.POST if request.method == "POST" else None
+    contact = ContactForm(data, initial=None if data else saved.get("contact"))
+    delivery_forms = _delivery_forms(request, groups, data)
+
+    if request.method == "POST" and contact.is_valid() & all([form.is_valid() for form in delivery_forms]):
+        deliveries = {
+            form.shop.pk: DeliveryChoice(form.cleaned_data["option"], form.cleaned_data.get("address") or "")
+            for form in delivery_forms
+        }
+        request.session[CONTACT_KEY] = {
+            "contact": {k: contact.cleaned_data[k] for k in ("name", "email", "phone")},
+            "deliveries": {
+                str(shop_id): {"option": c.option_id, "address": c.address} for shop_id, c in deliveries.items()
+            },
+        }
+        customer = services.Customer(
+            contact.cleaned_data["name"], contact.cleaned_data["email"], contact.cleaned_data["phone"]
+        )
+        try:
+            order = services.place_order(
+                basket.territory_id, basket.lines(), deliveries, customer, get_language(), user=request.user
+            )
+        except services.OutOfStock as error:
+            messages.error(request, str(error) + " " + _("Modifiez votre panier : rien n'a été payé."))
+            return redirect("checkout:basket")
+        except BasketError as error:
+            messages.error(request, str(error))
+            return redirect("checkout:basket")
+        except services.CheckoutError as error:
+            contact.add_error(None, str(error))
+        else:
+            request.session[BASKET_ORDER_KEY] = order.token
+            return redirect("checkout:payment", token=order.token)
+
+    # Fees and totals as they would be charged with the options chosen so far.
+    for group in groups:
+        group["subtotal_cents"] = to_cents(group["item"].subtotal)
+        for option in group["form"].options:
+            option.fee_cents = to_cents(option.fee)
+        option = group["form"].chosen
+        group["fee"] = option.fee if option is not None else None
+        group["total"] = group["item"].subtotal + (option.fee if option is not None else 0)
+    grand_total = sum(g["total"] for g in groups)
+    return render(
+        request,
+        "checkout/checkout.html",
+        {
+            "groups": groups,
+            "contact": contact,
+            "grand_total": grand_total,
+            "all_chosen": all(g["fee"] is not None for g in groups),
+            "has_errors": request.method == "POST",
+        },
+    )
+
+
+# Payment -----------------------------------------------------------------------
+
+
+def _order(token: str) -> Order:
+    if not token or len(token) > 64:
+        raise Http404
+    return get_object_or_404(Order, token=token)
+
+
+def _open_payment(order: Order):
+    return order.payments.filter(state__in=[PaymentState.CREATED, PaymentState.PENDING]).order_by("-pk").first()
+
+
+def _empty_basket_once_paid(request, order: Order) -> None:
+    if order.status == OrderStatus.PAID and request.session.get(BASKET_ORDER_KEY) == order.token:
+        Basket(request.session).clear()
+        del request.session[BASKET_ORDER_KEY]
+
+
+def payment_view(request, token):
+    order = _order(token)
+    if order.status == OrderStatus.PAID:
+        return redirect("checkout:order", token=order.token)
+    context = {"order": order, "shop_orders": order.shop_orders.prefetch_related("lines").order_by("pk")}
+    if order.status != OrderStatus.PENDING:
+        return render(request, "checkout/payment_failed.html", context)
+    try:
+        client_secret = services.start_payment(order)
+    except (services.CheckoutError, gateway.GatewayError):
+        context["unavailable"] = True
+        return render(request, "checkout/payment.html", context)
+    context.update(
+        {
+            "client_secret": client_secret,
+            "publishable_key": gateway.publishable_key(),
+            "stripe_js_url": gateway.js_url(),
+        }
+    )
+    return render(request, "checkout/payment.html", context)
+
+
+@require_POST
+def confirm_card(request, token):
+    """Pay the order's PaymentIntent with the card the page just turned into a payment method.
+
+    Answers JSON: {"status": ..., "client_secret": ...} — `requires_action`
+    means the page runs the 3-D Secure step with `confirmCardPayment` — or
+    {"error": message for the customer}.
+    """
+    order = _order(token)
+    payment_method = request.POST.get("payment_method", "")
+    if not PAYMENT_METHOD_ID.match(payment_method):
+        return HttpResponseBadRequest("payment_method")
+    if order.status == OrderStatus.PAID:
+        return JsonResponse({"status": "succeeded"})
+    payment = _open_payment(order)
+    if order.status != OrderStatus.PENDING or payment is None:
+        return JsonResponse({"error": _("Cette commande ne peut plus être payée.")}, status=409)
+    try:
+        info = gateway.confirm_with_payment_method(payment.provider_id, payment_method)
+    except gateway.PaymentDeclined as error:
+        return JsonResponse({"error": error.customer_message}, status=402)
+    except gateway.GatewayError:
+        return JsonResponse({"error": _("Le paiement n'a pas pu être effectué. Réessayez dans un instant.")}, status=502)
+    return JsonResponse({"status": info.status, "client_secret": info.client_secret})
+
+
+def payment_return(request, token):
+    """Where the payment page leads: ask the provider now, so the order is confirmed before the webhook."""
+    order = _order(token)
+    if order.status == OrderStatus.PENDING:
+        payment = _open_payment(order)
+        if payment is not None:
+            try:
+                services.sync_payment(payment.provider_id)
+            except (gateway.GatewayError, services.PaymentMismatch, services.UnknownPayment):
+                pass
+            order.refresh_from_db()
+    if order.status == OrderStatus.PAID:
+        _empty_basket_once_paid(request, order)
+        return redirect("checkout:order", token=order.token)
+    context = {"order": order, "shop_orders": order.shop_orders.prefetch_related("lines").order_by("pk")}
+    return render(request, "checkout/payment_failed.html", context)
+
+
+def order_view(request, token):
+    order = _order(token)
+    shop_orders = list(order.shop_orders.prefetch_related("lines").order_by("pk"))
+    _empty_basket_once_paid(request, order)
+    response = render(request, "checkout/order.html", {"order": order, "shop_orders": shop_orders})
+    # A private link: keep it out of shared caches and referrers.
+    response["Cache-Control"] = "private, no-store"
+    response["Referrer-Policy"] = "no-referrer"
+    return response
