@@ -72,3 +72,33 @@ def live_tree(transactional_db):
     from tests.fixtures.tree import build_tree
 
     return build_tree()
+
+
+# Payments: a localstripe of the session, its webhook pointed at the live server.
+
+from tests.checkout.conftest import (  # noqa: E402
+    PUBLISHABLE_KEY,
+    SECRET_KEY,
+    WEBHOOK_SECRET,
+    LocalStripe,
+    localstripe_url,  # noqa: F401 (the session's localstripe, a fixture)
+)
+
+
+@pytest.fixture
+def live_stripe(localstripe_url, live_server, settings):  # noqa: F811
+    """localstripe flushed, the live server's gateway pointed at it, its webhook registered with it."""
+    settings.STRIPE_SECRET_KEY = SECRET_KEY
+    settings.STRIPE_PUBLISHABLE_KEY = PUBLISHABLE_KEY
+    settings.STRIPE_WEBHOOK_SECRET = WEBHOOK_SECRET
+    settings.STRIPE_API_BASE = localstripe_url
+    local = LocalStripe(localstripe_url)
+    assert local._call("DELETE", "/_config/data", key=None)[0] == 200
+    status, _ = local._call(
+        "POST",
+        "/_config/webhooks/e2e",
+        {"url": f"{live_server.url}/checkout/webhooks/stripe/", "secret": WEBHOOK_SECRET},
+        key=None,
+    )
+    assert status == 200
+    return local

@@ -29,9 +29,9 @@ def test_visitor_walks_from_home_to_a_product_and_switches_to_english(web, live_
     assert web.get_by_role("heading", level=1).inner_text() == "Santon en bois"
     assert "24,00\u00a0€" in web.locator("main").inner_text()
 
-    # The basket is not open yet: the button says so and does nothing
-    basket_button = web.get_by_role("button", name="Ajouter au panier")
-    assert basket_button.is_disabled()
+    # The product can go to the basket, with a quantity
+    assert web.get_by_role("button", name="Ajouter au panier").is_enabled()
+    assert web.get_by_label("Quantité").input_value() == "1"
 
     # Switching language leads to the English translation of the product
     web.get_by_role("link", name="English").click()
