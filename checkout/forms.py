@@ -57,7 +57,7 @@ class ContactForm(forms.Form):
     )
     phone = forms.CharField(
         label=_("Téléphone"), max_length=30, required=False,
-        help_text=_("Facultatif : pour que la boutique puisse vous joindre au sujet de la livraison."),
+        help_text=_("Pour que la boutique puisse vous joindre au sujet de la livraison."),
         widget=forms.TextInput(attrs={"autocomplete": "tel", "type": "tel"}),
     )
     accept_terms = forms.BooleanField(

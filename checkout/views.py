@@ -117,7 +117,7 @@ def add_to_basket(request):
     shown = _translations([product], get_language()).get(product.translation_key, product)
     messages.success(
         request,
-        _("« %(product)s » a été ajouté à votre panier.") % {"product": shown.title},
+        _("Ajouté à votre panier : %(product)s.") % {"product": shown.title},
     )
     return redirect("checkout:basket")
 
