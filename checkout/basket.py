@@ -19,7 +19,14 @@ from uuid import UUID
 from django.utils.translation import gettext as _
 from wagtail.models import Locale, Page
 
-from checkout.pricing import MAX_LINES, MAX_QUANTITY, BasketError, BasketLine, PricedItems, price_items
+from checkout.pricing import (
+    MAX_LINES,
+    MAX_QUANTITY,
+    BasketError,
+    BasketLine,
+    PricedItems,
+    price_items,
+)
 from markets.models import MarketPage
 from shops.models import ProductPage, ShopPage
 from shops.stock import availability_of

@@ -186,7 +186,9 @@ def checkout_view(request):
     contact = ContactForm(data, initial=None if data else saved.get("contact"))
     delivery_forms = _delivery_forms(request, groups, data)
 
-    if request.method == "POST" and contact.is_valid() & all([form.is_valid() for form in delivery_forms]):
+    # Validate every form, so that each shows its errors at once.
+    deliveries_valid = [form.is_valid() for form in delivery_forms]
+    if request.method == "POST" and contact.is_valid() & all(deliveries_valid):
         deliveries = {
             form.shop.pk: DeliveryChoice(form.cleaned_data["option"], form.cleaned_data.get("address") or "")
             for form in delivery_forms

@@ -234,7 +234,7 @@ def test_declined_card_says_so_and_charges_nothing(client, market, stripe):
 
 def test_card_needing_authentication_asks_the_page_for_3d_secure(client, market, stripe):
     m = market
-    order, page = placed_order(client, m)
+    order, _page = placed_order(client, m)
     answer = client.post(f"/fr/panier/paiement/{order.token}/carte/", {"payment_method": card_payment_method(stripe, NEEDS_3DS)})
     assert answer.json()["status"] == "requires_action"
 

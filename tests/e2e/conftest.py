@@ -76,7 +76,7 @@ def live_tree(transactional_db):
 
 # Payments: a localstripe of the session, its webhook pointed at the live server.
 
-from tests.checkout.conftest import (  # noqa: E402
+from tests.checkout.conftest import (
     PUBLISHABLE_KEY,
     SECRET_KEY,
     WEBHOOK_SECRET,

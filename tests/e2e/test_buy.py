@@ -29,7 +29,7 @@ def small_market():
 
 def test_visitor_buys_from_two_shops_and_the_merchant_sees_the_order(web, live_stripe, live_server):
     # Given a market of two shops, and a merchant of the épicerie
-    market, atelier, epicerie, santon, miel = small_market()
+    _market, _atelier, epicerie, santon, miel = small_market()
     merchant = get_user_model().objects.create_user("epicerie", password="Noel-2024-epicerie", email="m@example.org")
     make_merchant(merchant, epicerie)
 
