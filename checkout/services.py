@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from django_q.tasks import async_task
 
 from checkout import stripe_gateway as gateway
+from checkout import vouchers
 from checkout.models import (
     LedgerEntry,
     LedgerKind,
@@ -311,6 +312,7 @@ def confirm_payment(payment_intent_id: str, amount_cents: int, currency: str, *,
         order.paid_at = now
         order.save(update_fields=["status", "paid_at"])
         _add_sold(order)
+        vouchers.issue_vouchers_for_order(order, now)
 
         rate = _commission_rate(order.territory_id)
         for shop_order in order.shop_orders.select_for_update().order_by("pk"):
@@ -397,10 +399,11 @@ def _cancel_open_payments(order_id: int) -> bool:
 
 
 def refundable_amount(shop_order: ShopOrder) -> Decimal:
+    """What is left to refund: neither refunded yet nor already used at the shop through a voucher."""
     taken = shop_order.refunds.filter(state__in=[RefundState.PENDING, RefundState.SUCCEEDED]).aggregate(
         total=Sum("amount")
     )["total"]
-    return shop_order.total - (taken or ZERO)
+    return shop_order.total - (taken or ZERO) - vouchers.redeemed_total(shop_order.pk)
 
 
 def refund_shop_order(shop_order_id: int, amount: Decimal, by_user=None) -> Refund:
@@ -423,6 +426,7 @@ def refund_shop_order(shop_order_id: int, amount: Decimal, by_user=None) -> Refu
         _lock_timeout()
         shop_order = ShopOrder.objects.select_related("order").get(pk=shop_order_id)
         Order.objects.select_for_update().get(pk=shop_order.order_id)
+        vouchers.lock_vouchers_of(shop_order.pk)  # no redemption between the check and the refund
         if shop_order.order.status != OrderStatus.PAID:
             raise RefundRefused(_("Seule une commande payée peut être remboursée."))
         if amount > refundable_amount(shop_order):
@@ -436,11 +440,14 @@ def refund_shop_order(shop_order_id: int, amount: Decimal, by_user=None) -> Refu
             .first()
         )
         refund = Refund.objects.create(shop_order=shop_order, amount=amount, created_by=by_user)
+        # Vouchers first: money given back can no longer be spent at the shop.
+        vouchers.apply_refund(refund)
 
     try:
         provider_id = gateway.refund(payment.provider_id, amount)
     except gateway.GatewayError as error:
         Refund.objects.filter(pk=refund.pk).update(state=RefundState.FAILED)
+        vouchers.restore_after_failed_refund(refund.pk)
         logger.warning("Refund %s failed at the provider: %s", refund.pk, error)
         raise RefundRefused(_("Le remboursement a été refusé par le prestataire de paiement.")) from error
 

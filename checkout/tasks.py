@@ -22,3 +22,10 @@ def refund_unfulfilled_payment(payment_id: int) -> None:
 def expire_unpaid_orders() -> int:
     """Scheduled every few minutes (see the report for the django-q2 Schedule)."""
     return services.expire_unpaid_orders()
+
+
+def send_voucher_expiry_reminders() -> int:
+    """Scheduled daily (migration 0004): holders of vouchers expiring within 30 days, once per voucher."""
+    from checkout import vouchers
+
+    return vouchers.send_expiry_reminders()

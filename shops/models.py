@@ -239,6 +239,16 @@ class ProductPage(Page):
         _("valable jusqu'au"), null=True, blank=True,
         help_text=_("Pour une prestation ou un bon cadeau : date limite d'utilisation."),
     )
+    # A gift voucher sells at `price`, or, when both are set, at the amount
+    # the buyer chooses between these two (the price is then the amount shown first).
+    voucher_min_amount = models.DecimalField(
+        _("montant libre : minimum (€)"), null=True, blank=True,
+        validators=[MinValueValidator(Decimal("1.00")), MaxValueValidator(Decimal("10000"))], **MONEY
+    )
+    voucher_max_amount = models.DecimalField(
+        _("montant libre : maximum (€)"), null=True, blank=True,
+        validators=[MinValueValidator(Decimal("1.00")), MaxValueValidator(Decimal("10000"))], **MONEY
+    )
     cover_image = models.ForeignKey(
         "wagtailimages.Image", verbose_name=_("photo principale"), null=True, blank=True,
         on_delete=models.SET_NULL, related_name="+",
@@ -252,6 +262,10 @@ class ProductPage(Page):
     content_panels = Page.content_panels + [
         FieldRowPanel([FieldPanel("kind"), FieldPanel("valid_until")]),
         FieldRowPanel([FieldPanel("price"), FieldPanel("vat_rate")]),
+        FieldRowPanel(
+            [FieldPanel("voucher_min_amount"), FieldPanel("voucher_max_amount")],
+            heading=_("Bon cadeau à montant libre"),
+        ),
         FieldPanel("cover_image"),
         FieldPanel("description"),
         InlinePanel("photos", label=_("photos")),
@@ -276,6 +290,20 @@ class ProductPage(Page):
             raise ValidationError({"valid_until": _("Une prestation a une date limite d'utilisation.")})
         if self.kind == ProductKind.PHYSICAL and self.valid_until:
             raise ValidationError({"valid_until": _("Un produit n'a pas de date limite d'utilisation.")})
+        low, high = self.voucher_min_amount, self.voucher_max_amount
+        if (low is None) != (high is None):
+            raise ValidationError({"voucher_max_amount": _("Indiquez le minimum et le maximum, ou aucun des deux.")})
+        if low is not None:
+            if self.kind != ProductKind.VOUCHER:
+                raise ValidationError({"voucher_min_amount": _("Seul un bon cadeau a un montant libre.")})
+            if low > high:
+                raise ValidationError({"voucher_max_amount": _("Le maximum doit être supérieur ou égal au minimum.")})
+            if self.price is not None and not low <= self.price <= high:
+                raise ValidationError({"price": _("Le prix affiché doit être compris entre le minimum et le maximum.")})
+
+    @property
+    def has_free_amount(self) -> bool:
+        return self.kind == ProductKind.VOUCHER and self.voucher_min_amount is not None
 
     def get_context(self, request, *args, **kwargs):
         from shops.stock import availability_of
