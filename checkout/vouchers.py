@@ -37,6 +37,7 @@ from checkout.models import (
     VoucherStatus,
 )
 from portal.money import CENT, ZERO
+from portal.templatetags.portal_tags import euros
 from shops.access import shops_managed_by
 from shops.models import ProductKind
 
@@ -336,8 +337,8 @@ def redeem(user, voucher_id: int, amount=None, *, now=None) -> RedemptionResult:
             amount = voucher.balance if amount in (None, "") else _checked_amount(amount)
             if amount > voucher.balance:
                 raise BadAmount(
-                    _("Le solde de ce bon est de %(balance)s € : vous ne pouvez pas utiliser %(amount)s €.")
-                    % {"balance": voucher.balance, "amount": amount},
+                    _("Le solde de ce bon est de %(balance)s : vous ne pouvez pas utiliser %(amount)s.")
+                    % {"balance": euros(voucher.balance), "amount": euros(amount)},
                     voucher,
                 )
         taken = Voucher.objects.filter(

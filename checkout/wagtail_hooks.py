@@ -125,3 +125,33 @@ def register_shop_order_log_actions(actions):
         def format_message(self, log_entry):
             amount = (log_entry.data or {}).get("amount")
             return _("Remboursement de %(amount)s") % {"amount": euros(amount) if amount else "?"}
+
+
+@hooks.register("register_admin_viewset")
+def register_voucher_viewset():
+    from checkout.voucher_admin import VoucherViewSet
+
+    return VoucherViewSet()
+
+
+@hooks.register("register_log_actions")
+def register_voucher_log_actions(actions):
+    from checkout import vouchers
+
+    @actions.register_action(vouchers.REDEEM_ACTION)
+    class Redeemed(LogFormatter):
+        label = _("Utilisation du bon")
+
+        def format_message(self, log_entry):
+            data = log_entry.data or {}
+            return _("%(amount)s utilisés, solde %(balance)s") % {
+                "amount": euros(data.get("amount", "0")),
+                "balance": euros(data.get("balance", "0")),
+            }
+
+    @actions.register_action(vouchers.CANCEL_ACTION)
+    class CancelledByRefund(LogFormatter):
+        label = _("Remboursement du bon")
+
+        def format_message(self, log_entry):
+            return _("%(amount)s remboursés au client") % {"amount": euros((log_entry.data or {}).get("amount", "0"))}

@@ -302,7 +302,7 @@ def test_a_cancelled_voucher_is_refused(voucher, atelier_merchant):
 @pytest.mark.parametrize(
     "amount, message",
     [
-        ("50.01", "Le solde de ce bon est de 50.00 € : vous ne pouvez pas utiliser 50.01 €."),
+        ("50.01", "Le solde de ce bon est de 50,00\xa0€ : vous ne pouvez pas utiliser 50,01\xa0€."),
         ("0", "Indiquez un montant positif, au centime près."),
         ("-5", "Indiquez un montant positif, au centime près."),
         ("1.005", "Indiquez un montant positif, au centime près."),

@@ -1,0 +1,421 @@
+"""The merchant's vouchers in the Wagtail admin: check a code and redeem it, list what was sold, export it.
+
+As for orders, which vouchers a user sees follows from
+`shops.access.shops_managed_by` only (`checkout.vouchers.managed_vouchers`):
+the pk of another shop's voucher in a URL answers 404. Redeeming goes
+through `checkout.vouchers.redeem`, which locks, checks and logs.
+"""
+
+from collections import OrderedDict
+from decimal import Decimal
+
+import django_filters
+from django import forms
+from django.contrib.auth.models import Permission
+from django.contrib.admin.utils import quote
+from django.db.models import Q, QuerySet
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import path, reverse
+from django.utils import formats, timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+from django.views.generic import TemplateView
+from wagtail.admin import messages
+from wagtail.admin.admin_url_finder import ModelAdminURLFinder
+from wagtail.admin.filters import DateRangePickerWidget, WagtailFilterSet
+from wagtail.admin.paginator import WagtailPaginator
+from wagtail.admin.ui.tables import Column, StatusTagColumn, TitleColumn
+from wagtail.admin.views.generic import IndexView, InspectView
+from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
+from wagtail.admin.views.generic.permissions import PermissionCheckedMixin
+from wagtail.admin.viewsets.model import ModelViewSet
+from wagtail.models import ModelLogEntry
+from wagtail.permission_policies.base import BasePermissionPolicy
+
+from checkout import vouchers
+from checkout.models import Voucher, VoucherStatus
+from portal.templatetags.portal_tags import euros
+from shops.access import shops_managed_by
+from shops.models import ProductKind
+
+
+def _manages_a_shop(user) -> bool:
+    if not hasattr(user, "_vouchers_manages_a_shop"):
+        user._vouchers_manages_a_shop = shops_managed_by(user).exists()
+    return user._vouchers_manages_a_shop
+
+
+def client_ip(request) -> str:
+    return request.META.get("REMOTE_ADDR", "")
+
+
+class VoucherPermissionPolicy(BasePermissionPolicy):
+    """Vouchers are seen (never added, edited or deleted) by those who manage their shop."""
+
+    def __init__(self):
+        super().__init__(Voucher)
+
+    def user_has_permission(self, user, action):
+        return action == "view" and _manages_a_shop(user)
+
+    def user_has_permission_for_instance(self, user, action, instance):
+        return action == "view" and vouchers.managed_vouchers(user).filter(pk=instance.pk).exists()
+
+    def instances_user_has_permission_for(self, user, action):
+        if action != "view":
+            return Voucher.objects.none()
+        return vouchers.managed_vouchers(user)
+
+    def users_with_any_permission(self, actions):
+        raise NotImplementedError("Who sees a voucher follows from page permissions; ask shops.access.")
+
+
+class VoucherURLFinder(ModelAdminURLFinder):
+    def get_edit_url(self, instance):
+        if self.user and not self.permission_policy.user_has_permission_for_instance(self.user, "view", instance):
+            return None
+        return self.construct_edit_url(instance)
+
+
+# List, filters, export ------------------------------------------------------------
+
+
+def status_filter(queryset: QuerySet, value: str, today) -> QuerySet:
+    """Expiry is not stored: an active voucher past its date is expired."""
+    if value == VoucherStatus.ACTIVE:
+        return queryset.filter(status=VoucherStatus.ACTIVE, valid_until__gte=today)
+    if value == VoucherStatus.EXPIRED:
+        return queryset.filter(status=VoucherStatus.ACTIVE, valid_until__lt=today)
+    if value in (VoucherStatus.USED, VoucherStatus.CANCELLED):
+        return queryset.filter(status=value)
+    return queryset
+
+
+class VoucherFilterSet(WagtailFilterSet):
+    state = django_filters.ChoiceFilter(
+        label=_("Statut"), choices=VoucherStatus.choices, empty_label=_("Tous"), method="filter_state",
+        widget=forms.RadioSelect,
+    )
+    kind = django_filters.ChoiceFilter(
+        label=_("Type"),
+        choices=[(ProductKind.VOUCHER.value, ProductKind.VOUCHER.label), (ProductKind.SERVICE.value, ProductKind.SERVICE.label)],
+        empty_label=_("Tous"),
+        widget=forms.RadioSelect,
+    )
+    valid_until = django_filters.DateFromToRangeFilter(label=_("Valable jusqu'au"), widget=DateRangePickerWidget)
+    search = django_filters.CharFilter(label=_("Acheteur ou bénéficiaire"), method="filter_search")
+
+    class Meta:
+        model = Voucher
+        fields = ["state", "kind", "valid_until", "search"]
+
+    def filter_state(self, queryset, name, value):
+        return status_filter(queryset, value, timezone.localdate())
+
+    def filter_search(self, queryset, name, value):
+        value = value.strip()[:100]
+        if not value:
+            return queryset
+        return queryset.filter(
+            Q(buyer_name__icontains=value) | Q(buyer_email__icontains=value) | Q(beneficiary_name__icontains=value)
+        )
+
+
+def _status_label(voucher: Voucher) -> str:
+    return voucher.status_label_on(timezone.localdate())
+
+
+def _date(value) -> str:
+    return formats.date_format(value, "SHORT_DATE_FORMAT")
+
+
+# The CSV/XLSX export replaces the weekly "beneficiaries list" file: one row per voucher.
+EXPORT_COLUMNS = OrderedDict(
+    [
+        ("code", (_("Code"), lambda x: x.display_code)),
+        ("name", (_("Désignation"), lambda x: x.name)),
+        ("kind", (_("Type"), lambda x: x.get_kind_display())),
+        ("buyer_name", (_("Acheteur"), lambda x: x.buyer_name)),
+        ("buyer_email", (_("E-mail de l'acheteur"), lambda x: x.buyer_email)),
+        ("beneficiary_name", (_("Bénéficiaire"), lambda x: x.beneficiary_name)),
+        ("amount", (_("Montant"), lambda x: x.amount)),
+        ("balance", (_("Solde"), lambda x: x.balance)),
+        ("status", (_("Statut"), _status_label)),
+        ("valid_until", (_("Valable jusqu'au"), lambda x: x.valid_until.isoformat())),
+        ("order", (_("N° de commande"), lambda x: x.order_line.shop_order.order.number)),
+        ("created", (_("Émis le"), lambda x: timezone.localtime(x.created_at).strftime("%Y-%m-%d %H:%M"))),
+    ]
+)
+
+
+class VoucherPaginator(WagtailPaginator):
+    verbose_name = _("bon")
+    verbose_name_plural = _("bons")
+
+
+class VoucherIndexView(IndexView):
+    page_title = _("Bons et prestations vendus")
+    verbose_name = _("bon")
+    verbose_name_plural = _("bons")
+    paginator_class = VoucherPaginator
+    default_ordering = "-created_at"
+    lookup_url_name = None
+
+    def get_base_queryset(self):
+        return vouchers.managed_vouchers(self.request.user).select_related("order_line__shop_order__order")
+
+    def order_queryset(self, queryset):
+        queryset = super().order_queryset(queryset)
+        return queryset.order_by(*queryset.query.order_by, "-pk")
+
+    def get_inspect_url(self, instance):
+        return reverse(self.inspect_url_name, args=(quote(instance.pk),))
+
+    def get_list_more_buttons(self, instance):
+        return []
+
+    @property
+    def header_buttons(self):
+        from wagtail.admin.widgets.button import HeaderButton
+
+        return [HeaderButton(gettext("Vérifier un code"), url=reverse(self.lookup_url_name), icon_name="search")]
+
+    def to_row_dict(self, item):
+        return OrderedDict((field, EXPORT_COLUMNS[field][1](item)) for field in self.list_export)
+
+
+def list_display(inspect_url_name: str):
+    return [
+        TitleColumn("code", label=_("Code"), accessor="display_code", url_name=inspect_url_name, sort_key="code"),
+        Column("name", label=_("Désignation"), sort_key="name"),
+        Column("buyer_name", label=_("Acheteur"), sort_key="buyer_name"),
+        Column("beneficiary_name", label=_("Bénéficiaire"), sort_key="beneficiary_name"),
+        Column("amount", label=_("Montant"), accessor=lambda x: euros(x.amount), sort_key="amount"),
+        Column("balance", label=_("Solde"), accessor=lambda x: euros(x.balance), sort_key="balance"),
+        StatusTagColumn(
+            "status",
+            label=_("Statut"),
+            accessor=_status_label,
+            primary=lambda x: x.status_on(timezone.localdate()) == VoucherStatus.ACTIVE,
+            sort_key="status",
+        ),
+        Column("valid_until", label=_("Valable jusqu'au"), accessor=lambda x: _date(x.valid_until), sort_key="valid_until"),
+    ]
+
+
+# One voucher: detail and redemption --------------------------------------------------
+
+
+class RedeemForm(forms.Form):
+    amount = forms.DecimalField(
+        label=_("Montant utilisé (€)"),
+        max_digits=10,
+        decimal_places=2,
+        min_value=Decimal("0.01"),
+        localize=True,
+        required=False,
+        help_text=_("Laissez vide pour utiliser tout le solde."),
+    )
+
+
+class VoucherMixin:
+    index_url_name = None
+    inspect_url_name = None
+    lookup_url_name = None
+    redeem_url_name = None
+
+    def get_voucher(self, pk) -> Voucher:
+        return get_object_or_404(
+            vouchers.managed_vouchers(self.request.user).select_related("order_line__shop_order__order"), pk=pk
+        )
+
+    def get_inspect_url(self):
+        return reverse(self.inspect_url_name, args=(quote(self.object.pk),))
+
+
+class VoucherInspectView(VoucherMixin, InspectView):
+    page_title = _("Bon")
+
+    def get_fields(self):
+        return []
+
+    def get_object(self, queryset=None):
+        return self.get_voucher(self.pk)
+
+    def get_page_subtitle(self):
+        return self.object.display_code
+
+    def get_breadcrumbs_items(self):
+        return self.breadcrumbs_items + [
+            {"url": reverse(self.index_url_name), "label": gettext("Bons et prestations")},
+            {"url": "", "label": self.object.display_code, "sublabel": self.object.name},
+        ]
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        voucher = self.object
+        today = timezone.localdate()
+        refusal = vouchers.refusal_for(voucher, today)
+        context.update(
+            {
+                "voucher": voucher,
+                "order": voucher.order_line.shop_order.order,
+                "status_label": voucher.status_label_on(today),
+                "is_usable": refusal is None,
+                "refusal": str(refusal) if refusal else "",
+                "redeem_form": RedeemForm() if refusal is None and not voucher.is_service else None,
+                "redeem_url": reverse(self.redeem_url_name, args=(quote(voucher.pk),)),
+                "lookup_url": reverse(self.lookup_url_name),
+                "redemptions": list(voucher.redemptions.select_related("by").order_by("pk")),
+                "log_entries": list(
+                    ModelLogEntry.objects.for_instance(voucher).select_related("user").order_by("-timestamp", "-pk")
+                ),
+            }
+        )
+        return context
+
+
+class RedeemView(VoucherMixin, PermissionCheckedMixin, TemplateView):
+    """POST only: take the amount from the voucher, or say why not; back to the voucher."""
+
+    any_permission_required = ["view"]
+    http_method_names = ["post"]
+
+    def post(self, request, pk):
+        self.object = self.get_voucher(pk)
+        form = RedeemForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, gettext("Indiquez un montant en euros, par exemple 12,50."))
+            return redirect(self.get_inspect_url())
+        amount = form.cleaned_data["amount"]
+        try:
+            result = vouchers.redeem(request.user, self.object.pk, amount)
+        except vouchers.VoucherRefused as refusal:
+            messages.error(request, str(refusal))
+            return redirect(self.get_inspect_url())
+        messages.success(
+            request,
+            gettext("%(amount)s utilisés sur le bon %(code)s ; solde restant : %(balance)s.")
+            % {
+                "amount": euros(result.redemption.amount),
+                "code": result.voucher.display_code,
+                "balance": euros(result.voucher.balance),
+            },
+        )
+        return redirect(self.get_inspect_url())
+
+
+class LookupForm(forms.Form):
+    code = forms.CharField(
+        label=_("Code du bon"),
+        max_length=40,
+        help_text=_("Tapez le code imprimé sur le bon, ou lisez son QR code avec une douchette."),
+        widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "off", "autocapitalize": "characters",
+                                      "spellcheck": "false"}),
+        error_messages={"required": _("Tapez le code du bon.")},
+    )
+
+
+class LookupView(VoucherMixin, PermissionCheckedMixin, WagtailAdminTemplateMixin, TemplateView):
+    """GET: the code form; POST: find the voucher among the user's shops and open it, or say why not."""
+
+    any_permission_required = ["view"]
+    page_title = _("Vérifier un bon")
+    header_icon = "tag"
+    template_name = "checkout/vouchers/admin/lookup.html"
+
+    def get_breadcrumbs_items(self):
+        return self.breadcrumbs_items + [
+            {"url": reverse(self.index_url_name), "label": gettext("Bons et prestations")},
+            {"url": "", "label": self.get_page_title()},
+        ]
+
+    def get_context_data(self, form=None, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["form"] = form if form is not None else LookupForm()
+        context["index_url"] = reverse(self.index_url_name)
+        return context
+
+    def post(self, request):
+        form = LookupForm(request.POST)
+        if not form.is_valid():
+            return self.render_to_response(self.get_context_data(form=form))
+        try:
+            voucher = vouchers.find_voucher(request.user, form.cleaned_data["code"], client_ip(request))
+        except vouchers.VoucherRefused as refusal:
+            form.add_error("code", str(refusal))
+            status = 429 if isinstance(refusal, vouchers.TooManyLookups) else 200
+            return self.render_to_response(self.get_context_data(form=form), status=status)
+        return redirect(reverse(self.inspect_url_name, args=(quote(voucher.pk),)))
+
+
+class VoucherViewSet(ModelViewSet):
+    """The vouchers of the shops a user manages: list with filters and export, detail, check a code, redeem.
+
+    No add, edit, delete, copy or history URL: a voucher changes only by
+    redemption (logged) or through a refund of its order.
+    """
+
+    model = Voucher
+    name = "bons"
+    icon = "tag"
+    menu_label = _("Bons et prestations")
+    menu_name = "vouchers"
+    menu_order = 260
+    add_to_admin_menu = True
+    add_to_reference_index = False
+    copy_view_enabled = False
+    inspect_view_enabled = True
+
+    index_view_class = VoucherIndexView
+    inspect_view_class = VoucherInspectView
+    inspect_template_name = "checkout/vouchers/admin/inspect.html"
+
+    filterset_class = VoucherFilterSet
+    list_per_page = 50
+    list_export = list(EXPORT_COLUMNS)
+    export_headings = {field: heading for field, (heading, _value) in EXPORT_COLUMNS.items()}
+    export_filename = "bons"
+
+    @property
+    def list_display(self):
+        return list_display(self.get_url_name("inspect"))
+
+    @property
+    def permission_policy(self):
+        return VoucherPermissionPolicy()
+
+    @property
+    def url_finder_class(self):
+        return type(
+            "VoucherURLFinderForViewSet",
+            (VoucherURLFinder,),
+            {"permission_policy": self.permission_policy, "edit_url_name": self.get_url_name("inspect")},
+        )
+
+    def get_permissions_to_register(self):
+        return Permission.objects.none()
+
+    def get_common_view_kwargs(self, **kwargs):
+        return super().get_common_view_kwargs(
+            **{
+                "add_url_name": None,
+                "edit_url_name": None,
+                "delete_url_name": None,
+                "history_url_name": None,
+                "usage_url_name": None,
+                "inspect_url_name": self.get_url_name("inspect"),
+                "lookup_url_name": self.get_url_name("lookup"),
+                "redeem_url_name": self.get_url_name("redeem"),
+                **kwargs,
+            }
+        )
+
+    def get_urlpatterns(self):
+        return [
+            path("", self.index_view, name="index"),
+            path("results/", self.index_results_view, name="index_results"),
+            path("verifier/", self.construct_view(LookupView), name="lookup"),
+            path("<int:pk>/", self.inspect_view, name="inspect"),
+            path("<int:pk>/utiliser/", self.construct_view(RedeemView), name="redeem"),
+        ]
