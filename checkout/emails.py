@@ -5,6 +5,8 @@ column inside a transaction, then sends: a second run finds the column set
 and sends nothing; a failed send rolls the claim back so a retry sends it.
 """
 
+from email.mime.image import MIMEImage
+
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
@@ -28,13 +30,21 @@ def order_url(order: Order) -> str:
         return ""
 
 
-def _send(template: str, context: dict, to: str, language: str) -> None:
+def _send(template: str, context: dict, to: str, language: str, inline_images=()) -> None:
+    """`inline_images`: (content id, PNG bytes) pairs the HTML shows as `cid:` images."""
     with translation.override(language):
         subject = " ".join(render_to_string(f"checkout/emails/{template}_subject.txt", context).split())
         text = render_to_string(f"checkout/emails/{template}.txt", context)
         html = render_to_string(f"checkout/emails/{template}.html", context)
     message = EmailMultiAlternatives(subject, text, settings.DEFAULT_FROM_EMAIL, [to])
     message.attach_alternative(html, "text/html")
+    if inline_images:
+        message.mixed_subtype = "related"
+        for cid, png in inline_images:
+            image = MIMEImage(png, "png")
+            image.add_header("Content-ID", f"<{cid}>")
+            image.add_header("Content-Disposition", "inline", filename=f"{cid.split('@')[0]}.png")
+            message.attach(image)
     message.send()
 
 
@@ -47,8 +57,11 @@ def send_order_confirmation(order_id: int) -> bool:
             return False
         order = Order.objects.get(pk=order_id)
         shop_orders = list(order.shop_orders.prefetch_related("lines").order_by("pk"))
-        context = {"order": order, "shop_orders": shop_orders, "order_url": order_url(order)}
-        _send("order_confirmation", context, order.customer_email, order.language)
+        from checkout.voucher_emails import confirmation_items
+
+        vouchers, qr_images = confirmation_items(order)
+        context = {"order": order, "shop_orders": shop_orders, "order_url": order_url(order), "vouchers": vouchers}
+        _send("order_confirmation", context, order.customer_email, order.language, qr_images)
     return True
 
 

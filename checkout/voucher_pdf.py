@@ -1,0 +1,109 @@
+"""What a customer holds: the voucher's QR code (segno) and its printable PDF (WeasyPrint).
+
+The QR code encodes the bare code, which the merchant's look-up form
+accepts as typed or scanned. The PDF is rendered from
+`checkout/vouchers/voucher_pdf.html` in the buyer's language and served
+at a URL that carries the order's private token.
+"""
+
+import base64
+import io
+
+import segno
+from django.conf import settings
+from django.http import Http404, HttpResponse
+from django.template.loader import render_to_string
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone, translation
+from django.views.decorators.http import require_GET
+
+from checkout.models import Order, OrderStatus, Voucher
+from checkout.vouchers import format_code
+
+
+class PdfUnavailable(RuntimeError):
+    """WeasyPrint or the system libraries it needs (Pango) are missing."""
+
+
+def qr_png(code: str, scale: int = 6) -> bytes:
+    buffer = io.BytesIO()
+    segno.make(code, error="m", micro=False).save(buffer, kind="png", scale=scale, border=2)
+    return buffer.getvalue()
+
+
+def qr_data_uri(code: str) -> str:
+    return "data:image/png;base64," + base64.b64encode(qr_png(code, scale=8)).decode()
+
+
+def _base_url() -> str:
+    return getattr(settings, "PORTAL_BASE_URL", settings.WAGTAILADMIN_BASE_URL).rstrip("/")
+
+
+def pdf_path(voucher: Voucher, order: Order) -> str:
+    """The PDF's path, or "" while its URLs are not included in the site's."""
+    try:
+        with translation.override(voucher.language):
+            return reverse("vouchers:pdf", kwargs={"token": order.token, "voucher_id": voucher.pk})
+    except NoReverseMatch:
+        return ""
+
+
+def pdf_url(voucher: Voucher, order: Order) -> str:
+    path = pdf_path(voucher, order)
+    return _base_url() + path if path else ""
+
+
+def render_voucher_html(voucher: Voucher) -> str:
+    order = voucher.order_line.shop_order.order
+    shop_order = voucher.order_line.shop_order
+    with translation.override(voucher.language):
+        return render_to_string(
+            "checkout/vouchers/voucher_pdf.html",
+            {
+                "voucher": voucher,
+                "code": format_code(voucher.code),
+                "qr": qr_data_uri(voucher.code),
+                "order": order,
+                "shop_order": shop_order,
+                "today": timezone.localdate(),
+            },
+        )
+
+
+def render_voucher_pdf(voucher: Voucher) -> bytes:
+    try:
+        import weasyprint
+    except (ImportError, OSError) as error:
+        raise PdfUnavailable(
+            "WeasyPrint cannot run here: install it (pip) and Pango "
+            "(Debian: libpango-1.0-0 libpangoft2-1.0-0)."
+        ) from error
+    return weasyprint.HTML(string=render_voucher_html(voucher), base_url=_base_url()).write_pdf()
+
+
+@require_GET
+def voucher_pdf_view(request, token: str, voucher_id: int):
+    """The printable voucher, for whoever holds the order's private link."""
+    if not token or len(token) > 64:
+        raise Http404
+    voucher = (
+        Voucher.objects.select_related("order_line__shop_order__order")
+        .filter(pk=voucher_id, order_line__shop_order__order__token=token,
+                order_line__shop_order__order__status=OrderStatus.PAID)
+        .first()
+    )
+    if voucher is None:
+        raise Http404
+    try:
+        pdf = render_voucher_pdf(voucher)
+    except PdfUnavailable:
+        return HttpResponse(
+            "Le bon ne peut pas être imprimé pour le moment ; montrez son code ou son QR code au commerçant.",
+            status=503, content_type="text/plain; charset=utf-8",
+        )
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="bon-{voucher.code[:4]}.pdf"'
+    response["Cache-Control"] = "private, no-store"
+    response["X-Robots-Tag"] = "noindex"
+    response["Referrer-Policy"] = "no-referrer"
+    return response
