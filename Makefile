@@ -37,5 +37,16 @@ e2e: translations
 	@command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
 	$(PY) -m pytest -m e2e tests/e2e $(PYTEST_ARGS)
 
+# Benchmark, not part of `make test` (see README, "Benchmark"): seeds its own
+# database in var/bench/ once per BENCH_SIZE (default 3x300x10), serves it with
+# gunicorn, loads it with locust and writes bench/results.json.
+BENCH_INSTALLED := $(VENV)/.bench-installed
+$(BENCH_INSTALLED): $(INSTALLED)
+	$(PY) -m pip install --quiet ".[bench]"
+	touch $@
+
+bench: translations $(BENCH_INSTALLED)
+	$(PY) -m bench.run
+
 clean:
 	rm -rf $(VENV) var static_collected .pytest_cache

@@ -1,0 +1,1 @@
+"""`make bench`: the portal measured under a Christmas rush (see bench/run.py)."""

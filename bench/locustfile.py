@@ -1,0 +1,217 @@
+"""The bench's visitors, one user class per scenario, for locust headless.
+
+`bench/run.py` starts locust once per scenario:
+`locust -f bench/locustfile.py --headless -u N -r N -t 20s --host http://127.0.0.1:PORT ScenarioClass`
+with `BENCH_TARGETS` naming a JSON file of URLs and logins taken from the
+seeded database, and `BENCH_OUT` the JSON file this run writes: each
+request's latency, outcome and query count (the server's `X-Bench-Queries`
+header), by request name. Locust's own statistics are not used: its
+percentiles are rounded into buckets.
+
+No wait time: each user sends its next request as soon as the last one is
+answered, so requests per second measure what the server sustains with N
+requests in flight. `BENCH_MAX_REQUESTS` bounds a scenario's requests
+whatever its duration.
+"""
+
+import json
+import os
+import random
+import re
+import time
+
+from locust import constant, events, task
+from locust.contrib.fasthttp import FastHttpUser
+
+TARGETS = json.loads(open(os.environ["BENCH_TARGETS"]).read()) if os.environ.get("BENCH_TARGETS") else {}
+MAX_REQUESTS = int(os.environ.get("BENCH_MAX_REQUESTS", "20000"))
+CSRF_INPUT = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+PRODUCT_INPUT = re.compile(r'name="product" value="(\d+)"')
+OPTION_SELECT = re.compile(r'name="(option-\d+)"')
+DELIVERY_RADIO = re.compile(r'name="(shop-\d+)-option"[^>]*value="(\d+)"|value="(\d+)"[^>]*name="(shop-\d+)-option"')
+TEST_CARD = {"card[number]": "4242424242424242", "card[exp_month]": "12", "card[exp_year]": "2030", "card[cvc]": "123"}
+
+samples: dict[str, dict] = {}
+started_at = time.monotonic()
+
+
+@events.test_start.add_listener
+def _start(environment, **kwargs):
+    global started_at
+    started_at = time.monotonic()
+
+
+@events.request.add_listener
+def _record(request_type, name, response_time, response_length, response=None, exception=None, **kwargs):
+    entry = samples.setdefault(name, {"times": [], "errors": 0, "queries": [], "error_examples": []})
+    entry["times"].append(response_time)
+    if exception is not None:
+        entry["errors"] += 1
+        if len(entry["error_examples"]) < 3:
+            entry["error_examples"].append(repr(exception)[:300])
+    queries = response.headers.get("X-Bench-Queries") if response is not None and response.headers else None
+    if queries is not None:
+        entry["queries"].append(int(queries))
+    if sum(len(e["times"]) for e in samples.values()) >= MAX_REQUESTS:
+        runner = kwargs.get("context", {}).get("runner") or _runner
+        if runner is not None:
+            runner.quit()
+
+
+_runner = None
+
+
+@events.init.add_listener
+def _init(environment, **kwargs):
+    global _runner
+    _runner = environment.runner
+
+
+@events.quitting.add_listener
+def _write(environment, **kwargs):
+    out = os.environ.get("BENCH_OUT")
+    if out:
+        with open(out, "w") as handle:
+            json.dump({"elapsed": time.monotonic() - started_at, "samples": samples}, handle)
+
+
+class Visitor(FastHttpUser):
+    abstract = True
+    wait_time = constant(0)
+
+    def page(self, url: str, name: str):
+        with self.client.get(url, name=name, catch_response=True) as response:
+            if response.status_code != 200:
+                response.failure(f"{url}: HTTP {response.status_code}")
+            return response
+
+
+class Floor(Visitor):
+    @task
+    def floor(self):
+        self.page("/bench/floor", "floor")
+
+
+class Home(Visitor):
+    @task
+    def home(self):
+        self.page(random.choice(TARGETS["home"]), "home")
+
+
+class MarketFirstPage(Visitor):
+    @task
+    def market(self):
+        self.page(random.choice(TARGETS["markets"]), "market (page 1)")
+
+
+class MarketDeepPage(Visitor):
+    @task
+    def market(self):
+        self.page(random.choice(TARGETS["markets_deep"]), "market (deep page)")
+
+
+class Shop(Visitor):
+    @task
+    def shop(self):
+        self.page(random.choice(TARGETS["shops"]), "shop")
+
+
+class Product(Visitor):
+    @task
+    def product(self):
+        self.page(random.choice(TARGETS["products"]), "product")
+
+
+class MerchantOrders(Visitor):
+    """A merchant logged in to the admin, opening their orders list again and again."""
+
+    def on_start(self):
+        login = TARGETS["merchant_login"]
+        response = self.client.get(login, name="merchant login (setup)")
+        token = CSRF_INPUT.search(response.text).group(1)
+        self.client.post(login, data={"csrfmiddlewaretoken": token, "username": TARGETS["merchant"],
+                                      "password": TARGETS["password"], "next": TARGETS["merchant_orders"]},
+                         name="merchant login (setup)")
+
+    @task
+    def orders(self):
+        self.page(TARGETS["merchant_orders"], "merchant orders list")
+
+
+class BasketToPaidOrder(Visitor):
+    """A resident fills a basket from two shops of one market, checks out and pays with the test card.
+
+    The same requests as the browser, in order: product page, add to
+    basket (twice, two shops), checkout page, checkout form (places the
+    order), payment page (creates the PaymentIntent), the card made a
+    token at localstripe as its fake Stripe.js does, card confirmation,
+    return page (confirms the order) and the order page.
+    """
+
+    def on_start(self):
+        self.baskets = TARGETS["baskets"]
+
+    def _add(self, url: str) -> bool:
+        response = self.page(url, "checkout: product page")
+        if response.status_code != 200:
+            return False
+        body = response.text
+        data = {"csrfmiddlewaretoken": CSRF_INPUT.search(body).group(1),
+                "product": PRODUCT_INPUT.search(body).group(1), "quantity": "1", "next": url}
+        for option in OPTION_SELECT.findall(body):
+            data[option] = "0"
+        with self.client.post(TARGETS["basket_add"], data=data, name="checkout: add to basket",
+                              allow_redirects=False, catch_response=True) as posted:
+            if posted.status_code != 302:
+                posted.failure(f"add: HTTP {posted.status_code}")
+                return False
+        return True
+
+    @task
+    def buy(self):
+        started = time.perf_counter()
+        if not all(self._add(url) for url in random.choice(self.baskets)):
+            return
+        checkout = self.page(TARGETS["checkout"], "checkout: checkout page")
+        if checkout.status_code != 200:
+            return
+        body = checkout.text
+        data = {"csrfmiddlewaretoken": CSRF_INPUT.search(body).group(1), "name": "Claire Bench",
+                "email": "claire@bench.example", "phone": "", "accept_terms": "on"}
+        for match in DELIVERY_RADIO.finditer(body):
+            prefix, option = (match.group(1), match.group(2)) if match.group(1) else (match.group(4), match.group(3))
+            data.setdefault(f"{prefix}-option", option)
+            data[f"{prefix}-address"] = "3 rue des Bench, 68000 Colmar"
+        with self.client.post(TARGETS["checkout"], data=data, name="checkout: place order",
+                              allow_redirects=False, catch_response=True) as placed:
+            if placed.status_code != 302 or "/paiement/" not in placed.headers.get("Location", ""):
+                placed.failure(f"place order: HTTP {placed.status_code} {placed.headers.get('Location')}")
+                return
+            payment_url = placed.headers["Location"]
+        payment = self.page(payment_url, "checkout: payment page")
+        if payment.status_code != 200:
+            return
+        csrf = CSRF_INPUT.search(payment.text).group(1)
+        with self.client.post(f"{TARGETS['stripe']}/v1/tokens", data={**TEST_CARD, "key": TARGETS["stripe_pk"]},
+                              name="localstripe: card token", catch_response=True) as token:
+            if token.status_code != 200:
+                token.failure(f"token: HTTP {token.status_code}")
+                return
+            card_id = json.loads(token.text)["card"]["id"]
+        path = payment_url.split("://", 1)[-1]
+        path = path[path.index("/"):] if "://" in payment_url else payment_url
+        with self.client.post(path + "carte/", data={"payment_method": card_id}, headers={"X-CSRFToken": csrf},
+                              name="checkout: confirm card", catch_response=True) as confirmed:
+            if confirmed.status_code != 200 or json.loads(confirmed.text).get("status") != "succeeded":
+                confirmed.failure(f"confirm: HTTP {confirmed.status_code} {confirmed.text[:200]}")
+                return
+        with self.client.get(path + "retour/", name="checkout: return page", allow_redirects=False,
+                             catch_response=True) as returned:
+            if returned.status_code != 302 or "/commande/" not in returned.headers.get("Location", ""):
+                returned.failure(f"return: HTTP {returned.status_code}")
+                return
+            order_url = returned.headers["Location"]
+        self.page(order_url, "checkout: order page")
+        # One sample per paid order, for orders per second and the whole flow's latency.
+        events.request.fire(request_type="FLOW", name="basket-to-paid-order", response_time=(time.perf_counter() - started) * 1000,
+                            response_length=0, response=None, exception=None, context={})
