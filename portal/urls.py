@@ -26,6 +26,7 @@ if settings.DEBUG:
 # Public pages: every URL starts with its language, /fr/ or /en/.
 urlpatterns += i18n_patterns(
     path("panier/", include("checkout.public_urls")),
+    path("panier/", include("checkout.voucher_urls")),
     path("", include(wagtail_urls)),
     prefix_default_language=True,
 )
