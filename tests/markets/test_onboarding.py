@@ -47,7 +47,8 @@ def test_register_approve_invite_accept_terms_edit_submit_approve_goes_live(
         response = client.post(registration_url(market_en), registration_data(1))
     assert response.status_code == 302
     assert response["Location"] == registration_url(market_en).replace("inscription/", "inscription/merci/")
-    assert "Merci, votre inscription est envoyée" in client.get(response["Location"]).content.decode()
+    # (the visitor registered from the English page: the thanks are in English)
+    assert "Thank you, your registration has been sent" in client.get(response["Location"]).content.decode()
 
     # Then the registration is pending, in English, and acknowledged once, in English
     registration = MerchantRegistration.objects.get()
