@@ -107,3 +107,23 @@ def voucher_pdf_view(request, token: str, voucher_id: int):
     response["X-Robots-Tag"] = "noindex"
     response["Referrer-Policy"] = "no-referrer"
     return response
+
+
+def order_voucher_items(order: Order) -> list[dict]:
+    """The vouchers of `order` for the customer's order page and account: code, QR, balance, status, PDF link.
+
+    Render with `{% include "checkout/vouchers/_order_vouchers.html" with items=... %}`.
+    """
+    from checkout.vouchers import vouchers_of_order
+
+    today = timezone.localdate()
+    return [
+        {
+            "voucher": voucher,
+            "code": format_code(voucher.code),
+            "qr": qr_data_uri(voucher.code),
+            "status": voucher.status_label_on(today),
+            "pdf_path": pdf_path(voucher, order),
+        }
+        for voucher in vouchers_of_order(order)
+    ]

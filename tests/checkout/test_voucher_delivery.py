@@ -168,3 +168,18 @@ def test_no_reminder_too_early_after_expiry_or_when_cancelled(market):
     assert mail.outbox == []
     assert v.send_expiry_reminders(now=datetime.datetime(2026, 12, 1, 8, tzinfo=datetime.UTC)) == 1
     assert [m.to for m in mail.outbox] == [["alice@example.org"]]
+
+
+def test_the_order_page_block_lists_vouchers_with_balance_and_status(paid_with_vouchers, atelier_merchant):
+    from django.template.loader import render_to_string
+
+    from checkout.voucher_pdf import order_voucher_items
+
+    order, (first, second) = paid_with_vouchers
+    v.redeem(atelier_merchant, first.pk, "20.00")
+    html = render_to_string("checkout/vouchers/_order_vouchers.html", {"items": order_voucher_items(order)})
+    assert first.display_code in html and second.display_code in html
+    assert "Solde : 30,00\xa0€ sur 50,00\xa0€ — Valable" in html
+    assert "Solde : 50,00\xa0€ sur 50,00\xa0€ — Valable" in html
+    assert f'href="/fr/panier/commande/{order.token}/bons/{first.pk}.pdf"' in html
+    assert html.count('src="data:image/png;base64,') == 2
