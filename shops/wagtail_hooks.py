@@ -31,3 +31,12 @@ def register_stock_menu_item():
 def register_stock_actions(actions):
     actions.register_action(stock_admin.STOCK_SET_ACTION, _("Fixer le stock"), _("Stock fixé"))
     actions.register_action(stock_admin.STOCK_ADD_ACTION, _("Ajouter au stock"), _("Stock ajouté"))
+
+
+@hooks.register("construct_homepage_summary_items", order=100)  # after Wagtail adds its items
+def hide_site_totals_from_non_superusers(request, summary_items):
+    # Wagtail's summary counts every page and image of the site, which tells a
+    # merchant (or another territory's editor) how big everyone else is.
+    # The dashboard panel of their own shop says what they need.
+    if not request.user.is_superuser:
+        summary_items.clear()

@@ -36,3 +36,25 @@ def test_merchant_editor_superuser_and_strangers_see_exactly_their_shops(db, dja
     assert not can_manage_shop(editor_a, shop_3)
     with django_assert_max_num_queries(3):
         list(shops_managed_by(merchant))
+
+
+def test_the_dashboard_shows_site_totals_to_the_operator_only(db, client):
+    # Given a merchant and the platform operator
+    from django.urls import reverse
+
+    home = f.french_home()
+    shop = f.make_shop(f.make_market(home))
+    merchant = User.objects.create_user("merchant")
+    make_merchant(merchant, shop)
+    operator = User.objects.create_superuser("operator")
+
+    # When each opens the admin dashboard
+    client.force_login(merchant)
+    merchant_page = client.get(reverse("wagtailadmin_home"))
+    client.force_login(operator)
+    operator_page = client.get(reverse("wagtailadmin_home"))
+
+    # Then only the operator sees the site's page count
+    assert merchant_page.status_code == 200
+    assert "w-summary" not in merchant_page.content.decode()
+    assert "w-summary" in operator_page.content.decode()
