@@ -11,8 +11,8 @@ from decimal import Decimal
 
 import django_filters
 from django import forms
-from django.contrib.auth.models import Permission
 from django.contrib.admin.utils import quote
+from django.contrib.auth.models import Permission
 from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import path, reverse

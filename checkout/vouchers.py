@@ -300,7 +300,7 @@ class RedemptionResult:
 
 
 def _checked_amount(amount) -> Decimal:
-    if isinstance(amount, float) or isinstance(amount, bool):
+    if isinstance(amount, float | bool):
         raise BadAmount(_("Montant invalide."))
     try:
         amount = Decimal(str(amount).strip().replace(",", "."))

@@ -8,18 +8,15 @@ import pytest
 from wagtail.admin.menu import admin_menu
 
 from checkout.models import Redemption, Voucher, VoucherStatus
-from tests.checkout.voucher_fixtures import (  # noqa: F401 (fixtures)
-    atelier_merchant,
-    client_for,
-    epicerie_merchant,
-    gift,
-    order_of,
-    pay,
-    vouchers_of,
-)
+from tests.checkout import voucher_fixtures
+from tests.checkout.voucher_fixtures import client_for, order_of, pay, vouchers_of
 
 INDEX = "/admin/bons/"
 LOOKUP = "/admin/bons/verifier/"
+
+atelier_merchant = voucher_fixtures.atelier_merchant
+epicerie_merchant = voucher_fixtures.epicerie_merchant
+gift = voucher_fixtures.gift
 
 
 def inspect_url(voucher):

@@ -9,7 +9,8 @@ from django.db import connection
 
 from checkout import vouchers as v
 from checkout.models import Redemption, Voucher, VoucherStatus
-from tests.checkout.voucher_fixtures import gift, merchant_of, order_of, pay, vouchers_of  # noqa: F401
+from tests.checkout import voucher_fixtures
+from tests.checkout.voucher_fixtures import merchant_of, order_of, pay, vouchers_of
 
 pytestmark = [
     pytest.mark.postgres,
@@ -21,6 +22,8 @@ pytestmark = [
 ]
 
 CASHIERS = 8
+
+gift = voucher_fixtures.gift
 
 
 def in_own_connection(function):

@@ -16,18 +16,16 @@ from checkout import vouchers as v
 from checkout.models import Voucher, VoucherStatus
 from checkout.voucher_pdf import qr_png, render_voucher_pdf
 from portal.urls import urlpatterns as portal_urlpatterns
-from tests.checkout.voucher_fixtures import (  # noqa: F401 (fixtures)
-    atelier_merchant,
-    gift,
-    order_of,
-    pay,
-    vouchers_of,
-)
+from tests.checkout import voucher_fixtures
+from tests.checkout.voucher_fixtures import order_of, pay, vouchers_of
 
 # The portal's URLs with the printable vouchers, as portal.urls includes them.
 urlpatterns = i18n_patterns(path("panier/", include("checkout.voucher_urls")), prefix_default_language=True)
 urlpatterns += portal_urlpatterns
 pytestmark = pytest.mark.urls(__name__)
+
+atelier_merchant = voucher_fixtures.atelier_merchant
+gift = voucher_fixtures.gift
 
 
 @pytest.fixture

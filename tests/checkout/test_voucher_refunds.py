@@ -8,17 +8,21 @@ from wagtail.models import ModelLogEntry
 from checkout import stripe_gateway
 from checkout import vouchers as v
 from checkout.models import OrderStatus, Redemption, RefundState, VoucherStatus
-from checkout.services import RefundRefused, confirm_payment, refund_shop_order, refundable_amount, start_payment
-from portal.money import to_cents
-from tests.checkout.voucher_fixtures import (  # noqa: F401 (fixtures)
-    atelier_merchant,
-    client_for,
-    gift,
-    order_of,
-    vouchers_of,
+from checkout.services import (
+    RefundRefused,
+    confirm_payment,
+    refund_shop_order,
+    refundable_amount,
+    start_payment,
 )
+from portal.money import to_cents
+from tests.checkout import voucher_fixtures
+from tests.checkout.voucher_fixtures import client_for, order_of, vouchers_of
 
 pytestmark = pytest.mark.urls("tests.checkout.urls")
+
+atelier_merchant = voucher_fixtures.atelier_merchant
+gift = voucher_fixtures.gift
 
 
 @pytest.fixture

@@ -11,13 +11,11 @@ from checkout import vouchers as v
 from checkout.models import Order, OrderStatus, Redemption, Voucher, VoucherStatus
 from checkout.services import Confirmation, confirm_payment, fail_payment
 from portal.money import to_cents
+from tests.checkout import voucher_fixtures
 from tests.checkout.helpers import fake_payment
-from tests.checkout.voucher_fixtures import (  # noqa: F401 (fixtures)
+from tests.checkout.voucher_fixtures import (
     GIFT_VALID_UNTIL,
     SERVICE_VALID_UNTIL,
-    atelier_merchant,
-    epicerie_merchant,
-    gift,
     order_of,
     pay,
     vouchers_of,
@@ -25,6 +23,10 @@ from tests.checkout.voucher_fixtures import (  # noqa: F401 (fixtures)
 
 DEC_1 = datetime.datetime(2026, 12, 1, 12, 0, tzinfo=datetime.UTC)
 LOOK_ALIKES = set("0O1IL")
+
+atelier_merchant = voucher_fixtures.atelier_merchant
+epicerie_merchant = voucher_fixtures.epicerie_merchant
+gift = voucher_fixtures.gift
 
 
 # Codes -------------------------------------------------------------------------
