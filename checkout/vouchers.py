@@ -136,6 +136,27 @@ def format_code(code: str) -> str:
     return "-".join(code[i : i + GROUP] for i in range(0, len(code), GROUP))
 
 
+# Selling at a free amount ----------------------------------------------------------
+
+
+def free_amount_price(product, asked) -> Decimal:
+    """The unit price of a gift voucher sold at the amount the buyer chose, checked against its bounds.
+
+    For `product.has_free_amount` products only (see `shops.models.ProductPage`);
+    pricing calls this instead of reading `product.price`. Raises
+    `BadAmount` with a message for the buyer.
+    """
+    if not product.has_free_amount:
+        raise BadAmount(_("Ce bon cadeau a un montant fixe."))
+    amount = _checked_amount(asked)
+    low, high = product.voucher_min_amount, product.voucher_max_amount
+    if not low <= amount <= high:
+        raise BadAmount(
+            _("Choisissez un montant entre %(min)s et %(max)s.") % {"min": euros(low), "max": euros(high)}
+        )
+    return amount
+
+
 # Issue -------------------------------------------------------------------------
 
 

@@ -345,3 +345,36 @@ def test_the_database_refuses_a_negative_balance(voucher):
         Voucher.objects.filter(pk=voucher.pk).update(balance=Decimal("-0.01"))
     with pytest.raises(IntegrityError), transaction.atomic():
         Voucher.objects.filter(pk=voucher.pk).update(balance=Decimal("50.01"))
+
+
+# Free amount ---------------------------------------------------------------------------
+
+
+def test_a_free_amount_voucher_sells_at_the_chosen_amount_within_its_bounds(market):
+    from django.core.exceptions import ValidationError
+
+    from tests.fixtures import factories as f
+
+    product = f.make_product(
+        market.atelier, "Bon libre", price="30.00", kind="voucher", stock=None,
+        voucher_min_amount=Decimal("10.00"), voucher_max_amount=Decimal("200.00"),
+    )
+    assert product.has_free_amount
+    assert v.free_amount_price(product, "75,50") == Decimal("75.50")
+    assert v.free_amount_price(product, "10") == Decimal("10")
+    for asked in ("9.99", "200.01"):
+        with pytest.raises(v.BadAmount) as refused:
+            v.free_amount_price(product, asked)
+        assert str(refused.value) == "Choisissez un montant entre 10,00\xa0€ et 200,00\xa0€."
+    with pytest.raises(v.BadAmount) as refused:
+        v.free_amount_price(market.santon, "20")
+    assert str(refused.value) == "Ce bon cadeau a un montant fixe."
+    # the merchant's bounds are checked on the page
+    product.voucher_max_amount = Decimal("5.00")
+    with pytest.raises(ValidationError) as invalid:
+        product.full_clean()
+    assert "Le maximum doit être supérieur ou égal au minimum." in str(invalid.value)
+    market.santon.voucher_min_amount, market.santon.voucher_max_amount = Decimal("1.00"), Decimal("5.00")
+    with pytest.raises(ValidationError) as invalid:
+        market.santon.full_clean()
+    assert "Seul un bon cadeau a un montant libre." in str(invalid.value)
