@@ -92,6 +92,11 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
+# The customer's account (checkout.accounts); the Wagtail admin keeps its own login.
+LOGIN_URL = "account:login"
+LOGIN_REDIRECT_URL = "account:orders"
+LOGOUT_REDIRECT_URL = "checkout:basket"
+
 # Languages: French first, English second; every public URL carries its
 # language prefix (/fr/, /en/).
 LANGUAGE_CODE = "fr"
