@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed
 MANAGE := $(PY) manage.py
 
-.PHONY: run test setup install translations e2e bench clean
+.PHONY: run test setup install pdf-libs translations e2e bench clean
 
 $(INSTALLED): pyproject.toml
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11 or newer is needed"'
@@ -17,6 +17,14 @@ $(INSTALLED): pyproject.toml
 	touch $@
 
 install: $(INSTALLED)
+
+# WeasyPrint (voucher PDFs) needs Pango from the system. Installed with apt
+# when it is missing and we may; otherwise say what to install.
+pdf-libs: install
+	@$(PY) -c 'import weasyprint' 2>/dev/null || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core; \
+	  else echo "WeasyPrint needs Pango: install libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core"; fi; }
 
 translations: install
 	$(MANAGE) compiletranslations
@@ -28,7 +36,7 @@ setup: translations
 run: setup
 	$(MANAGE) devserver 127.0.0.1:8000
 
-test: translations
+test: translations pdf-libs
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 # Browser tests: Playwright drives Debian's Chromium (installed here when
