@@ -20,7 +20,6 @@ from django.shortcuts import redirect, render
 from django.urls import path, reverse, reverse_lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_POST
 
 from checkout.models import Order, OrderStatus
 
@@ -104,6 +103,15 @@ def _order_by_token(token: str) -> Order | None:
     return Order.objects.filter(token=token).first()
 
 
+def _private(response):
+    # Reached through the order's private link: keep the token out of caches and other sites'
+    # referrers. Not "no-referrer": the browser would then post our forms with "Origin: null",
+    # which the CSRF check refuses.
+    response["Cache-Control"] = "private, no-store"
+    response["Referrer-Policy"] = "same-origin"
+    return response
+
+
 def create_account(request, token):
     """From the confirmation page: an account for the order's e-mail, holding this order."""
     order = _order_by_token(token)
@@ -114,39 +122,38 @@ def create_account(request, token):
         return redirect(order_url)
     login_url = f"{reverse('account:login')}?next={order_url}"
     if account_exists_for(order.customer_email):
-        return render(
+        return _private(render(
             request, "checkout/account/create.html", {"order": order, "exists": True, "login_url": login_url}
-        )
+        ))
     form = AccountPasswordForm(order.customer_email, request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             user = create_account_for_order(order.pk, form.cleaned_data["new_password1"])
         except AccountExists:
-            return render(
+            return _private(render(
                 request, "checkout/account/create.html", {"order": order, "exists": True, "login_url": login_url}
-            )
+            ))
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
         messages.success(request, _("Votre compte est créé ; cette commande y est enregistrée."))
         return redirect("account:orders")
-    response = render(request, "checkout/account/create.html", {"order": order, "form": form})
-    # Reached through the order's private link: keep the token out of caches and referrers.
-    response["Cache-Control"] = "private, no-store"
-    response["Referrer-Policy"] = "no-referrer"
-    return response
+    return _private(render(request, "checkout/account/create.html", {"order": order, "form": form}))
 
 
 @login_required
-@require_POST
 def link_order(request, token):
     """A logged-in buyer adds an order they hold the link to, placed with their account's e-mail."""
     order = _order_by_token(token)
     if order is None:
         raise Http404
-    if link_order_to_user(order.pk, request.user):
-        messages.success(request, _("La commande n° %(number)s est ajoutée à vos commandes.") % {"number": order.number})
-        return redirect("account:orders")
-    messages.error(request, _("Cette commande ne peut pas être ajoutée à votre compte."))
-    return redirect("checkout:order", token=order.token)
+    if request.method == "POST":
+        if link_order_to_user(order.pk, request.user):
+            messages.success(
+                request, _("La commande n° %(number)s est ajoutée à vos commandes.") % {"number": order.number}
+            )
+            return redirect("account:orders")
+        messages.error(request, _("Cette commande ne peut pas être ajoutée à votre compte."))
+        return redirect("checkout:order", token=order.token)
+    return _private(render(request, "checkout/account/link.html", {"order": order}))
 
 
 @login_required

@@ -172,7 +172,8 @@ def test_logged_in_buyer_adds_an_order_placed_with_their_email(client, market):
     order = paid(two_shop_order(market))
     client.login(username="alice", password=PASSWORD)
     # when she opens its private link and adds it
-    assert f'action="/fr/compte/rattacher/{order.token}/"' in client.get(f"/fr/panier/commande/{order.token}/").content.decode()
+    assert f'href="/fr/compte/rattacher/{order.token}/"' in client.get(f"/fr/panier/commande/{order.token}/").content.decode()
+    assert client.get(f"/fr/compte/rattacher/{order.token}/").status_code == 200
     response = client.post(f"/fr/compte/rattacher/{order.token}/")
     # then it is hers
     assert response.status_code == 302 and response["Location"] == ORDERS
