@@ -40,3 +40,16 @@ def _clear_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    # A request to /en/ leaves English active in the thread (LocaleMiddleware
+    # activates, nothing deactivates); every test starts in French, the
+    # portal's default, whatever ran before it.
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.deactivate()
