@@ -13,7 +13,7 @@ every translation of the page.
 
 import hashlib
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from uuid import UUID
 
 from django.utils.translation import gettext as _
@@ -25,6 +25,8 @@ from checkout.pricing import (
     BasketError,
     BasketLine,
     PricedItems,
+    free_amount,
+    gift_details,
     price_items,
 )
 from markets.models import MarketPage
@@ -39,12 +41,27 @@ class BasketEntry:
     key: str  # the product's translation key
     quantity: int
     options: dict[str, str] = field(default_factory=dict)
+    # Gift vouchers and services: the free amount chosen ("75.50", checked when added
+    # and again when priced), who it is for and a message.
+    amount: str = ""
+    beneficiary: str = ""
+    message: str = ""
+
+    @property
+    def gift(self) -> list[str]:
+        return [self.amount, self.beneficiary, self.message] if (self.amount or self.beneficiary or self.message) else []
 
     @property
     def line_id(self) -> str:
-        """A short stable id for forms: the same product with other options is another line."""
-        raw = json.dumps([self.key, self.options], sort_keys=True)
+        """A short stable id for forms: the same product with other options, amount or beneficiary is another line."""
+        raw = json.dumps([self.key, self.options, *self.gift], sort_keys=True)
         return hashlib.sha256(raw.encode()).hexdigest()[:12]
+
+    def as_dict(self) -> dict:
+        data = {"key": self.key, "quantity": self.quantity, "options": self.options}
+        if self.gift:
+            data.update(amount=self.amount, beneficiary=self.beneficiary, message=self.message)
+        return data
 
 
 def _parent_path(page: Page) -> str:
@@ -96,13 +113,27 @@ def _chosen_options(product: ProductPage, indexes: dict[int, int]) -> dict[str, 
     return chosen
 
 
+def _amount_still_offered(product: ProductPage, amount: str) -> bool:
+    """Whether a free amount chosen earlier is still within the merchant's bounds."""
+    if not product.has_free_amount:
+        return False
+    try:
+        free_amount(product, amount)
+    except BasketError:
+        return False
+    return True
+
+
 class Basket:
     def __init__(self, session):
         self.session = session
         data = session.get(SESSION_KEY) or {}
         self.territory_id: int | None = data.get("territory")
         self.entries: list[BasketEntry] = [
-            BasketEntry(line["key"], line["quantity"], dict(line.get("options") or {}))
+            BasketEntry(
+                line["key"], line["quantity"], dict(line.get("options") or {}),
+                line.get("amount", ""), line.get("beneficiary", ""), line.get("message", ""),
+            )
             for line in data.get("lines", [])
         ]
 
@@ -120,15 +151,31 @@ class Basket:
             return
         self.session[SESSION_KEY] = {
             "territory": self.territory_id,
-            "lines": [{"key": e.key, "quantity": e.quantity, "options": e.options} for e in self.entries],
+            "lines": [e.as_dict() for e in self.entries],
         }
 
-    def add(self, product_id: int, quantity: int, option_indexes: dict[int, int] | None = None) -> ProductPage:
-        """Add `quantity` units of a live product; raises BasketError and changes nothing when refused."""
+    def add(
+        self,
+        product_id: int,
+        quantity: int,
+        option_indexes: dict[int, int] | None = None,
+        *,
+        amount: str | None = None,
+        beneficiary: str = "",
+        message: str = "",
+    ) -> ProductPage:
+        """Add `quantity` units of a live product; raises BasketError and changes nothing when refused.
+
+        `amount` is the buyer's amount for a free-amount gift voucher (checked
+        against the merchant's bounds; ignored for a fixed price);
+        `beneficiary` and `message` are kept for vouchers and services only.
+        """
         if isinstance(quantity, bool) or not isinstance(quantity, int) or not 1 <= quantity <= MAX_QUANTITY:
             raise BasketError(_("La quantité doit être comprise entre 1 et %(max)d.") % {"max": MAX_QUANTITY})
         product = _default_locale_product(product_id)
         options = _chosen_options(product, option_indexes or {})
+        chosen_amount = str(free_amount(product, "" if amount is None else amount)) if product.has_free_amount else ""
+        beneficiary, message = gift_details(product, beneficiary or "", message or "")
         territory_id = _territory_of(product)
         if self.territory_id is not None and self.entries and territory_id != self.territory_id:
             raise BasketError(
@@ -138,11 +185,11 @@ class Basket:
                 )
             )
         key = str(product.translation_key)
-        new = BasketEntry(key, quantity, options)
+        new = BasketEntry(key, quantity, options, chosen_amount, beneficiary, message)
         entries = list(self.entries)
         for position, entry in enumerate(entries):
             if entry.line_id == new.line_id:
-                new = BasketEntry(key, entry.quantity + quantity, options)
+                new = replace(new, quantity=entry.quantity + quantity)
                 entries[position] = new
                 break
         else:
@@ -181,7 +228,7 @@ class Basket:
                 others = sum(e.quantity for e in self.entries if e.key == entry.key) - entry.quantity
                 self._check_quantity(product, quantity, others)
         entries = list(self.entries)
-        entries[position] = BasketEntry(entry.key, quantity, entry.options)
+        entries[position] = replace(entry, quantity=quantity)
         self.entries = entries
         self._save()
 
@@ -228,6 +275,9 @@ class Basket:
             if set(entry.options) != set(offered) or any(entry.options[n] not in v for n, v in offered.items()):
                 dropped.append(product.title)
                 continue
+            if entry.amount and not _amount_still_offered(product, entry.amount):
+                dropped.append(product.title)
+                continue
             kept.append(entry)
         if dropped:
             self.entries = kept
@@ -236,7 +286,11 @@ class Basket:
 
     def lines(self, products: dict[str, ProductPage] | None = None) -> list[BasketLine]:
         products = self.products_by_key() if products is None else products
-        return [BasketLine(products[e.key].pk, e.quantity, e.options) for e in self.entries if e.key in products]
+        return [
+            BasketLine(products[e.key].pk, e.quantity, e.options, e.amount or None, e.beneficiary, e.message)
+            for e in self.entries
+            if e.key in products
+        ]
 
     def priced(self) -> list[PricedItems]:
         """The basket's lines priced by shop (pricing raises BasketError when it cannot be sold as is)."""

@@ -3,7 +3,12 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from checkout.pricing import MAX_ADDRESS_LENGTH, MAX_QUANTITY
+from checkout.pricing import (
+    MAX_ADDRESS_LENGTH,
+    MAX_BENEFICIARY_LENGTH,
+    MAX_MESSAGE_LENGTH,
+    MAX_QUANTITY,
+)
 from shops.models import DeliveryKind, DeliveryOption
 
 NEEDS_ADDRESS = (DeliveryKind.HOME, DeliveryKind.POSTAL)
@@ -21,6 +26,18 @@ class AddToBasketForm(forms.Form):
             "invalid": _("La quantité doit être un nombre entier."),
             "required": _("Indiquez une quantité."),
         },
+    )
+    # A free-amount gift voucher: the amount, checked by the basket against the
+    # merchant's bounds; ignored for any other product.
+    amount = forms.CharField(label=_("Montant (€)"), required=False, max_length=20, strip=True)
+    # A gift voucher or a service: kept for those only.
+    beneficiary = forms.CharField(
+        label=_("Pour (bénéficiaire)"), required=False, max_length=MAX_BENEFICIARY_LENGTH,
+        error_messages={"max_length": _("Le nom du bénéficiaire ne doit pas dépasser %(limit_value)d caractères.")},
+    )
+    message = forms.CharField(
+        label=_("Message"), required=False, max_length=MAX_MESSAGE_LENGTH, widget=forms.Textarea,
+        error_messages={"max_length": _("Le message ne doit pas dépasser %(limit_value)d caractères.")},
     )
 
     def option_indexes(self) -> dict[int, int] | None:

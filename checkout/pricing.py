@@ -12,6 +12,7 @@ from decimal import Decimal
 from django.utils.translation import gettext as _
 from wagtail.models import Locale, Page
 
+from checkout.vouchers import VOUCHER_KINDS, BadAmount, free_amount_price
 from markets.models import MarketPage
 from portal.money import ZERO, quantize_eur
 from shops.models import DeliveryKind, DeliveryOption, ProductPage, ShopPage
@@ -19,6 +20,8 @@ from shops.models import DeliveryKind, DeliveryOption, ProductPage, ShopPage
 MAX_QUANTITY = 99
 MAX_LINES = 100
 MAX_ADDRESS_LENGTH = 500
+MAX_BENEFICIARY_LENGTH = 200  # OrderLine.beneficiary_name
+MAX_MESSAGE_LENGTH = 500  # OrderLine.gift_message
 
 
 class BasketError(ValueError):
@@ -30,6 +33,12 @@ class BasketLine:
     product_id: int
     quantity: int
     options: Mapping[str, str] = field(default_factory=dict)
+    # A gift voucher at a free amount: the amount asked, checked here against
+    # the merchant's bounds (None: the amount shown first, its price).
+    amount: str | None = None
+    # A gift voucher or a service: who it is for and a message; ignored for other products.
+    beneficiary: str = ""
+    message: str = ""
 
 
 @dataclass(frozen=True)
@@ -45,6 +54,9 @@ class PricedLine:
     options: dict[str, str]
     unit_price: Decimal
     total: Decimal
+    amount: str = ""  # the free amount chosen, as the basket keeps it; "" at a fixed price
+    beneficiary: str = ""
+    message: str = ""
 
 
 @dataclass(frozen=True)
@@ -120,6 +132,32 @@ def _checked_options(product: ProductPage, chosen: Mapping[str, str]) -> dict[st
     return result
 
 
+def free_amount(product: ProductPage, asked) -> Decimal:
+    """The unit price of a free-amount gift voucher at the amount asked, or `BasketError`."""
+    try:
+        return quantize_eur(free_amount_price(product, asked))
+    except BadAmount as error:
+        raise BasketError(
+            _("« %(product)s » : %(error)s") % {"product": product.title, "error": error}
+        ) from error
+
+
+def gift_details(product: ProductPage, beneficiary, message) -> tuple[str, str]:
+    """(beneficiary, message) trimmed for a voucher or a service, ("", "") for another product."""
+    if product.kind not in VOUCHER_KINDS:
+        return "", ""
+    if not isinstance(beneficiary, str) or not isinstance(message, str):
+        raise BasketError(_("Bénéficiaire ou message invalide."))
+    beneficiary, message = " ".join(beneficiary.split()), message.strip()
+    if len(beneficiary) > MAX_BENEFICIARY_LENGTH:
+        raise BasketError(
+            _("Le nom du bénéficiaire ne doit pas dépasser %(max)d caractères.") % {"max": MAX_BENEFICIARY_LENGTH}
+        )
+    if len(message) > MAX_MESSAGE_LENGTH:
+        raise BasketError(_("Le message ne doit pas dépasser %(max)d caractères.") % {"max": MAX_MESSAGE_LENGTH})
+    return beneficiary, message
+
+
 def _default_locale_products(ids: set[int]) -> dict[int, ProductPage]:
     """Live products by the id asked, each read from its default-locale (French) page.
 
@@ -185,7 +223,15 @@ def price_items(territory_id: int, lines: Iterable[BasketLine]) -> list[PricedIt
                 _("« %(product)s » ne fait pas partie de ce marché.") % {"product": product.title}
             )
         options = _checked_options(product, line.options)
-        unit_price = quantize_eur(product.price)
+        amount = ""
+        if product.has_free_amount and line.amount not in (None, ""):
+            unit_price = free_amount(product, line.amount)
+            amount = str(unit_price)
+        elif product.has_free_amount:
+            unit_price = free_amount(product, product.price)
+        else:
+            unit_price = quantize_eur(product.price)  # an amount sent for a fixed price is ignored
+        beneficiary, message = gift_details(product, line.beneficiary, line.message)
         by_shop.setdefault(shop.pk, []).append(
             PricedLine(
                 product=product,
@@ -193,6 +239,9 @@ def price_items(territory_id: int, lines: Iterable[BasketLine]) -> list[PricedIt
                 options=options,
                 unit_price=unit_price,
                 total=quantize_eur(unit_price * line.quantity),
+                amount=amount,
+                beneficiary=beneficiary,
+                message=message,
             )
         )
         shop_by_id[shop.pk] = shop

@@ -225,6 +225,8 @@ def place_order(
                     quantity=line.quantity,
                     options=line.options,
                     total=line.total,
+                    beneficiary_name=line.beneficiary,
+                    gift_message=line.message,
                 )
                 for line in priced.lines
             )

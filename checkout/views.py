@@ -23,6 +23,7 @@ from checkout.basket import Basket, BasketEntry
 from checkout.forms import AddToBasketForm, ContactForm, DeliveryForm, QuantityForm
 from checkout.models import Order, OrderStatus, PaymentState
 from checkout.pricing import BasketError, DeliveryChoice
+from checkout.voucher_pdf import order_voucher_items
 from portal.money import to_cents
 from shops.models import DeliveryOption
 
@@ -56,7 +57,10 @@ def _basket_groups(request, basket: Basket, items) -> list[dict]:
         lines = []
         for line in item.lines:
             shown = products.get(line.product.translation_key, line.product)
-            entry = BasketEntry(str(line.product.translation_key), line.quantity, line.options)
+            entry = BasketEntry(
+                str(line.product.translation_key), line.quantity, line.options,
+                line.amount, line.beneficiary, line.message,
+            )
             lines.append({"priced": line, "page": shown, "line_id": entry.line_id})
         groups.append({"shop": shops.get(item.shop.translation_key, item.shop), "source": item.shop, "item": item, "lines": lines})
     return groups
@@ -110,7 +114,14 @@ def add_to_basket(request):
     try:
         if indexes is None:
             raise BasketError(_("Options invalides."))
-        product = basket.add(form.cleaned_data["product"], form.cleaned_data["quantity"], indexes)
+        product = basket.add(
+            form.cleaned_data["product"],
+            form.cleaned_data["quantity"],
+            indexes,
+            amount=form.cleaned_data["amount"] if "amount" in request.POST else None,
+            beneficiary=form.cleaned_data["beneficiary"],
+            message=form.cleaned_data["message"],
+        )
     except BasketError as error:
         messages.error(request, str(error))
         return _back(request, reverse("checkout:basket"))
@@ -329,7 +340,10 @@ def order_view(request, token):
     order = _order(token)
     shop_orders = list(order.shop_orders.prefetch_related("lines").order_by("pk"))
     _empty_basket_once_paid(request, order)
-    response = render(request, "checkout/order.html", {"order": order, "shop_orders": shop_orders})
+    voucher_items = order_voucher_items(order) if order.status == OrderStatus.PAID else []
+    response = render(
+        request, "checkout/order.html", {"order": order, "shop_orders": shop_orders, "voucher_items": voucher_items}
+    )
     # A private link: keep it out of shared caches and referrers.
     response["Cache-Control"] = "private, no-store"
     response["Referrer-Policy"] = "no-referrer"
