@@ -5,16 +5,14 @@ column inside a transaction, then sends: a second run finds the column set
 and sends nothing; a failed send rolls the claim back so a retry sends it.
 """
 
-from email.mime.image import MIMEImage
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
-from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone, translation
 
 from checkout.models import Order, OrderStatus, Refund, RefundState, ShopOrder
+from portal.emails import send_templated_email
 
 
 def _base_url() -> str:
@@ -31,21 +29,7 @@ def order_url(order: Order) -> str:
 
 
 def _send(template: str, context: dict, to: str, language: str, inline_images=()) -> None:
-    """`inline_images`: (content id, PNG bytes) pairs the HTML shows as `cid:` images."""
-    with translation.override(language):
-        subject = " ".join(render_to_string(f"checkout/emails/{template}_subject.txt", context).split())
-        text = render_to_string(f"checkout/emails/{template}.txt", context)
-        html = render_to_string(f"checkout/emails/{template}.html", context)
-    message = EmailMultiAlternatives(subject, text, settings.DEFAULT_FROM_EMAIL, [to])
-    message.attach_alternative(html, "text/html")
-    if inline_images:
-        message.mixed_subtype = "related"
-        for cid, png in inline_images:
-            image = MIMEImage(png, "png")
-            image.add_header("Content-ID", f"<{cid}>")
-            image.add_header("Content-Disposition", "inline", filename=f"{cid.split('@')[0]}.png")
-            message.attach(image)
-    message.send()
+    send_templated_email(f"checkout/emails/{template}", context, to, language, inline_images)
 
 
 def send_order_confirmation(order_id: int) -> bool:

@@ -9,9 +9,7 @@ from urllib.parse import quote, urlencode
 
 from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
-from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.encoding import force_bytes
@@ -20,6 +18,7 @@ from django.utils.translation import gettext
 from wagtail.models import Locale
 
 from markets.models import MerchantRegistration
+from portal.emails import send_templated_email
 
 Status = MerchantRegistration.Status
 
@@ -55,15 +54,7 @@ def share_links(url: str, shop_name: str) -> dict:
 
 
 def _send(template: str, context: dict, to: str, language: str) -> None:
-    with translation.override(language):
-        subject = " ".join(render_to_string(f"markets/emails/{template}_subject.txt", context).split())
-        text = render_to_string(f"markets/emails/{template}.txt", context)
-        html = render_to_string(f"markets/emails/{template}.html", context)
-    message = EmailMultiAlternatives(
-        subject, text, settings.DEFAULT_FROM_EMAIL, [to], headers={"Content-Language": language}
-    )
-    message.attach_alternative(html, "text/html")
-    message.send()
+    send_templated_email(f"markets/emails/{template}", context, to, language)
 
 
 def _claim(registration_id: int, column: str, **conditions) -> MerchantRegistration | None:

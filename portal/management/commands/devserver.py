@@ -37,9 +37,9 @@ class Command(BaseCommand):
             if not settings.STRIPE_SECRET_KEY:
                 env.update(self._start_localstripe(children, addrport))
             manage = [sys.executable, str(settings.BASE_DIR / "manage.py")]
-            children.append(subprocess.Popen(manage + ["runserver", addrport], env=env))
+            children.append(_spawn(manage + ["runserver", addrport], env=env))
             if not no_worker:
-                children.append(subprocess.Popen(manage + ["qcluster"], env=env))
+                children.append(_spawn(manage + ["qcluster"], env=env))
             self.stdout.write(
                 self.style.SUCCESS(f"Portal on http://{addrport}/fr/ — admin on http://{addrport}/admin/")
             )
@@ -54,7 +54,7 @@ class Command(BaseCommand):
         """Start localstripe, register our webhook with it, return the settings that point at it."""
         executable = os.path.join(os.path.dirname(sys.executable), "localstripe")
         children.append(
-            subprocess.Popen(
+            _spawn(
                 [executable, "--port", str(LOCALSTRIPE_PORT), "--from-scratch"],
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.DEVNULL,
@@ -91,12 +91,27 @@ def _wait_for(url: str, headers: dict, seconds: float = 20) -> None:
     raise CommandError(f"localstripe did not answer at {url}")
 
 
+def _spawn(command, **kwargs) -> subprocess.Popen:
+    # Each child leads its own process group, so stopping it also stops what
+    # it started (runserver's autoreloader runs the server in a grandchild).
+    return subprocess.Popen(command, start_new_session=True, **kwargs)
+
+
 def _stop(children) -> None:
+    # SIGTERM, not SIGINT: a shell started us in the background, and children
+    # of background jobs ignore SIGINT.
     for child in children:
-        if child.poll() is None:
-            child.send_signal(signal.SIGINT)
+        _signal_group(child, signal.SIGTERM)
     for child in children:
         try:
             child.wait(timeout=10)
         except subprocess.TimeoutExpired:
-            child.kill()
+            _signal_group(child, signal.SIGKILL)
+            child.wait()
+
+
+def _signal_group(child: subprocess.Popen, signum: int) -> None:
+    try:
+        os.killpg(child.pid, signum)
+    except ProcessLookupError:
+        pass
