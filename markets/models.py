@@ -6,10 +6,16 @@ from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalKey
-from wagtail.contrib.routable_page.models import RoutablePageMixin, path
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel
+from wagtail.contrib.routable_page.models import RoutablePageMixin, path
 from wagtail.fields import RichTextField, StreamField
-from wagtail.models import DraftStateMixin, Orderable, Page, RevisionMixin, TranslatableMixin
+from wagtail.models import (
+    DraftStateMixin,
+    Orderable,
+    Page,
+    RevisionMixin,
+    TranslatableMixin,
+)
 from wagtail.search import index
 
 from markets.blocks import FaqStreamBlock, HelpStreamBlock
@@ -194,10 +200,20 @@ class MarketPage(RoutablePageMixin, Page):
         context.update(
             filters=filters,
             shops=shops,
-            partners=[p.partner for p in self.partners.select_related("partner__logo") if p.partner.live],
+            partners=[p.partner for p in self._partners_with_logos() if p.partner.live],
             help_pages=HelpPage.objects.child_of(self).live().specific(),
         )
         return context
+
+
+    def _partners_with_logos(self):
+        from django.db.models import Prefetch
+        from wagtail.images import get_image_model
+
+        # The logo rendition must match templates/markets/includes/partner.html.
+        return self.partners.select_related("partner").prefetch_related(
+            Prefetch("partner__logo", queryset=get_image_model().objects.prefetch_renditions("max-160x80"))
+        )
 
 
 class MarketPagePartner(Orderable):

@@ -18,7 +18,6 @@ from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFi
 from wagtail.fields import RichTextField, StreamField
 from wagtail.models import Orderable, Page
 from wagtail.search import index
-
 from wagtail_localize.fields import SynchronizedField
 
 from shops.validators import validate_eu_vat_number, validate_siret
@@ -136,8 +135,23 @@ class ShopPage(Page):
         context = super().get_context(request, *args, **kwargs)
         context["products"] = products_of_shop(self)
         context["delivery_options"] = [o for o in self.delivery_options.all() if o.active]
-        context["photos"] = self.photos.select_related("image")
+        context["photos"] = gallery_photos(self)
+        context["market"] = self.get_parent().specific
         return context
+
+
+def gallery_photos(page):
+    """A page's photos with the gallery's renditions, in two queries whatever their number."""
+    from django.db.models import Prefetch
+    from wagtail.images import get_image_model
+
+    return page.photos.prefetch_related(
+        Prefetch("image", queryset=get_image_model().objects.prefetch_renditions(GALLERY_RENDITION))
+    )
+
+
+# Must match templates/shops/includes/gallery.html.
+GALLERY_RENDITION = "fill-600x450"
 
 
 class ShopPhoto(Orderable):
@@ -310,8 +324,9 @@ class ProductPage(Page):
 
         context = super().get_context(request, *args, **kwargs)
         context["shop"] = self.get_parent().specific
+        context["market"] = context["shop"].get_parent().specific
         context["availability"] = availability_of([self])[self.translation_key]
-        context["photos"] = self.photos.select_related("image")
+        context["photos"] = gallery_photos(self)
         return context
 
 
