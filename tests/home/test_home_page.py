@@ -5,6 +5,7 @@ from wagtail.test.utils import WagtailPageTestCase
 from home.models import HomePage
 from markets.models import HelpPage, MarketPage
 from shops.models import ProductPage, ShopPage
+from tests.fixtures.pages import assert_served_in_its_language
 
 rules = WagtailPageTestCase()
 
@@ -25,16 +26,10 @@ def test_home_page_renders_in_each_language(tree, client, language, title):
     # given the home page and its English translation
     home = tree.home_fr if language == "fr" else tree.home_en
 
-    # when a visitor opens it at its URL
-    response = client.get(home.url)
-
+    # when a visitor opens it at its URL,
     # then it is served in that language with its own title
     assert home.url == f"/{language}/"
-    assert response.status_code == 200
-    assert response.wsgi_request.LANGUAGE_CODE == language
-    assert response.context["page"].pk == home.pk
-    assert response.context["page"].locale.language_code == language
-    assert title in response.content.decode()
+    assert_served_in_its_language(client, home, language, title)
 
 
 def test_home_page_lists_the_live_markets_of_its_own_language(tree, client):

@@ -5,6 +5,7 @@ from home.models import HomePage
 from markets.models import HelpPage, MarketPage
 from shops.models import ProductPage, ProductStock, ShopPage
 from shops.stock import Availability
+from tests.fixtures.pages import assert_served_in_its_language
 
 rules = WagtailPageTestCase()
 
@@ -36,16 +37,9 @@ def test_shop_and_product_pages_render_in_each_language(tree, client, page_name,
     # given a page of the tree
     page = getattr(tree, page_name)
 
-    # when a visitor opens it at its public URL
-    response = client.get(page.url)
-
+    # when a visitor opens it at its public URL,
     # then it answers in the page's language, with the page's title
-    assert page.url.startswith(f"/{language}/")
-    assert response.status_code == 200
-    assert response.wsgi_request.LANGUAGE_CODE == language
-    assert response.context["page"].pk == page.pk
-    assert response.context["page"].locale.language_code == language
-    assert title in response.content.decode()
+    assert_served_in_its_language(client, page, language, title)
 
 
 def test_product_page_knows_its_shop(tree, client):
