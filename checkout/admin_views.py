@@ -26,18 +26,26 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
 from wagtail.admin import messages
-from wagtail.admin.admin_url_finder import ModelAdminURLFinder
 from wagtail.admin.paginator import WagtailPaginator
 from wagtail.admin.ui.tables import Column, StatusTagColumn, TitleColumn
 from wagtail.admin.views.generic import IndexView, InspectView
-from wagtail.admin.views.generic.base import BaseOperationView, WagtailAdminTemplateMixin
+from wagtail.admin.views.generic.base import (
+    BaseOperationView,
+    WagtailAdminTemplateMixin,
+)
 from wagtail.admin.views.generic.permissions import PermissionCheckedMixin
 from wagtail.log_actions import log
 from wagtail.models import ModelLogEntry
-from wagtail.permission_policies.base import BasePermissionPolicy
 
 from checkout.filters import DEFAULT_LOOKUPS
-from checkout.models import FulfilmentStatus, LedgerKind, OrderStatus, Refund, RefundState, ShopOrder
+from checkout.models import (
+    FulfilmentStatus,
+    LedgerKind,
+    OrderStatus,
+    Refund,
+    RefundState,
+    ShopOrder,
+)
 from checkout.services import RefundRefused, refund_shop_order, refundable_amount
 from portal.money import ZERO, quantize_eur
 from portal.templatetags.portal_tags import euros
@@ -84,43 +92,6 @@ def next_fulfilment_statuses(shop_order: ShopOrder) -> list[str]:
         return []
     steps = FULFILMENT_STEPS.get(shop_order.delivery_kind, {})
     return [str(status) for status in steps.get(shop_order.fulfilment_status, [])]
-
-
-def _manages_a_shop(user) -> bool:
-    # Asked by the menu, the permission check and the list; once per request user.
-    if not hasattr(user, "_checkout_manages_a_shop"):
-        user._checkout_manages_a_shop = shops_managed_by(user).exists()
-    return user._checkout_manages_a_shop
-
-
-class ShopOrderURLFinder(ModelAdminURLFinder):
-    """Where a log entry or a search result about a shop order links: its detail, for those who see it."""
-
-    def get_edit_url(self, instance):
-        if self.user and not self.permission_policy.user_has_permission_for_instance(self.user, "view", instance):
-            return None
-        return self.construct_edit_url(instance)
-
-
-class ShopOrderPermissionPolicy(BasePermissionPolicy):
-    """Orders are seen (never added, edited or deleted) by those who manage their shop."""
-
-    def __init__(self):
-        super().__init__(ShopOrder)
-
-    def user_has_permission(self, user, action):
-        return action == "view" and _manages_a_shop(user)
-
-    def user_has_permission_for_instance(self, user, action, instance):
-        return action == "view" and managed_shop_orders(user).filter(pk=instance.pk).exists()
-
-    def instances_user_has_permission_for(self, user, action):
-        if action != "view":
-            return ShopOrder.objects.none()
-        return managed_shop_orders(user)
-
-    def users_with_any_permission(self, actions):
-        raise NotImplementedError("Who sees an order follows from page permissions; ask shops.access.")
 
 
 def _refunded_subquery():

@@ -12,7 +12,6 @@ from decimal import Decimal
 import django_filters
 from django import forms
 from django.contrib.admin.utils import quote
-from django.contrib.auth.models import Permission
 from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import path, reverse
@@ -21,60 +20,23 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
 from wagtail.admin import messages
-from wagtail.admin.admin_url_finder import ModelAdminURLFinder
 from wagtail.admin.filters import DateRangePickerWidget, WagtailFilterSet
 from wagtail.admin.paginator import WagtailPaginator
 from wagtail.admin.ui.tables import Column, StatusTagColumn, TitleColumn
 from wagtail.admin.views.generic import IndexView, InspectView
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.admin.views.generic.permissions import PermissionCheckedMixin
-from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.models import ModelLogEntry
-from wagtail.permission_policies.base import BasePermissionPolicy
 
 from checkout import vouchers
 from checkout.models import Voucher, VoucherStatus
+from checkout.shop_scoped_admin import ShopScopedViewSet
 from portal.templatetags.portal_tags import euros
-from shops.access import shops_managed_by
 from shops.models import ProductKind
-
-
-def _manages_a_shop(user) -> bool:
-    if not hasattr(user, "_vouchers_manages_a_shop"):
-        user._vouchers_manages_a_shop = shops_managed_by(user).exists()
-    return user._vouchers_manages_a_shop
 
 
 def client_ip(request) -> str:
     return request.META.get("REMOTE_ADDR", "")
-
-
-class VoucherPermissionPolicy(BasePermissionPolicy):
-    """Vouchers are seen (never added, edited or deleted) by those who manage their shop."""
-
-    def __init__(self):
-        super().__init__(Voucher)
-
-    def user_has_permission(self, user, action):
-        return action == "view" and _manages_a_shop(user)
-
-    def user_has_permission_for_instance(self, user, action, instance):
-        return action == "view" and vouchers.managed_vouchers(user).filter(pk=instance.pk).exists()
-
-    def instances_user_has_permission_for(self, user, action):
-        if action != "view":
-            return Voucher.objects.none()
-        return vouchers.managed_vouchers(user)
-
-    def users_with_any_permission(self, actions):
-        raise NotImplementedError("Who sees a voucher follows from page permissions; ask shops.access.")
-
-
-class VoucherURLFinder(ModelAdminURLFinder):
-    def get_edit_url(self, instance):
-        if self.user and not self.permission_policy.user_has_permission_for_instance(self.user, "view", instance):
-            return None
-        return self.construct_edit_url(instance)
 
 
 # List, filters, export ------------------------------------------------------------
@@ -349,7 +311,7 @@ class LookupView(VoucherMixin, PermissionCheckedMixin, WagtailAdminTemplateMixin
         return redirect(reverse(self.inspect_url_name, args=(quote(voucher.pk),)))
 
 
-class VoucherViewSet(ModelViewSet):
+class VoucherViewSet(ShopScopedViewSet):
     """The vouchers of the shops a user manages: list with filters and export, detail, check a code, redeem.
 
     No add, edit, delete, copy or history URL: a voucher changes only by
@@ -362,17 +324,14 @@ class VoucherViewSet(ModelViewSet):
     menu_label = _("Bons et prestations")
     menu_name = "vouchers"
     menu_order = 260
-    add_to_admin_menu = True
-    add_to_reference_index = False
-    copy_view_enabled = False
-    inspect_view_enabled = True
+    managed_rows = staticmethod(vouchers.managed_vouchers)
+    action_url_names = ("lookup", "redeem")
 
     index_view_class = VoucherIndexView
     inspect_view_class = VoucherInspectView
     inspect_template_name = "checkout/vouchers/admin/inspect.html"
 
     filterset_class = VoucherFilterSet
-    list_per_page = 50
     list_export = list(EXPORT_COLUMNS)
     export_headings = {field: heading for field, (heading, _value) in EXPORT_COLUMNS.items()}
     export_filename = "bons"
@@ -380,36 +339,6 @@ class VoucherViewSet(ModelViewSet):
     @property
     def list_display(self):
         return list_display(self.get_url_name("inspect"))
-
-    @property
-    def permission_policy(self):
-        return VoucherPermissionPolicy()
-
-    @property
-    def url_finder_class(self):
-        return type(
-            "VoucherURLFinderForViewSet",
-            (VoucherURLFinder,),
-            {"permission_policy": self.permission_policy, "edit_url_name": self.get_url_name("inspect")},
-        )
-
-    def get_permissions_to_register(self):
-        return Permission.objects.none()
-
-    def get_common_view_kwargs(self, **kwargs):
-        return super().get_common_view_kwargs(
-            **{
-                "add_url_name": None,
-                "edit_url_name": None,
-                "delete_url_name": None,
-                "history_url_name": None,
-                "usage_url_name": None,
-                "inspect_url_name": self.get_url_name("inspect"),
-                "lookup_url_name": self.get_url_name("lookup"),
-                "redeem_url_name": self.get_url_name("redeem"),
-                **kwargs,
-            }
-        )
 
     def get_urlpatterns(self):
         return [

@@ -1,19 +1,18 @@
 """Admin UI of checkout: the "Commandes" menu of merchants and territory editors."""
 
-from django.contrib.auth.models import Permission
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
-from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.log_actions import LogFormatter
 
 from checkout import admin_views
 from checkout.filters import ShopOrderFilterSet
 from checkout.models import FulfilmentStatus, ShopOrder
+from checkout.shop_scoped_admin import ShopScopedViewSet
 from portal.templatetags.portal_tags import euros
 
 
-class ShopOrderViewSet(ModelViewSet):
+class ShopOrderViewSet(ShopScopedViewSet):
     """The orders of the shops a user manages: list, CSV export, detail and actions.
 
     No add, edit, delete, copy or history URL exists: an order changes only
@@ -26,17 +25,14 @@ class ShopOrderViewSet(ModelViewSet):
     menu_label = _("Commandes")
     menu_name = "orders"
     menu_order = 250
-    add_to_admin_menu = True
-    add_to_reference_index = False
-    copy_view_enabled = False
-    inspect_view_enabled = True
+    managed_rows = staticmethod(admin_views.managed_shop_orders)
+    action_url_names = ("fulfilment", "archive", "unarchive", "refund")
 
     index_view_class = admin_views.ShopOrderIndexView
     inspect_view_class = admin_views.ShopOrderInspectView
     inspect_template_name = "checkout/admin/shop_order_inspect.html"
 
     filterset_class = ShopOrderFilterSet
-    list_per_page = 50
     list_export = list(admin_views.EXPORT_COLUMNS)
     export_headings = {field: heading for field, (heading, _value) in admin_views.EXPORT_COLUMNS.items()}
     export_filename = "commandes"
@@ -44,39 +40,6 @@ class ShopOrderViewSet(ModelViewSet):
     @property
     def list_display(self):
         return admin_views.list_display(self.get_url_name("inspect"))
-
-    @property
-    def permission_policy(self):
-        return admin_views.ShopOrderPermissionPolicy()
-
-    @property
-    def url_finder_class(self):
-        return type(
-            "ShopOrderURLFinder",
-            (admin_views.ShopOrderURLFinder,),
-            {"permission_policy": self.permission_policy, "edit_url_name": self.get_url_name("inspect")},
-        )
-
-    def get_permissions_to_register(self):
-        # Access comes from managing a shop (page permissions), not from model permissions.
-        return Permission.objects.none()
-
-    def get_common_view_kwargs(self, **kwargs):
-        return super().get_common_view_kwargs(
-            **{
-                "add_url_name": None,
-                "edit_url_name": None,
-                "delete_url_name": None,
-                "history_url_name": None,
-                "usage_url_name": None,
-                "inspect_url_name": self.get_url_name("inspect"),
-                "fulfilment_url_name": self.get_url_name("fulfilment"),
-                "archive_url_name": self.get_url_name("archive"),
-                "unarchive_url_name": self.get_url_name("unarchive"),
-                "refund_url_name": self.get_url_name("refund"),
-                **kwargs,
-            }
-        )
 
     def get_urlpatterns(self):
         return [
