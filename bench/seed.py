@@ -283,8 +283,8 @@ class Season:
 
         from checkout.models import (
             LedgerEntry, LedgerKind, Order, OrderLine, OrderStatus, Payment, PaymentState, ShopOrder,
-            TerritoryCommission,
         )
+        from checkout.commissions import rate_in_force
         from markets.models import MarketPage, Territory
         from portal.money import quantize_eur
         from shops.models import DeliveryOption, ProductPage, ShopPage
@@ -293,7 +293,7 @@ class Season:
         territory = Territory.objects.get(slug=spec.slug)
         fr = Locale.objects.get(language_code="fr")
         market = MarketPage.objects.get(territory=territory, locale=fr)
-        rate = TerritoryCommission.objects.get(territory=territory).rate
+        rate = rate_in_force(territory.pk, spec.opens)
         shops = list(ShopPage.objects.child_of(market).order_by("path"))
         products_by_shop = defaultdict(list)
         for product in ProductPage.objects.descendant_of(market).filter(locale=fr).order_by("path"):

@@ -95,13 +95,6 @@ class PricedBasket:
         return wanted
 
 
-def commission_for(amount: Decimal, rate: Decimal) -> Decimal:
-    """The platform's commission on `amount` at `rate` percent, to the cent, half up."""
-    if isinstance(amount, float) or isinstance(rate, float):
-        raise TypeError("Money is never a float.")
-    return quantize_eur(Decimal(amount) * Decimal(rate) / Decimal(100))
-
-
 def _parent_path(page: Page) -> str:
     return page.path[: -Page.steplen]
 

@@ -22,8 +22,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_q.tasks import async_task
 
+from checkout import commissions, invoices, vouchers
 from checkout import stripe_gateway as gateway
-from checkout import vouchers
 from checkout.models import (
     LedgerEntry,
     LedgerKind,
@@ -35,10 +35,9 @@ from checkout.models import (
     Refund,
     RefundState,
     ShopOrder,
-    TerritoryCommission,
 )
-from checkout.pricing import BasketLine, DeliveryChoice, commission_for, price_basket
-from portal.money import CENT, ZERO, from_cents, quantize_eur
+from checkout.pricing import BasketLine, DeliveryChoice, price_basket
+from portal.money import CENT, ZERO, from_cents
 from shops.models import ProductStock
 
 logger = logging.getLogger(__name__)
@@ -263,13 +262,6 @@ def _locked_order_and_payment(payment_intent_id: str) -> tuple[Order, Payment]:
     return order, payment
 
 
-def _commission_rate(territory_id: int) -> Decimal:
-    rate = TerritoryCommission.objects.filter(territory_id=territory_id).values_list("rate", flat=True).first()
-    if rate is None:
-        rate = Decimal(str(getattr(settings, "CHECKOUT_DEFAULT_COMMISSION_RATE", "0")))
-    return rate
-
-
 def confirm_payment(payment_intent_id: str, amount_cents: int, currency: str, *, now=None) -> Confirmation:
     """Record that the provider took `amount_cents` for the order of this PaymentIntent.
 
@@ -316,14 +308,20 @@ def confirm_payment(payment_intent_id: str, amount_cents: int, currency: str, *,
         _add_sold(order)
         vouchers.issue_vouchers_for_order(order, now)
 
-        rate = _commission_rate(order.territory_id)
+        # The rate in force on the day the payment succeeded, Paris time; see checkout.commissions.
+        rate = commissions.rate_in_force(order.territory_id, timezone.localdate(now))
+        territory = order.territory
         for shop_order in order.shop_orders.select_for_update().order_by("pk"):
-            commission = commission_for(shop_order.total, rate)
+            base = commissions.commission_base(territory, shop_order.total, shop_order.delivery_fee)
+            commission = commissions.commission_for(base, rate)
             shop_order.commission_rate = rate
             shop_order.commission_amount = commission
             shop_order.save(update_fields=["commission_rate", "commission_amount"])
-            LedgerEntry.objects.create(kind=LedgerKind.SALE, shop_order=shop_order, amount=shop_order.total)
-            LedgerEntry.objects.create(kind=LedgerKind.COMMISSION, shop_order=shop_order, amount=-commission)
+            LedgerEntry.objects.bulk_create([
+                LedgerEntry(kind=kind, shop=shop_order.shop, shop_order=shop_order, amount=amount, created_at=now)
+                for kind, amount in ((LedgerKind.SALE, shop_order.total), (LedgerKind.COMMISSION, -commission))
+            ])
+            invoices.issue_sale_invoice(shop_order, now)
 
         _enqueue("checkout.tasks.send_order_confirmation", order.pk)
         _enqueue("checkout.tasks.notify_merchants", order.pk)
@@ -408,7 +406,7 @@ def refundable_amount(shop_order: ShopOrder) -> Decimal:
     return shop_order.total - (taken or ZERO) - vouchers.redeemed_total(shop_order.pk)
 
 
-def refund_shop_order(shop_order_id: int, amount: Decimal, by_user=None) -> Refund:
+def refund_shop_order(shop_order_id: int, amount: Decimal, by_user=None, *, now=None) -> Refund:
     """Give `amount` of a paid shop order back to the customer through the provider.
 
     The commission on the refunded part goes back to the merchant, pro rata,
@@ -459,21 +457,21 @@ def refund_shop_order(shop_order_id: int, amount: Decimal, by_user=None) -> Refu
         refund.state = RefundState.SUCCEEDED
         refund.provider_id = provider_id
         refund.save(update_fields=["state", "provider_id"])
-        LedgerEntry.objects.create(kind=LedgerKind.REFUND, shop_order=shop_order, amount=-amount, refund=refund)
+        now = now or timezone.now()
+        entries = [LedgerEntry(kind=LedgerKind.REFUND, amount=-amount)]
 
         refunded = shop_order.refunds.filter(state=RefundState.SUCCEEDED).aggregate(total=Sum("amount"))["total"]
         returned_before = shop_order.ledger_entries.filter(kind=LedgerKind.COMMISSION_RETURNED).aggregate(
             total=Sum("amount")
         )["total"] or ZERO
         # Round the running total, not each refund, so partial refunds add up to the full commission.
-        returned_after = quantize_eur(shop_order.commission_amount * refunded / shop_order.total)
+        returned_after = commissions.returned_commission(shop_order.commission_amount, refunded, shop_order.total)
         if returned_after != returned_before:
-            LedgerEntry.objects.create(
-                kind=LedgerKind.COMMISSION_RETURNED,
-                shop_order=shop_order,
-                amount=returned_after - returned_before,
-                refund=refund,
-            )
+            entries.append(LedgerEntry(kind=LedgerKind.COMMISSION_RETURNED, amount=returned_after - returned_before))
+        for entry in entries:
+            entry.shop, entry.shop_order, entry.refund, entry.created_at = shop_order.shop, shop_order, refund, now
+        LedgerEntry.objects.bulk_create(entries)
+        invoices.issue_credit_note(refund, now)
         if all(refundable_amount(so) == ZERO for so in order.shop_orders.all()):
             order.payments.filter(state=PaymentState.SUCCEEDED).update(state=PaymentState.REFUNDED)
         _enqueue("checkout.tasks.send_refund_notice", refund.pk)

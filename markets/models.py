@@ -2,6 +2,7 @@
 
 from django import forms
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -43,6 +44,11 @@ class Territory(models.Model):
         _("codes postaux acceptés"), max_length=500, blank=True,
         help_text=_("Séparés par des espaces ou des virgules ; vide : tous."),
     )
+    # Whether the platform's commission is taken on delivery fees too, or on goods only.
+    commission_on_delivery = models.BooleanField(
+        _("commission sur les frais de livraison"), default=True,
+        help_text=_("Décoché : la commission ne porte que sur les articles."),
+    )
 
     panels = [
         FieldPanel("name"),
@@ -56,6 +62,7 @@ class Territory(models.Model):
             ],
             heading=_("Inscriptions des commerçants"),
         ),
+        FieldPanel("commission_on_delivery", heading=_("Commission")),
     ]
 
     class Meta:
@@ -78,6 +85,44 @@ class Territory(models.Model):
             return False
         postcodes = self.accepted_postcodes
         return not postcodes or postcode.strip() in postcodes
+
+
+class CommissionRate(models.Model):
+    """One step of a territory's commission schedule: `rate` percent from `starts_on` on.
+
+    A rate is in force from its first day until the day before the next
+    step of the same territory starts, so a schedule has neither gaps nor
+    overlaps by construction ("4 % for two weeks, then 3 %, then 1 %" is
+    three rows). The rate is all taxes included: the commission invoice
+    shows the VAT it contains. See `checkout.commissions.rate_in_force`.
+    """
+
+    territory = models.ForeignKey(
+        Territory, verbose_name=_("territoire"), on_delete=models.CASCADE, related_name="commission_rates"
+    )
+    starts_on = models.DateField(_("à partir du"))
+    rate = models.DecimalField(
+        _("taux de commission (%)"), max_digits=5, decimal_places=2,
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
+    )
+
+    panels = [FieldPanel("territory"), FieldRowPanel([FieldPanel("starts_on"), FieldPanel("rate")])]
+
+    class Meta:
+        verbose_name = _("taux de commission")
+        verbose_name_plural = _("calendrier des commissions")
+        ordering = ["territory__name", "starts_on"]
+        constraints = [
+            models.UniqueConstraint(fields=["territory", "starts_on"], name="commission_rate_one_per_day"),
+            models.CheckConstraint(
+                condition=models.Q(rate__gte=0, rate__lte=100), name="commission_rate_between_0_and_100"
+            ),
+        ]
+
+    def __str__(self):
+        return _("%(territory)s : %(rate)s %% à partir du %(day)s") % {
+            "territory": self.territory, "rate": self.rate, "day": self.starts_on.strftime("%d/%m/%Y")
+        }
 
 
 class PartnerContact(TranslatableMixin, DraftStateMixin, RevisionMixin, models.Model):

@@ -12,6 +12,7 @@ from `home.demo.translation.translate` (wagtail-localize records).
 """
 
 from collections import Counter
+from datetime import date
 from decimal import Decimal
 from dataclasses import dataclass, field
 
@@ -21,7 +22,6 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from wagtail.models import Collection, Locale, Site
 
-from checkout.models import TerritoryCommission
 from home.demo import content, images
 from home.demo.content import FAQ, HELP_PAGE_STEPS, TUTORIALS, Bi, TerritorySpec
 from home.demo.indexing import deferred_indexing
@@ -30,6 +30,7 @@ from home.demo.translation import copy_translation, english_copy, translate
 from home.models import HomePage
 from markets.editors import make_editor, territory_collection
 from markets.models import (
+    CommissionRate,
     HelpPage,
     MarketPage,
     MarketPagePartner,
@@ -45,7 +46,13 @@ from shops.models import DeliveryOption, ProductPage, ProductStock, ShopPage
 DEMO_PASSWORD = "noel2026"
 HELP_PAGE_SLUG = Bi("comment-acheter", "how-to-buy")
 MOTIF_NAMES = {"star": "étoile", "tree": "sapin", "snowflake": "flocon", "bauble": "boule de Noël", "gift": "cadeau"}
-DEMO_COMMISSION_RATES = {"colmar": Decimal("4.00"), "annecy": Decimal("3.00"), "quimper": Decimal("5.00")}
+# The platform's commission schedules: steps (first day, percent) per territory.
+DEMO_COMMISSION_SCHEDULES = {
+    "colmar": [(date(2026, 11, 1), Decimal("4.00")), (date(2026, 11, 30), Decimal("3.00")),
+               (date(2026, 12, 14), Decimal("1.00"))],
+    "annecy": [(date(2026, 11, 1), Decimal("3.00"))],
+    "quimper": [(date(2026, 11, 1), Decimal("5.00"))],
+}
 
 
 @dataclass(frozen=True)
@@ -130,11 +137,8 @@ class DemoBuilder:
         with deferred_indexing(), transaction.atomic():
             territory, created = Territory.objects.get_or_create(slug=spec.slug, defaults={"name": spec.name})
             self.report.note("territory", created)
-            # The platform's commission on this market's sales (one rate per
-            # territory until the weekly schedule arrives).
-            TerritoryCommission.objects.get_or_create(
-                territory=territory, defaults={"rate": DEMO_COMMISSION_RATES.get(spec.slug, Decimal("4.00"))}
-            )
+            for starts_on, rate in DEMO_COMMISSION_SCHEDULES.get(spec.slug, [(date(2026, 11, 1), Decimal("4.00"))]):
+                CommissionRate.objects.get_or_create(territory=territory, starts_on=starts_on, defaults={"rate": rate})
             collection = territory_collection(territory)
             tourism_office = spec.partners[0]
             editor = self._user(f"editeur-{spec.slug}", *tourism_office.person.split(" ", 1),

@@ -1,11 +1,12 @@
 """A small market of two shops for the checkout tests, built with the shared factories."""
 
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 
 import pytest
 
-from checkout.models import TerritoryCommission
+from markets.models import CommissionRate
 from shops.models import DeliveryOption, ProductPage, ShopPage
 from tests.fixtures import factories as f
 
@@ -29,7 +30,7 @@ class Market:
 def market(db) -> Market:
     home = f.french_home()
     territory = f.make_territory("Pays de Morlaix")
-    TerritoryCommission.objects.create(territory=territory, rate=Decimal("8.00"))
+    CommissionRate.objects.create(territory=territory, starts_on=date(2020, 1, 1), rate=Decimal("8.00"))
     market = f.make_market(home, territory)
     atelier = f.make_shop(
         market, "Atelier du Bois Flotté", email="atelier@example.org", delivery_options=[f.pickup(), f.postal()]

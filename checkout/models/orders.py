@@ -12,6 +12,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from shops.models import DeliveryKind, ProductKind
@@ -22,28 +23,6 @@ MONEY = {"max_digits": 10, "decimal_places": 2}
 def new_order_token() -> str:
     # 32 random bytes: the private link to an order is its only key.
     return secrets.token_urlsafe(32)
-
-
-class TerritoryCommission(models.Model):
-    """The platform's commission on sales in one territory, in percent.
-
-    One rate per territory for now; a schedule by week comes later.
-    """
-
-    territory = models.OneToOneField(
-        "markets.Territory", verbose_name=_("territoire"), on_delete=models.CASCADE, related_name="+"
-    )
-    rate = models.DecimalField(
-        _("taux de commission (%)"), max_digits=5, decimal_places=2,
-        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))],
-    )
-
-    class Meta:
-        verbose_name = _("commission du territoire")
-        verbose_name_plural = _("commissions des territoires")
-
-    def __str__(self):
-        return f"{self.territory}: {self.rate} %"
 
 
 class OrderStatus(models.TextChoices):
@@ -278,12 +257,21 @@ class LedgerEntry(models.Model):
     """
 
     kind = models.CharField(_("nature"), max_length=20, choices=LedgerKind.choices, db_index=True)
+    # Whose balance the entry moves; a shop order's shop, or the statement's for fees and payouts.
+    shop = models.ForeignKey(
+        "shops.ShopPage", verbose_name=_("boutique"), null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     shop_order = models.ForeignKey(
         ShopOrder, null=True, blank=True, on_delete=models.PROTECT, related_name="ledger_entries"
     )
     amount = models.DecimalField(_("montant"), **MONEY)
     refund = models.ForeignKey(Refund, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    # The weekly statement that charged this transfer fee or made this payout.
+    statement = models.ForeignKey(
+        "checkout.WeeklyStatement", null=True, blank=True, on_delete=models.PROTECT, related_name="ledger_entries"
+    )
+    # When the money moved (the payment's or refund's time): statements cut weeks on it.
+    created_at = models.DateTimeField(default=timezone.now, editable=False, db_index=True)
 
     objects = LedgerQuerySet.as_manager()
 
@@ -291,6 +279,7 @@ class LedgerEntry(models.Model):
         verbose_name = _("écriture")
         verbose_name_plural = _("écritures")
         ordering = ["pk"]
+        indexes = [models.Index(fields=["shop", "created_at"], name="ledger_shop_time")]
 
     def __str__(self):
         return f"{self.kind} {self.amount}"

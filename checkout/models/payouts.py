@@ -1,0 +1,172 @@
+"""Weekly statements, the merchants' bank accounts and the payouts made to them.
+
+A statement is a sum over the ledger for one merchant and one week; it is
+written once and never recomputed. Its transfer fee and payout are ledger
+entries pointing at it, so the merchant's balance stays the sum of their
+ledger entries. See `checkout.statements`.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from checkout.models.orders import MONEY
+from checkout.validators import validate_bic, validate_iban
+
+
+class PayoutAccount(models.Model):
+    """The account a merchant is paid on.
+
+    Kept off the shop page on purpose: a page revision or a translation
+    would copy bank details into places nobody audits.
+    """
+
+    shop = models.OneToOneField(
+        "shops.ShopPage", verbose_name=_("boutique"), on_delete=models.CASCADE, related_name="payout_account"
+    )
+    holder = models.CharField(_("titulaire du compte"), max_length=70)
+    iban = models.CharField(_("IBAN"), max_length=34, validators=[validate_iban])
+    bic = models.CharField(_("BIC"), max_length=11, blank=True, validators=[validate_bic])
+    updated_at = models.DateTimeField(_("modifié le"), auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("compte de versement")
+        verbose_name_plural = _("comptes de versement")
+
+    def __str__(self):
+        return f"{self.holder} — {self.iban[:4]}…{self.iban[-4:]}"
+
+
+class WeeklyStatement(models.Model):
+    """What one merchant earned in one week (Monday to Sunday, Europe/Paris) and what is paid to them.
+
+    Amounts are magnitudes (all ≥ 0) except the carried balances:
+    `balance = carried_in + sales − refunds − commission + commission_returned`;
+    when `balance − transfer fee` is positive it is paid (`payout_amount`)
+    and nothing is carried, otherwise no transfer is made, no fee is
+    charged and `carried_out = balance` opens the next week.
+    """
+
+    shop = models.ForeignKey(
+        "shops.ShopPage", verbose_name=_("boutique"), null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    territory = models.ForeignKey(
+        "markets.Territory", verbose_name=_("territoire"), on_delete=models.PROTECT, related_name="+"
+    )
+    week_start = models.DateField(_("semaine du"), db_index=True)
+    # Ledger entries created before this instant (and after the previous statement's) are counted here.
+    period_end = models.DateTimeField(_("arrêté au"))
+
+    # The merchant as on the day the statement was made.
+    trade_name = models.CharField(_("nom commercial"), max_length=255)
+    legal_name = models.CharField(_("raison sociale"), max_length=200)
+    siret = models.CharField(_("SIRET"), max_length=14)
+    vat_status = models.CharField(_("régime de TVA"), max_length=20)
+    vat_number = models.CharField(_("n° de TVA"), max_length=20, blank=True)
+    merchant_email = models.EmailField(_("e-mail du commerçant"), blank=True)
+    merchant_language = models.CharField(max_length=10, default="fr")
+
+    orders_count = models.PositiveIntegerField(_("commandes"), default=0)
+    carried_in = models.DecimalField(_("report de la semaine précédente"), **MONEY)
+    sales = models.DecimalField(_("ventes"), **MONEY)
+    refunds = models.DecimalField(_("remboursements"), **MONEY)
+    commission = models.DecimalField(_("commission"), **MONEY)
+    commission_returned = models.DecimalField(_("commission restituée"), **MONEY)
+    transfer_fee = models.DecimalField(_("frais de virement TTC"), **MONEY)
+    payout_amount = models.DecimalField(_("net versé"), **MONEY)
+    carried_out = models.DecimalField(_("reporté à la semaine suivante"), **MONEY)
+
+    created_at = models.DateTimeField(_("établi le"), auto_now_add=True)
+    report_sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("relevé hebdomadaire")
+        verbose_name_plural = _("relevés hebdomadaires")
+        ordering = ["-week_start", "trade_name"]
+        constraints = [
+            # Running the week twice, or after a crash halfway, makes nothing twice.
+            models.UniqueConstraint(fields=["shop", "week_start"], name="statement_one_per_shop_and_week"),
+        ]
+
+    def __str__(self):
+        return _("Relevé %(shop)s, semaine du %(day)s") % {
+            "shop": self.trade_name, "day": self.week_start.strftime("%d/%m/%Y")
+        }
+
+    @property
+    def balance(self):
+        return self.carried_in + self.sales - self.refunds - self.commission + self.commission_returned
+
+
+class PayoutState(models.TextChoices):
+    PENDING = "pending", _("À exporter")
+    EXPORTED = "exported", _("Exporté à la banque")
+    PAID = "paid", _("Payé")
+
+
+class PayoutBatch(models.Model):
+    """One file (or one call) handing several payouts to the bank: a SEPA pain.001, say."""
+
+    backend = models.CharField(_("mode de versement"), max_length=20)
+    reference = models.CharField(_("référence"), max_length=35, unique=True)
+    created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    payouts_count = models.PositiveIntegerField(_("virements"), default=0)
+    total = models.DecimalField(_("total"), **MONEY)
+    # The file given to the bank, byte for byte (a few kB of XML).
+    document = models.BinaryField(_("fichier"), blank=True, editable=False)
+    filename = models.CharField(_("nom du fichier"), max_length=100, blank=True)
+
+    class Meta:
+        verbose_name = _("lot de virements")
+        verbose_name_plural = _("lots de virements")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self):
+        return self.reference
+
+
+class Payout(models.Model):
+    """The money a statement pays to its merchant, from the statement to the bank's confirmation."""
+
+    statement = models.OneToOneField(WeeklyStatement, on_delete=models.PROTECT, related_name="payout")
+    shop = models.ForeignKey(
+        "shops.ShopPage", verbose_name=_("boutique"), null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    territory = models.ForeignKey(
+        "markets.Territory", verbose_name=_("territoire"), on_delete=models.PROTECT, related_name="+"
+    )
+    amount = models.DecimalField(_("montant"), **MONEY)
+    state = models.CharField(
+        _("état"), max_length=10, choices=PayoutState.choices, default=PayoutState.PENDING, db_index=True
+    )
+    batch = models.ForeignKey(
+        PayoutBatch, verbose_name=_("lot"), null=True, blank=True, on_delete=models.PROTECT, related_name="payouts"
+    )
+    # The account paid, as it was when the payout was exported.
+    holder = models.CharField(_("titulaire"), max_length=70, blank=True)
+    iban = models.CharField(_("IBAN"), max_length=34, blank=True)
+    bic = models.CharField(_("BIC"), max_length=11, blank=True)
+    end_to_end_id = models.CharField(_("référence de bout en bout"), max_length=35, unique=True)
+    created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
+    exported_at = models.DateTimeField(_("exporté le"), null=True, blank=True)
+    paid_at = models.DateTimeField(_("payé le"), null=True, blank=True)
+    paid_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("versement")
+        verbose_name_plural = _("versements")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(amount__gt=0), name="payout_amount_positive"),
+        ]
+
+    def __str__(self):
+        return f"{self.end_to_end_id} — {self.amount} €"
