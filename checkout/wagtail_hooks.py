@@ -6,6 +6,8 @@ from wagtail import hooks
 from wagtail.log_actions import LogFormatter
 
 from checkout import admin_views
+# Their hooks register on import: invoices, payouts and statements, reports and dashboard.
+from checkout import invoice_admin, payout_admin, report_admin  # noqa: F401
 from checkout.filters import ShopOrderFilterSet
 from checkout.models import FulfilmentStatus, ShopOrder
 from checkout.shop_scoped_admin import ShopScopedViewSet

@@ -7,7 +7,7 @@ from wagtail.admin.panels import FieldPanel, FieldRowPanel, ObjectList
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
-from markets import admin_views, onboarding
+from markets import admin_views, commission_admin, onboarding  # noqa: F401 (commission_admin registers its hooks)
 from markets.dashboard import MerchantPanel
 from markets.models import PartnerContact, TermsVersion, Territory
 

@@ -27,6 +27,7 @@ if settings.DEBUG:
 urlpatterns += i18n_patterns(
     path("panier/", include("checkout.public_urls")),
     path("panier/", include("checkout.voucher_urls")),
+    path("panier/", include("checkout.invoice_urls")),
     path("compte/", include("checkout.accounts")),
     path("", include(wagtail_urls)),
     prefix_default_language=True,

@@ -164,6 +164,26 @@ CHECKOUT_HOLD_MINUTES = 30
 CHECKOUT_LOCK_TIMEOUT_MS = 5000
 CHECKOUT_DEFAULT_COMMISSION_RATE = "0"
 
+# The platform: who issues commission invoices and pays merchants (the SEPA
+# debtor). Production reads every value from the environment.
+PLATFORM = {
+    "name": os.environ.get("PLATFORM_NAME", "Marché de Noël numérique"),
+    "legal_name": os.environ.get("PLATFORM_LEGAL_NAME", "Association Marché de Noël numérique"),
+    "address": os.environ.get("PLATFORM_ADDRESS", "1 place de la Mairie\n68000 Colmar"),
+    "siret": os.environ.get("PLATFORM_SIRET", "73282932000074"),
+    "vat_number": os.environ.get("PLATFORM_VAT_NUMBER", "FR44732829320"),
+    "email": os.environ.get("PLATFORM_EMAIL", "comptabilite@marche-noel.localhost"),
+    "iban": os.environ.get("PLATFORM_IBAN", "FR7630006000011234567890189"),
+    "bic": os.environ.get("PLATFORM_BIC", "AGRIFRPP"),
+}
+# Whether the platform charges VAT on its commission and fees, and at what rate (percent).
+PLATFORM_VAT_REGISTERED = os.environ.get("PLATFORM_VAT_REGISTERED", "1").strip().lower() in {"1", "true", "yes", "on"}
+PLATFORM_VAT_RATE = os.environ.get("PLATFORM_VAT_RATE", "20.00")
+# What one payout transfer costs the merchant, excluding VAT (EUR).
+PAYOUT_TRANSFER_FEE = os.environ.get("PAYOUT_TRANSFER_FEE", "0.15")
+# How payouts reach the bank: dotted path of a `checkout.payouts.PayoutBackend`.
+PAYOUT_BACKEND = os.environ.get("PAYOUT_BACKEND", "checkout.payouts.SepaCreditTransferBackend")
+
 # Each public page listing is cut into pages of this many shops.
 SHOPS_PER_PAGE = 12
 

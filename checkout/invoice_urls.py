@@ -1,0 +1,5 @@
+"""Customer invoice downloads (being written)."""
+
+app_name = "invoices"
+
+urlpatterns = []

@@ -1,0 +1,1 @@
+"""payout_admin (being written)."""

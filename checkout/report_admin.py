@@ -1,0 +1,1 @@
+"""report_admin (being written)."""

@@ -1,0 +1,1 @@
+"""Commission schedule admin (being written)."""
