@@ -1,5 +1,11 @@
-"""Customer invoice downloads (being written)."""
+"""The customer's invoices and credit notes, under /fr/panier/ and /en/panier/ (one include in portal.urls)."""
+
+from django.urls import path
+
+from checkout.invoice_pdf import invoice_pdf_view
 
 app_name = "invoices"
 
-urlpatterns = []
+urlpatterns = [
+    path("commande/<str:token>/factures/<int:invoice_id>.pdf", invoice_pdf_view, name="pdf"),
+]
