@@ -29,3 +29,10 @@ def send_voucher_expiry_reminders() -> int:
     from checkout import vouchers
 
     return vouchers.send_expiry_reminders()
+
+
+def run_weekly_statements() -> int:
+    """Scheduled on Monday mornings (migration 0006): last week's statements, payouts file and reports."""
+    from checkout import statements
+
+    return len(statements.run_week(statements.last_ended_week()).statements)

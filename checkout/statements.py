@@ -1,0 +1,274 @@
+"""Weekly statements: what each merchant earned in a week, and what is paid to them.
+
+A week runs from Monday 00:00 to the next Monday 00:00, Europe/Paris. The
+statement of a shop for a week sums the shop's ledger movements (sale,
+commission, refund, commission returned) created from the end of the
+shop's previous statement (or the beginning) to the end of the week, so
+a skipped week is counted in the next one and nothing is counted twice:
+
+    balance  = carried_in + sales − refunds − commission + commission_returned
+    fee      = PAYOUT_TRANSFER_FEE, plus VAT when PLATFORM_VAT_REGISTERED
+    if balance − fee > 0:  payout = balance − fee, carried_out = 0
+    else:                  no transfer, no fee, carried_out = balance
+
+The fee and the payout are ledger entries of the statement (`statement`
+set), so a merchant's balance stays the sum of their ledger entries and,
+after a statement, equals its `carried_out`.
+
+Each shop's statement is made in its own transaction with its fee, payout
+and commission invoice; the (shop, week) constraint makes a second run, or
+a run after a crash halfway, create only what is missing.
+"""
+
+import logging
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Count, Q, Sum
+from django.utils import timezone
+
+from checkout import invoices
+from checkout.models import LedgerEntry, LedgerKind, Payout, WeeklyStatement
+from portal.money import ZERO, quantize_eur
+from shops.models import ShopPage
+
+logger = logging.getLogger(__name__)
+
+MOVEMENTS = (LedgerKind.SALE, LedgerKind.COMMISSION, LedgerKind.REFUND, LedgerKind.COMMISSION_RETURNED)
+
+
+class StatementRefused(Exception):
+    pass
+
+
+def week_start_of(day: date) -> date:
+    """The Monday of `day`'s week."""
+    return day - timedelta(days=day.weekday())
+
+
+def last_ended_week(now: datetime | None = None) -> date:
+    """The Monday of the last week that has ended at `now` (Paris time)."""
+    today = timezone.localdate(now or timezone.now())
+    return week_start_of(today) - timedelta(days=7)
+
+
+def week_bounds(week_start: date) -> tuple[datetime, datetime]:
+    """Monday 00:00 and the next Monday 00:00 of the week, Europe/Paris (a week may last 167 or 169 hours)."""
+    tz = timezone.get_default_timezone()
+    start = timezone.make_aware(datetime.combine(week_start, time.min), tz)
+    end = timezone.make_aware(datetime.combine(week_start + timedelta(days=7), time.min), tz)
+    return start, end
+
+
+def transfer_fee() -> Decimal:
+    """What one transfer costs the merchant, VAT included when the platform charges VAT."""
+    fee = Decimal(settings.PAYOUT_TRANSFER_FEE)
+    if settings.PLATFORM_VAT_REGISTERED:
+        fee += quantize_eur(fee * Decimal(settings.PLATFORM_VAT_RATE) / 100)
+    return fee
+
+
+@dataclass
+class Movements:
+    sales: Decimal = ZERO
+    refunds: Decimal = ZERO
+    commission: Decimal = ZERO
+    commission_returned: Decimal = ZERO
+    orders_count: int = 0
+
+    @property
+    def empty(self) -> bool:
+        return not (self.sales or self.refunds or self.commission or self.commission_returned)
+
+
+def _movements(shop_ids, since: datetime | None, until: datetime) -> dict[int, Movements]:
+    """Sums of the shops' movements created in [since, until), one query."""
+    entries = LedgerEntry.objects.filter(shop_id__in=shop_ids, kind__in=MOVEMENTS, created_at__lt=until)
+    if since is not None:
+        entries = entries.filter(created_at__gte=since)
+    rows = entries.values("shop_id").annotate(
+        sales=Sum("amount", filter=Q(kind=LedgerKind.SALE)),
+        refunds=Sum("amount", filter=Q(kind=LedgerKind.REFUND)),
+        commission=Sum("amount", filter=Q(kind=LedgerKind.COMMISSION)),
+        commission_returned=Sum("amount", filter=Q(kind=LedgerKind.COMMISSION_RETURNED)),
+        orders_count=Count("shop_order", filter=Q(kind=LedgerKind.SALE), distinct=True),
+    )
+    # Ledger signs are the merchant's; a statement shows magnitudes.
+    return {
+        row["shop_id"]: Movements(
+            sales=row["sales"] or ZERO,
+            refunds=-(row["refunds"] or ZERO),
+            commission=-(row["commission"] or ZERO),
+            commission_returned=row["commission_returned"] or ZERO,
+            orders_count=row["orders_count"],
+        )
+        for row in rows
+    }
+
+
+def _shops_to_state(week_start: date, end: datetime) -> dict[int, WeeklyStatement | None]:
+    """Shops with movements before `end` or a balance carried, without a statement for this week yet.
+
+    Maps each to its previous statement (None for its first). Shops with a
+    statement for this week or a later one are left out: the chain only
+    moves forward.
+    """
+    moved = set(
+        LedgerEntry.objects.filter(kind__in=MOVEMENTS, created_at__lt=end, shop__isnull=False)
+        .values_list("shop_id", flat=True)
+        .distinct()
+    )
+    stated = WeeklyStatement.objects.filter(shop__isnull=False)
+    done = set(stated.filter(week_start__gte=week_start).values_list("shop_id", flat=True))
+    previous: dict[int, WeeklyStatement] = {}
+    for statement in stated.filter(week_start__lt=week_start).only(
+        "shop_id", "week_start", "period_end", "carried_out"
+    ).order_by("shop_id", "week_start"):
+        previous[statement.shop_id] = statement  # the latest wins
+    carrying = {shop_id for shop_id, statement in previous.items() if statement.carried_out}
+    return {shop_id: previous.get(shop_id) for shop_id in sorted((moved | carrying) - done)}
+
+
+def build_weekly_statements(week_start: date, *, now: datetime | None = None) -> list[WeeklyStatement]:
+    """Make the missing statements of the week starting on Monday `week_start`; return those made.
+
+    Refuses a week that has not ended. A shop with no movement and nothing
+    carried gets no statement. Safe to run twice and concurrently.
+    """
+    if week_start.weekday() != 0:
+        raise StatementRefused(f"{week_start} is not a Monday.")
+    now = now or timezone.now()
+    _start, end = week_bounds(week_start)
+    if now < end:
+        raise StatementRefused(f"The week of {week_start} has not ended.")
+
+    previous_of = _shops_to_state(week_start, end)
+    by_since: dict[datetime | None, list[int]] = {}
+    for shop_id, previous in previous_of.items():
+        by_since.setdefault(previous.period_end if previous else None, []).append(shop_id)
+    movements: dict[int, Movements] = {}
+    for since, shop_ids in by_since.items():
+        movements.update(_movements(shop_ids, since, end))
+
+    shops = ShopPage.objects.select_related("locale").in_bulk(list(previous_of))
+    territory_of = _territories(shops.values())
+    fee = transfer_fee()
+    made = []
+    for shop_id, previous in previous_of.items():
+        carried_in = previous.carried_out if previous else ZERO
+        moved = movements.get(shop_id, Movements())
+        if moved.empty and not carried_in:
+            continue
+        statement = _make_statement(shops[shop_id], territory_of[shop_id], week_start, end, carried_in, moved, fee, now)
+        if statement is not None:
+            made.append(statement)
+    return made
+
+
+def _make_statement(shop, territory_id, week_start, end, carried_in, moved: Movements, fee, now) -> WeeklyStatement | None:
+    statement = WeeklyStatement(
+        shop=shop,
+        territory_id=territory_id,
+        week_start=week_start,
+        period_end=end,
+        trade_name=shop.title,
+        legal_name=shop.legal_name,
+        siret=shop.siret,
+        vat_status=shop.vat_status,
+        vat_number=shop.vat_number,
+        merchant_email=shop.email,
+        merchant_language=shop.locale.language_code,
+        orders_count=moved.orders_count,
+        carried_in=carried_in,
+        sales=moved.sales,
+        refunds=moved.refunds,
+        commission=moved.commission,
+        commission_returned=moved.commission_returned,
+        transfer_fee=ZERO,
+        payout_amount=ZERO,
+        carried_out=ZERO,
+    )
+    balance = statement.balance
+    if balance - fee > 0:
+        statement.transfer_fee, statement.payout_amount = fee, balance - fee
+    else:
+        statement.carried_out = balance
+    try:
+        with transaction.atomic():
+            statement.save(force_insert=True)
+            if statement.payout_amount:
+                _pay(statement, now)
+            invoices.issue_commission_invoice(statement)
+    except IntegrityError:
+        # Another run made this week's statement for the shop first.
+        logger.info("Statement of shop %s for %s already made", shop.pk, week_start)
+        return None
+    return statement
+
+
+def _pay(statement: WeeklyStatement, now: datetime) -> None:
+    LedgerEntry.objects.bulk_create([
+        LedgerEntry(kind=kind, shop=statement.shop, statement=statement, amount=-amount, created_at=now)
+        for kind, amount in (
+            (LedgerKind.TRANSFER_FEE, statement.transfer_fee),
+            (LedgerKind.PAYOUT, statement.payout_amount),
+        )
+    ])
+    Payout.objects.create(
+        statement=statement,
+        shop=statement.shop,
+        territory_id=statement.territory_id,
+        amount=statement.payout_amount,
+        # Unique and at most 35 characters, as SEPA wants; the merchant sees it on their bank statement.
+        end_to_end_id=f"MN-{statement.week_start:%Y%m%d}-{statement.pk}",
+    )
+
+
+def _territories(shops) -> dict[int, int]:
+    """Each shop's territory: that of the market page above it (one query for all shops)."""
+    from markets.models import MarketPage
+
+    market_territory = dict(MarketPage.objects.values_list("path", "territory_id"))
+    step = ShopPage.steplen
+    found = {}
+    for shop in shops:
+        for depth in range(len(shop.path) // step - 1, 0, -1):
+            territory_id = market_territory.get(shop.path[: depth * step])
+            if territory_id is not None:
+                found[shop.pk] = territory_id
+                break
+    return found
+
+
+@dataclass
+class WeekRun:
+    week_start: date
+    statements: list[WeeklyStatement]
+    batch: object | None  # the PayoutBatch exported, if any payout was ready
+    reports_enqueued: int
+
+
+def run_week(week_start: date, *, now: datetime | None = None, export: bool = True) -> WeekRun:
+    """The Monday-morning run: statements and commission invoices, the transfer file, the report e-mails.
+
+    Each step is safe to repeat: statements are made once per shop and
+    week, a payout is exported once, a report is sent once (its task
+    claims `report_sent_at`), so a run after a crash finishes the job.
+    """
+    from django_q.tasks import async_task
+
+    from checkout import payouts
+
+    made = build_weekly_statements(week_start, now=now)
+    batch = payouts.export_pending_payouts() if export else None
+    unsent = list(
+        WeeklyStatement.objects.filter(week_start=week_start, report_sent_at__isnull=True)
+        .exclude(merchant_email="")
+        .values_list("pk", flat=True)
+    )
+    for pk in unsent:
+        async_task("checkout.reports.send_weekly_report", pk)
+    return WeekRun(week_start, made, batch, len(unsent))
