@@ -62,6 +62,8 @@ class CommissionSchedulePolicy(ModelPermissionPolicy):
     """Model permissions for the platform; "view" of their own territories for editors.
 
     Change and delete exist for future steps only, whoever asks.
+    `users_with_any_permission` (inherited) names the platform only: editors
+    see the schedule through their group (markets.editors), not a permission.
     """
 
     def is_platform(self, user, action="view") -> bool:
@@ -90,11 +92,6 @@ class CommissionSchedulePolicy(ModelPermissionPolicy):
         if action != "view":
             return steps.none()
         return steps.filter(territory__in=territories_edited_by(user))
-
-    def users_with_any_permission(self, actions):
-        # The platform only: editors see the schedule through their group
-        # name (markets.editors), not through a permission.
-        return super().users_with_any_permission(actions)
 
 
 def territories_seen_by(user):
@@ -208,9 +205,9 @@ class CommissionScheduleTable(Table):
 
 
 class TerritoryFilterSet(WagtailFilterSet):
-    territory = django_filters.ModelChoiceFilter(
-        label=_("Territoire"), queryset=lambda request: territories_seen_by(request.user) if request else Territory.objects.none()
-    )
+    territory = django_filters.ModelChoiceFilter(label=_("Territoire"), queryset=lambda request: (
+        territories_seen_by(request.user) if request else Territory.objects.none()
+    ))
 
     class Meta:
         model = CommissionRate

@@ -331,6 +331,12 @@ def test_an_editor_sees_their_territorys_schedule_read_only_and_nothing_of_anoth
     assert [s.pk for s in client.get(url(INDEX), {"territory": brest.pk}).context["object_list"]] == [
         own_started.pk, own_future.pk,
     ]  # an unknown choice is ignored by the filter, the scope stays
+    # Nor export it
+    export = client.get(url(INDEX), {"export": "csv"})
+    assert export.status_code == 200
+    csv_text = b"".join(export.streaming_content).decode() if export.streaming else export.content.decode()
+    assert "Pays de Morlaix" in csv_text
+    assert "Pays de Brest" not in csv_text
     # The menu shows the schedule to them
     assert url(INDEX) in client.get(reverse("wagtailadmin_home")).content.decode()
 
