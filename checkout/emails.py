@@ -11,6 +11,7 @@ from django.db import transaction
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone, translation
 
+from checkout.invoice_pdf import sale_invoice_urls
 from checkout.models import Order, OrderStatus, Refund, RefundState, ShopOrder
 from portal.emails import send_templated_email
 
@@ -44,6 +45,10 @@ def send_order_confirmation(order_id: int) -> bool:
         from checkout.voucher_emails import confirmation_items
 
         vouchers, qr_images = confirmation_items(order)
+        # Each merchant's invoice, a link only: its PDF is rendered when first opened, not here.
+        invoice_urls = sale_invoice_urls(order)
+        for shop_order in shop_orders:
+            shop_order.invoice_url = invoice_urls.get(shop_order.pk, "")
         context = {"order": order, "shop_orders": shop_orders, "order_url": order_url(order), "vouchers": vouchers}
         _send("order_confirmation", context, order.customer_email, order.language, qr_images)
     return True
