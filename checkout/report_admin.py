@@ -23,6 +23,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
+from django.views.defaults import permission_denied
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 
@@ -139,7 +140,8 @@ def _csv_response(content: str, filename: str) -> HttpResponse:
 def sales_dashboard_view(request):
     territories = list(territories_edited_by(request.user).order_by("name"))
     if not territories and not request.user.is_superuser:
-        raise PermissionDenied
+        # A plain 403 rather than Wagtail's redirect to the admin home: the page is not theirs to know of.
+        return permission_denied(request, PermissionDenied())
     form = _dashboard_form(request, territories)
     context = {
         "form": form,
