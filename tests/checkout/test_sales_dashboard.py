@@ -62,7 +62,7 @@ def sales(market, other_market, monkeypatch):
     refund_shop_order(santons.shop_orders.get().pk, Decimal("10.00"), now=paris(2026, 11, 26, 9, 0))
     paid_order(m.territory, m.atelier, m.santon, 1, paris(2026, 11, 27, 0, 0, 0))
     paid_order(brest, brest_shop, lighthouse, 1, paris(2026, 11, 24, 12, 0))
-    return {"morlaix": m.territory, "brest": brest, "market": m, "brest_shop": brest_shop}
+    return {"morlaix": m.territory, "brest": brest, "market": m, "brest_shop": brest_shop, "lighthouse": lighthouse}
 
 
 @pytest.fixture
@@ -275,8 +275,7 @@ def test_the_pages_queries_do_not_grow_with_shops_and_days(sales, operator, djan
     m = sales["market"]
     paid_order(m.territory, m.epicerie, m.atelier_visite, 1, paris(2026, 11, 25, 11, 0))
     paid_order(m.territory, m.atelier, m.santon, 1, paris(2026, 11, 25, 16, 0))
-    paid_order(sales["brest"], sales["brest_shop"], m.santon.__class__.objects.get(title="Phare miniature"), 1,
-               paris(2026, 11, 26, 18, 0))
+    paid_order(sales["brest"], sales["brest_shop"], sales["lighthouse"], 1, paris(2026, 11, 26, 18, 0))
     # Then the page makes no more queries than before
     with django_assert_max_num_queries(len(before.captured_queries)):
         response = client.get(URL, RANGE)

@@ -19,6 +19,7 @@ from django.contrib.auth.models import User
 from django.core import mail
 from django.urls import reverse
 from django.utils import translation
+from django.utils.translation import gettext
 from pypdf import PdfReader
 
 from checkout import reports, stripe_gateway
@@ -194,24 +195,36 @@ def test_the_weekly_report_in_french(week):
 
 
 def test_the_weekly_report_in_english(week):
-    # Given a merchant who reads English, and a week carried over
+    # Given a merchant who reads English, and a week whose balance is carried over
     statement = week["epicerie"]
     WeeklyStatement.objects.filter(pk=statement.pk).update(merchant_language="en")
     order_e = week["orders"][4]
     # When the report task runs
     assert reports.send_weekly_report(statement.pk) is True
-    # Then the e-mail is in English: its header, amounts and dates as an English reader writes them
+    # Then the e-mail is in English (labels from the English catalogue, amounts written the English way)
     (message,) = mail.outbox
     assert message.to == ["epicerie@example.org"]
     assert message.extra_headers["Content-Language"] == "en"
-    text = message.body
-    assert "€8.30" in text and "€0.66" in text and "€7.64" in text
-    assert "8,30" not in text
-    assert f"{order_e.number}, 25/11/2026 12:00, Alice Le Goff : €8.30" in text
+    text, html = message.body, message.alternatives[0][0]
+    with translation.override("en"):
+        subject = gettext("%(shop)s : votre relevé de la semaine du %(start)s au %(end)s") % {
+            "shop": "Épicerie Kerjean", "start": "23/11/2026", "end": "29/11/2026"
+        }
+        lines = [
+            f"{gettext('Ventes')} : €8.30",
+            f"{gettext('Commission')} : €0.66",
+            f"{gettext('Frais de virement TTC')} : €0.00",
+            f"{gettext('Reporté à la semaine suivante')} : €7.64",
+            f"- {gettext('n° %(number)s') % {'number': order_e.number}}, 25/11/2026 12:00, Alice Le Goff : €8.30",
+        ]
+        paid_label = gettext("Net versé")
+    assert message.subject == subject
+    for line in lines:
+        assert line in text
+    assert f"{paid_label} :" not in text
+    assert "8,30" not in text and "8,30" not in html
     assert f"http://testserver/admin/rapports/releves/{statement.pk}/pdf/" in text
-    # Nothing is paid this week: the balance is carried
-    assert "€7.64" in message.alternatives[0][0]
-    assert "Net" not in text.split("€7.64")[0].splitlines()[-1]
+    assert "€7.64" in html
     # And the active language is unchanged afterwards
     assert translation.get_language() == "fr"
 
