@@ -1,13 +1,153 @@
-"""Admin of statements and payouts: "Relevés", "Versements", "Coordonnées bancaires", and their log actions."""
+"""Admin of statements and payouts: the "Relevés et versements" menu and its log actions.
 
+- "Relevés": weekly statements, list (filter by week, CSV export) and detail;
+- "Versements": payouts, list and detail; for the platform's accounting,
+  the SEPA export, the batches, their files and "Marquer comme payé";
+- "Coordonnées bancaires": the account each shop is paid on.
+
+Views live in `checkout.payout_views` and `checkout.payout_account_views`,
+which say who sees what.
+"""
+
+from django.urls import path
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
+from wagtail.admin.menu import MenuItem
+from wagtail.admin.viewsets.base import ViewSet, ViewSetGroup
 from wagtail.log_actions import LogFormatter
 
-from checkout import payouts
+from checkout import payout_account_views, payout_views, payouts
+from checkout.models import Payout, WeeklyStatement
+from checkout.payout_account_views import ACCOUNT_CHANGE_ACTION
+from checkout.shop_scoped_admin import ShopScopedViewSet
 from portal.templatetags.portal_tags import euros
 
-ACCOUNT_CHANGE_ACTION = "checkout.payout_account.change"
+
+class StatementViewSet(ShopScopedViewSet):
+    """Weekly statements: list with a week filter and CSV export, detail. Nothing is edited here."""
+
+    model = WeeklyStatement
+    name = "releves"
+    icon = "doc-full"
+    menu_label = _("Relevés")
+    menu_name = "statements"
+    add_to_admin_menu = False  # in the group's submenu
+    managed_rows = staticmethod(payout_views.managed_statements)
+
+    index_view_class = payout_views.StatementIndexView
+    inspect_view_class = payout_views.StatementInspectView
+    inspect_template_name = "checkout/payouts/statement_inspect.html"
+    filterset_class = payout_views.StatementFilterSet
+    list_export = list(payout_views.STATEMENT_EXPORT)
+    export_headings = {field: heading for field, (heading, _value) in payout_views.STATEMENT_EXPORT.items()}
+    export_filename = "releves"
+
+    @property
+    def permission_policy(self):
+        return payout_views.AccountingPermissionPolicy(self.model, payout_views.managed_statements)
+
+    @property
+    def list_display(self):
+        return payout_views.statement_columns(self.get_url_name("inspect"))
+
+    def get_common_view_kwargs(self, **kwargs):
+        return super().get_common_view_kwargs(payout_inspect_url_name="versements:inspect", **kwargs)
+
+    def get_urlpatterns(self):
+        return [
+            path("", self.index_view, name="index"),
+            path("results/", self.index_results_view, name="index_results"),
+            path("<int:pk>/", self.inspect_view, name="inspect"),
+        ]
+
+
+class PayoutViewSet(ShopScopedViewSet):
+    """Payouts: list and detail for those who see them; export, batches and payment for the accounting."""
+
+    model = Payout
+    name = "versements"
+    icon = "resubmit"
+    menu_label = _("Versements")
+    menu_name = "payouts"
+    add_to_admin_menu = False
+    managed_rows = staticmethod(payout_views.managed_payouts)
+    action_url_names = ("mark_paid", "export", "batches", "batch", "batch_download", "batch_mark_paid")
+
+    index_view_class = payout_views.PayoutIndexView
+    inspect_view_class = payout_views.PayoutInspectView
+    inspect_template_name = "checkout/payouts/payout_inspect.html"
+    filterset_class = payout_views.PayoutFilterSet
+    list_export = list(payout_views.PAYOUT_EXPORT)
+    export_headings = {field: heading for field, (heading, _value) in payout_views.PAYOUT_EXPORT.items()}
+    export_filename = "versements"
+
+    @property
+    def permission_policy(self):
+        return payout_views.AccountingPermissionPolicy(self.model, payout_views.managed_payouts)
+
+    def get_permissions_to_register(self):
+        # "Can change payout" makes a user the platform's accounting; it is granted to a group by the operator.
+        return payout_views.payout_permissions()
+
+    @property
+    def list_display(self):
+        return payout_views.payout_columns(self.get_url_name("inspect"))
+
+    def get_common_view_kwargs(self, **kwargs):
+        return super().get_common_view_kwargs(statement_inspect_url_name="releves:inspect", **kwargs)
+
+    def get_urlpatterns(self):
+        view = self.construct_view
+        return [
+            path("", self.index_view, name="index"),
+            path("results/", self.index_results_view, name="index_results"),
+            path("<int:pk>/", self.inspect_view, name="inspect"),
+            path("<int:pk>/payer/", view(payout_views.MarkPayoutPaidView), name="mark_paid"),
+            path("exporter/", view(payout_views.ExportView), name="export"),
+            path("lots/", view(payout_views.BatchIndexView), name="batches"),
+            path("lots/<int:pk>/", view(payout_views.BatchView), name="batch"),
+            path("lots/<int:pk>/fichier/", view(payout_views.BatchDownloadView), name="batch_download"),
+            path("lots/<int:pk>/payer/", view(payout_views.MarkBatchPaidView), name="batch_mark_paid"),
+        ]
+
+
+class PayoutAccountMenuItem(MenuItem):
+    def is_shown(self, request):
+        return payout_account_views.account_menu_shown(request)
+
+
+class PayoutAccountViewSet(ViewSet):
+    """The bank account of each shop a user manages."""
+
+    name = "coordonnees-bancaires"
+    icon = "form"
+    menu_label = _("Coordonnées bancaires")
+    menu_name = "payout_account"
+    menu_item_class = PayoutAccountMenuItem
+
+    def get_common_view_kwargs(self, **kwargs):
+        return super().get_common_view_kwargs(
+            index_url_name=self.get_url_name("index"), edit_url_name=self.get_url_name("edit"), **kwargs
+        )
+
+    def get_urlpatterns(self):
+        return [
+            path("", self.construct_view(payout_account_views.AccountIndexView), name="index"),
+            path("<int:shop_pk>/", self.construct_view(payout_account_views.AccountEditView), name="edit"),
+        ]
+
+
+class PayoutsViewSetGroup(ViewSetGroup):
+    items = (StatementViewSet, PayoutViewSet, PayoutAccountViewSet)
+    menu_label = _("Relevés et versements")
+    menu_name = "statements_and_payouts"
+    menu_icon = "doc-full"
+    menu_order = 270
+
+
+@hooks.register("register_admin_viewset")
+def register_payouts_viewsets():
+    return PayoutsViewSetGroup()
 
 
 @hooks.register("register_log_actions")

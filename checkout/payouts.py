@@ -80,6 +80,14 @@ def new_batch_reference() -> str:
     return f"MN-{timezone.localtime():%Y%m%d-%H%M%S}-{secrets.token_hex(3).upper()}"
 
 
+def mask_iban(iban: str) -> str:
+    """An IBAN as shown once saved and written in logs: country, check digits and the last four characters."""
+    iban = "".join(iban.split()).upper()
+    if len(iban) < 8:
+        return "•" * len(iban)
+    return f"{iban[:4]} •••• •••• {iban[-4:]}"
+
+
 def valid_iban(value: str) -> IBAN | None:
     try:
         return IBAN(value)
