@@ -73,6 +73,12 @@ class Territory(models.Model):
     def __str__(self):
         return self.name
 
+    def save(self, *args, **kwargs):
+        # The admin's checkboxes give None when none is ticked; "none ticked" means all categories.
+        if self.registration_categories is None:
+            self.registration_categories = []
+        super().save(*args, **kwargs)
+
     @property
     def accepted_postcodes(self) -> set[str]:
         return set(self.registration_postcodes.replace(",", " ").split())
