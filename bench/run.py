@@ -117,18 +117,23 @@ def django_env(key: str, **extra) -> dict:
     return env
 
 
+# Bumped when bench/seed.py writes something new: older seeds are made again.
+SEED_VERSION = 2  # 2: ledger entries carry their shop (weekly statements)
+
+
 def ensure_seed(size) -> float:
     """Seed the database of this size unless a finished seed of it is there; returns the seconds spent."""
     key = size_key(size)
+    stamp = f"{key} v{SEED_VERSION}"
     url = os.environ.get("BENCH_DATABASE_URL", "")
     if url:
         marker = BENCH_VAR / f"pg-{hashlib.sha256(url.encode()).hexdigest()[:12]}.seed"
-        if marker.exists() and marker.read_text() == key:
+        if marker.exists() and marker.read_text() == stamp:
             log(f"seed {key}: cached in BENCH_DATABASE_URL")
             return 0.0
     else:
         marker = BENCH_VAR / f"seed-{key}.done"
-        if marker.exists() and (BENCH_VAR / f"seed-{key}.sqlite3").exists():
+        if marker.exists() and marker.read_text() == stamp and (BENCH_VAR / f"seed-{key}.sqlite3").exists():
             log(f"seed {key}: cached in var/bench/seed-{key}.sqlite3")
             return 0.0
     started = time.monotonic()
@@ -145,7 +150,7 @@ def ensure_seed(size) -> float:
     log(f"seed {key}: {territories} territories x {shops} shops x {products} products")
     run([PYTHON, "-m", "bench.seed", "--territories", str(territories), "--shops", str(shops),
          "--products", str(products)], env, 1200)
-    marker.write_text(key)
+    marker.write_text(stamp)
     return time.monotonic() - started
 
 
@@ -199,14 +204,11 @@ def load(scenario_class: str, env: dict, port: int, duration: int, users: int) -
     return json.loads(out.read_text())
 
 
-def weekly_statement() -> dict:
-    """The weekly statement run, when the project has one (checkout.statements)."""
-    import importlib.util
-
-    sys.path.insert(0, str(BASE_DIR))
-    if importlib.util.find_spec("checkout.statements") is None:
-        return {"status": "not available", "why": "no weekly statement run in the project yet"}
-    return {"status": "not measured", "why": "checkout.statements exists: add its run to bench/run.py"}
+def weekly_statement(key: str) -> dict:
+    """The Monday run over every week of the seeded season: seconds and peak memory (bench/statements.py)."""
+    out = BENCH_VAR / f"statements-{key}.json"
+    run([PYTHON, "-m", "bench.statements", str(out)], django_env(key), 900)
+    return json.loads(out.read_text())
 
 
 def machine() -> str:
@@ -311,6 +313,9 @@ def main() -> None:
             result["throughput_vs_floor"] = round(result["requests_per_s"] / floor["requests_per_s"], 3)
             result["p50_vs_floor"] = round(result["p50_ms"] / floor["p50_ms"], 1) if floor["p50_ms"] else None
     scenarios["search"] = {"status": "not available", "why": "the portal has no search page yet"}
+    stop_all()  # the server is done: the statement run gets the machine to itself
+    log("weekly statement run over the season")
+    statement_run = weekly_statement(key)
 
     results = {
         "taken_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
@@ -322,7 +327,7 @@ def main() -> None:
         "seed_seconds": round(seed_seconds, 1),
         "small_seed_seconds": round(small_seconds, 1),
         "scenarios": scenarios,
-        "weekly_statement": weekly_statement(),
+        "weekly_statement": statement_run,
         "query_counts": {"small_seed": size_key(SMALL_SIZE), "measured_seed": key,
                          "pages": {n: {"small": counts["small"][n]["count"], "measured": c["count"]}
                                    for n, c in counts["measured"].items()},
@@ -347,7 +352,9 @@ def print_table(results) -> None:
         print(f"{name:<24}{r.get('requests_per_s') or 0:>9}{r.get('p50_ms') or 0:>9}{r.get('p95_ms') or 0:>9}"
               f"{r.get('p99_ms') or 0:>9}{r.get('errors', 0):>8}{str(r.get('queries_per_request')):>9}"
               f"{str(r.get('throughput_vs_floor', '')):>10}")
-    print(f"{'weekly statement':<24}{results['weekly_statement']['status']:>9}")
+    run = results["weekly_statement"]
+    print(f"weekly statement run: {run.get('statements')} statements over {run.get('weeks')} weeks in "
+          f"{run.get('seconds')} s (slowest week {run.get('slowest_week_seconds')} s), peak {run.get('peak_rss_mb')} MB")
     print()
     print("queries per page, small seed -> measured seed:")
     for name, c in results["query_counts"]["pages"].items():

@@ -356,8 +356,8 @@ class Season:
         ], batch_size=500)
         LedgerEntry.objects.bulk_create([
             entry for so in shop_orders for entry in (
-                LedgerEntry(kind=LedgerKind.SALE, shop_order=so, amount=so.total),
-                LedgerEntry(kind=LedgerKind.COMMISSION, shop_order=so, amount=-so.commission_amount),
+                LedgerEntry(kind=LedgerKind.SALE, shop=so.shop, shop_order=so, amount=so.total),
+                LedgerEntry(kind=LedgerKind.COMMISSION, shop=so.shop, shop_order=so, amount=-so.commission_amount),
             )
         ], batch_size=500)
         # Entries are dated like their order (the ledger refuses updates through the ORM).

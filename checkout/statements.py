@@ -96,13 +96,14 @@ def _movements(shop_ids, since: datetime | None, until: datetime) -> dict[int, M
         commission_returned=Sum("amount", filter=Q(kind=LedgerKind.COMMISSION_RETURNED)),
         orders_count=Count("shop_order", filter=Q(kind=LedgerKind.SALE), distinct=True),
     )
-    # Ledger signs are the merchant's; a statement shows magnitudes.
+    # Ledger signs are the merchant's; a statement shows magnitudes. SQLite sums
+    # decimals as floats (0.1 + 0.2 ≠ 0.3): quantize before comparing with the fee.
     return {
         row["shop_id"]: Movements(
-            sales=row["sales"] or ZERO,
-            refunds=-(row["refunds"] or ZERO),
-            commission=-(row["commission"] or ZERO),
-            commission_returned=row["commission_returned"] or ZERO,
+            sales=quantize_eur(row["sales"] or ZERO),
+            refunds=quantize_eur(-(row["refunds"] or ZERO)),
+            commission=quantize_eur(-(row["commission"] or ZERO)),
+            commission_returned=quantize_eur(row["commission_returned"] or ZERO),
             orders_count=row["orders_count"],
         )
         for row in rows

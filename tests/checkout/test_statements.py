@@ -14,6 +14,7 @@ from checkout import invoices, statements
 from checkout.models import LedgerEntry, LedgerKind, Payout, PayoutState, WeeklyStatement
 from checkout.statements import StatementRefused, build_weekly_statements, week_bounds
 from markets.models import CommissionRate
+from portal.money import quantize_eur
 from shops.models import DeliveryKind
 from tests.checkout.statement_helpers import order_paid_at, paris, provider_refunds, refund_at  # noqa: F401
 from tests.fixtures import factories as f
@@ -39,7 +40,8 @@ def figures(statement):
 
 
 def balance_of(shop) -> Decimal:
-    return LedgerEntry.objects.filter(shop=shop).aggregate(total=Sum("amount"))["total"]
+    # SQLite sums decimals as floats.
+    return quantize_eur(LedgerEntry.objects.filter(shop=shop).aggregate(total=Sum("amount"))["total"])
 
 
 def test_a_paris_week_runs_from_monday_midnight_to_monday_midnight_across_the_clock_change():
