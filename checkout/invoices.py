@@ -12,7 +12,8 @@ Who issues what
 
 Numbering
 - Each merchant has their own sequence (key "shop:<shop translation key>",
-  one for all the shop's languages), the platform one (key "platform").
+  the UUID as 32 hex digits; one for all the shop's languages), the
+  platform one (key "platform").
   A sequence row is created on first use and its next number taken under a
   row lock (`select_for_update`) in the caller's transaction: two payments
   of the same merchant wait for each other, and a rolled-back payment gives
@@ -212,7 +213,8 @@ def _shop_sequence(shop_order: ShopOrder) -> tuple[str, str]:
         .values_list("pk", flat=True)
         .first()
     )
-    return f"shop:{shop.translation_key}", f"{SHOP_PREFIX}{default or shop.pk}"
+    # The key column holds 40 characters: the UUID as 32 hex digits, without its dashes, fits.
+    return f"shop:{shop.translation_key.hex}", f"{SHOP_PREFIX}{default or shop.pk}"
 
 
 def _lock_sequences(keys_and_prefixes: dict[str, str]) -> None:

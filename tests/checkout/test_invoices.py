@@ -154,8 +154,8 @@ def test_each_merchant_numbers_1_2_3_on_its_own(market):
     a, e = shop_prefix(m.atelier), shop_prefix(m.epicerie)
     assert numbers == [f"{a}-2025-000001", f"{e}-2025-000001", f"{a}-2025-000002", f"{a}-2025-000003",
                        f"{e}-2025-000002"]
-    atelier_seq = InvoiceSequence.objects.get(key=f"shop:{m.atelier.translation_key}")
-    epicerie_seq = InvoiceSequence.objects.get(key=f"shop:{m.epicerie.translation_key}")
+    atelier_seq = InvoiceSequence.objects.get(key=f"shop:{m.atelier.translation_key.hex}")
+    epicerie_seq = InvoiceSequence.objects.get(key=f"shop:{m.epicerie.translation_key.hex}")
     assert (atelier_seq.prefix, atelier_seq.last_number) == (a, 3)
     assert (epicerie_seq.prefix, epicerie_seq.last_number) == (e, 2)
     assert list(atelier_seq.invoices.order_by("sequence_number").values_list("sequence_number", flat=True)) == [1, 2, 3]

@@ -1,0 +1,132 @@
+"""Invoice numbers under concurrent payments: PostgreSQL only.
+
+Each payment runs in its own thread with its own database connection,
+closed at the end. SQLite serialises writers on the whole file, so the
+race cannot happen there and these tests would prove nothing.
+"""
+
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from django.db import connection, transaction
+
+from checkout.models import Invoice, InvoiceKind, InvoiceSequence
+from checkout.pricing import BasketLine, DeliveryChoice
+from checkout.services import Confirmation, place_order
+from shops.models import DeliveryKind
+from tests.checkout.helpers import Customer
+from tests.checkout.invoice_fixtures import pay_at
+from tests.fixtures import factories as f
+
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.skipif(
+        connection.vendor != "postgresql",
+        reason="needs PostgreSQL row locks; SQLite serialises all writers, so there is no race to test",
+    ),
+]
+
+PAYERS = 12
+
+
+def in_own_connection(function):
+    def run(*args):
+        try:
+            return function(*args)
+        finally:
+            connection.close()
+
+    return run
+
+
+@pytest.fixture
+def unlimited(market):
+    """One product without stock limit in each shop, so that every payer gets what they pay for."""
+    return (
+        f.make_product(market.atelier, "Étoile en paille", price="3.00", stock=None),
+        f.make_product(market.epicerie, "Pain d'épices", price="6.40", stock=None),
+    )
+
+
+def order_for(market, n, products):
+    pickup = {
+        shop.pk: DeliveryChoice(market.option(shop, DeliveryKind.PICKUP).pk) for shop in (market.atelier, market.epicerie)
+    }
+    shops = {product.get_parent().pk for product in products}
+    return place_order(
+        market.territory.pk,
+        [BasketLine(product.pk, 1) for product in products],
+        {pk: choice for pk, choice in pickup.items() if pk in shops},
+        Customer(f"Client {n}", f"client{n}@example.org"),
+    )
+
+
+def numbers(shop):
+    return sorted(
+        Invoice.objects.filter(kind=InvoiceKind.SALE, shop__translation_key=shop.translation_key).values_list(
+            "sequence_number", flat=True
+        )
+    )
+
+
+def test_without_the_lock_every_payer_takes_the_same_number(market):
+    """Read-then-write, the way not to do it: all payers read 0 and all take number 1."""
+    sequence = InvoiceSequence.objects.create(key="shop:naive", prefix="N")
+    barrier = threading.Barrier(PAYERS)
+
+    @in_own_connection
+    def naive_next_number(_):
+        with transaction.atomic():
+            row = InvoiceSequence.objects.get(pk=sequence.pk)
+            barrier.wait(timeout=10)
+            row.last_number += 1
+            row.save(update_fields=["last_number"])
+            return row.last_number
+
+    with ThreadPoolExecutor(PAYERS) as pool:
+        taken = list(pool.map(naive_next_number, range(PAYERS)))
+    assert taken == [1] * PAYERS
+    sequence.refresh_from_db()
+    assert sequence.last_number == 1
+
+
+def test_concurrent_payments_of_one_merchant_are_numbered_without_gap(market, unlimited):
+    star, _gingerbread = unlimited
+    orders = [order_for(market, n, [star]) for n in range(PAYERS)]
+    barrier = threading.Barrier(PAYERS)
+
+    @in_own_connection
+    def pay(order):
+        barrier.wait(timeout=10)
+        return pay_at(order)
+
+    with ThreadPoolExecutor(PAYERS) as pool:
+        results = list(pool.map(pay, orders))
+
+    assert results == [Confirmation.CONFIRMED] * PAYERS
+    assert numbers(market.atelier) == list(range(1, PAYERS + 1))
+    # the merchant's sequence was created once, by whichever payment came first
+    sequence = InvoiceSequence.objects.get(key=f"shop:{market.atelier.translation_key.hex}")
+    assert sequence.last_number == PAYERS
+    assert InvoiceSequence.objects.count() == 1
+
+
+def test_orders_over_two_shops_in_opposite_orders_do_not_deadlock(market, unlimited):
+    star, gingerbread = unlimited
+    # half the baskets list the atelier first, half the épicerie: their shop orders come in opposite orders
+    orders = [order_for(market, n, [star, gingerbread] if n % 2 else [gingerbread, star]) for n in range(PAYERS)]
+    barrier = threading.Barrier(PAYERS)
+
+    @in_own_connection
+    def pay(order):
+        barrier.wait(timeout=10)
+        return pay_at(order)
+
+    with ThreadPoolExecutor(PAYERS) as pool:
+        results = list(pool.map(pay, orders))
+
+    assert results == [Confirmation.CONFIRMED] * PAYERS
+    assert numbers(market.atelier) == list(range(1, PAYERS + 1))
+    assert numbers(market.epicerie) == list(range(1, PAYERS + 1))
