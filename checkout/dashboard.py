@@ -27,6 +27,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
 from checkout.models import LedgerEntry, LedgerKind
+from checkout.reports import spreadsheet_text
 from portal.money import ZERO, quantize_eur
 from portal.templatetags.portal_tags import euros
 
@@ -179,7 +180,7 @@ def shops_csv(shops: list[ShopFigures]) -> str:
     writer = csv.writer(buffer)
     writer.writerow([_("Boutique"), _("Commandes payées"), _("Ventes TTC"), _("Remboursements"), _("Commission nette")])
     for shop in shops:
-        writer.writerow([shop.name, shop.orders, shop.sales, shop.refunds, shop.commission])
+        writer.writerow([spreadsheet_text(shop.name), shop.orders, shop.sales, shop.refunds, shop.commission])
     return buffer.getvalue()
 
 

@@ -219,6 +219,14 @@ def send_weekly_report(statement_id: int) -> bool:
 
 # The CSV ------------------------------------------------------------------------------------
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_text(value: str) -> str:
+    """Text typed by a customer or a merchant, made inert for a spreadsheet (no "=HYPERLINK(...)" formula)."""
+    return "'" + value if value.startswith(FORMULA_STARTS) else value
+
+
 
 def statement_csv(statement: WeeklyStatement) -> str:
     """One row per sale or refund of the statement's period, then a total row; headings in the active language."""
@@ -233,7 +241,7 @@ def statement_csv(statement: WeeklyStatement) -> str:
             timezone.localtime(movement.at).strftime("%Y-%m-%d %H:%M"),
             movement.label,
             movement.shop_order.order.number,
-            movement.shop_order.order.customer_name,
+            spreadsheet_text(movement.shop_order.order.customer_name),
             movement.amount,
             movement.commission,
             movement.net,

@@ -12,6 +12,7 @@ import csv
 import io
 from datetime import date, datetime
 from decimal import Decimal
+from xml.etree import ElementTree
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -129,6 +130,7 @@ def test_the_chart_has_one_bar_per_day_and_says_what_it_shows(sales):
     svg = dashboard.sales_chart_svg(figures.days, title="Ventes par jour — Pays de Morlaix",
                                     desc=dashboard.chart_description(figures))
     assert svg.startswith("<svg") and svg.endswith("</svg>")
+    ElementTree.fromstring(svg)  # well-formed
     assert svg.count('class="bar"') == 3
     assert 'role="img"' in svg and 'aria-labelledby="sales-chart-title sales-chart-desc"' in svg
     assert '<title id="sales-chart-title">Ventes par jour — Pays de Morlaix</title>' in svg

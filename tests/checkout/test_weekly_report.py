@@ -23,7 +23,7 @@ from django.utils.translation import gettext
 from pypdf import PdfReader
 
 from checkout import reports, stripe_gateway
-from checkout.models import WeeklyStatement
+from checkout.models import Order, WeeklyStatement
 from checkout.pricing import BasketLine, DeliveryChoice
 from checkout.services import confirm_payment, place_order, refund_shop_order
 from markets.editors import make_editor
@@ -289,6 +289,18 @@ def test_the_statement_csv_has_one_row_per_movement_and_a_total(week, atelier_me
         ["2026-11-27 09:00", "Remboursement", order_b.number, "Alice Le Goff", "-10.00", "0.80", "-9.20"],
         ["", "Total", "", "", "65.00", "-5.20", "59.80"],
     ]
+
+
+def test_a_customer_name_cannot_become_a_spreadsheet_formula(week, atelier_merchant):
+    # Given a customer who typed a formula as their name
+    order_b = week["orders"][1]
+    Order.objects.filter(pk=order_b.pk).update(customer_name='=HYPERLINK("http://evil.example","x")')
+    # When the merchant downloads the CSV
+    response = client_for(atelier_merchant).get(reverse("statement_csv", kwargs={"pk": week["statement"].pk}))
+    rows = list(csv.reader(io.StringIO(response.content.decode())))
+    # Then the name is text, while negative amounts stay numbers
+    assert rows[1][3] == '\'=HYPERLINK("http://evil.example","x")'
+    assert rows[3][3:] == ['\'=HYPERLINK("http://evil.example","x")', "-10.00", "0.80", "-9.20"]
 
 
 def test_the_statement_pdf_shows_the_net_paid(week, atelier_merchant):
