@@ -30,7 +30,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
-from checkout import invoices
+from checkout import invoices, payouts
 from checkout.models import LedgerEntry, LedgerKind, Payout, WeeklyStatement
 from portal.money import ZERO, quantize_eur
 from shops.models import ShopPage
@@ -223,8 +223,7 @@ def _pay(statement: WeeklyStatement, now: datetime) -> None:
         shop=statement.shop,
         territory_id=statement.territory_id,
         amount=statement.payout_amount,
-        # Unique and at most 35 characters, as SEPA wants; the merchant sees it on their bank statement.
-        end_to_end_id=f"MN-{statement.week_start:%Y%m%d}-{statement.pk}",
+        end_to_end_id=payouts.new_end_to_end_id(statement),
     )
 
 
@@ -260,8 +259,6 @@ def run_week(week_start: date, *, now: datetime | None = None, export: bool = Tr
     claims `report_sent_at`), so a run after a crash finishes the job.
     """
     from django_q.tasks import async_task
-
-    from checkout import payouts
 
     made = build_weekly_statements(week_start, now=now)
     batch = payouts.export_pending_payouts() if export else None

@@ -11,6 +11,7 @@ French pages are created and published first; their English versions come
 from `home.demo.translation.translate` (wagtail-localize records).
 """
 
+import random
 from collections import Counter
 from datetime import date
 from decimal import Decimal
@@ -22,7 +23,7 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from wagtail.models import Collection, Locale, Site
 
-from home.demo import content, images
+from home.demo import content, images, orders
 from home.demo.content import FAQ, HELP_PAGE_STEPS, TUTORIALS, Bi, TerritorySpec
 from home.demo.indexing import deferred_indexing
 from home.demo.plan import ShopPlan, block_id, initials, plan_shops, registration_plan
@@ -153,6 +154,9 @@ class DemoBuilder:
                 self._shop(plan, market)
         with transaction.atomic():
             self._pending_registration(spec, territory)
+        # Each order is its own transaction, as at the checkout.
+        self.report.note("payout_account", True, orders.seed_payout_accounts(market))
+        self.report.note("order", True, orders.seed_orders(territory, market, random.Random(f"demo:{spec.slug}")))
 
     # Onboarding: terms and a registration awaiting the editor ------------
 

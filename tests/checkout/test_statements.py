@@ -84,7 +84,7 @@ def test_the_payout_and_its_fee_are_ledger_entries_so_the_balance_is_what_is_car
     assert (payout_row.amount, payout_row.state, payout_row.shop, payout_row.territory) == (
         Decimal("22.82"), PayoutState.PENDING, market.atelier, market.territory
     )
-    assert payout_row.end_to_end_id == f"MN-20261123-{statement.pk}"
+    assert payout_row.end_to_end_id == f"MN-{statement.pk}-2026W48"
     assert shop_order.shop == statement.shop
 
 

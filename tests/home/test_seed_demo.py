@@ -9,6 +9,10 @@ from django.core.management import CommandError, call_command
 from wagtail.images import get_image_model
 from wagtail.models import Page, Revision
 
+from checkout import statements
+from checkout.models import (
+    Invoice, InvoiceKind, LedgerEntry, LedgerKind, Order, OrderStatus, Payout, PayoutBatch, ShopOrder, WeeklyStatement,
+)
 from home.models import HomePage
 from markets.models import MarketPage, PartnerContact, Territory
 from shops.models import ProductPage, ProductStock, ShopPage
@@ -96,3 +100,30 @@ def test_seed_demo_refuses_to_run_without_debug_unless_forced(db, settings):
 
     # then it created nothing (no account with the public password)
     assert row_counts() == before
+
+
+def test_the_demo_has_a_week_of_orders_that_the_monday_run_states(seed, django_capture_on_commit_callbacks, mailoutbox):
+    # given a seeded demo (orders over last week and this one, bank accounts for all shops but one per market)
+    seed()
+    assert Order.objects.filter(status=OrderStatus.PAID).count() > 0
+    assert Invoice.objects.filter(kind=InvoiceKind.SALE).count() == ShopOrder.objects.count()
+    last_week = statements.last_ended_week()
+    stated = LedgerEntry.objects.filter(created_at__lt=statements.week_bounds(last_week)[1], kind=LedgerKind.SALE)
+    mailoutbox.clear()
+
+    # when the Monday run is made by hand for last week
+    out = io.StringIO()
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("run_weekly_statements", "--week", last_week.isoformat(), stdout=out)
+
+    # then each shop that sold last week has its statement, its commission invoice and its report
+    made = WeeklyStatement.objects.filter(week_start=last_week)
+    assert set(made.values_list("shop", flat=True)) == set(stated.values_list("shop", flat=True))
+    assert Invoice.objects.filter(kind=InvoiceKind.COMMISSION, statement__in=made).count() == made.count()
+    assert made.filter(report_sent_at__isnull=False).count() == made.count()
+    assert sorted(m.to[0] for m in mailoutbox) == sorted(made.values_list("merchant_email", flat=True))
+    # and the payouts of shops with a bank account are in one SEPA file
+    batch = PayoutBatch.objects.get()
+    assert batch.payouts_count == Payout.objects.filter(statement__in=made, shop__payout_account__isnull=False).count()
+    assert b"pain.001.001.03" in bytes(batch.document)
+    assert f"{made.count()} relevé(s) établi(s)" in out.getvalue()

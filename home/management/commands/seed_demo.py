@@ -23,6 +23,8 @@ KIND_LABELS = {
     "user": "utilisateurs",
     "terms": "conditions générales",
     "registration": "inscriptions en attente",
+    "payout_account": "comptes de versement",
+    "order": "commandes payées",
 }
 
 
