@@ -62,6 +62,8 @@ class PayoutAccountForm(forms.ModelForm):
                 "IBAN enregistré : %(iban)s. Laissez vide pour le garder, ou saisissez le nouvel IBAN."
             ) % {"iban": mask_iban(self.saved_iban)}
         else:
+            self.fields["iban"].required = True
+            self.fields["iban"].error_messages["required"] = _("Indiquez l'IBAN du compte.")
             self.fields["iban"].help_text = _("Par exemple FR76 3000 4000 0312 3456 7890 143.")
 
     def clean_holder(self):

@@ -8,7 +8,7 @@ from django.db import IntegrityError
 from wagtail.models import ModelLogEntry
 
 from checkout import payouts
-from checkout.models import Payout, PayoutAccount, PayoutBatch, PayoutState, WeeklyStatement
+from checkout.models import Payout, PayoutAccount, PayoutBatch, WeeklyStatement
 from checkout.payouts import PayoutRefused, export_pending_payouts, mark_paid, new_end_to_end_id
 from markets.models import Territory
 from portal.money import ZERO
@@ -286,3 +286,70 @@ def test_the_backend_named_in_the_settings_makes_the_batch(market, two_payable, 
 
 def test_the_default_backend_is_sepa(settings):
     assert isinstance(payouts.get_backend(), payouts.SepaCreditTransferBackend)
+
+
+# Concurrent exports (PostgreSQL) ------------------------------------------------------------
+
+import threading  # noqa: E402
+import time  # noqa: E402
+
+from django.db import connection  # noqa: E402
+from django.db.models import QuerySet  # noqa: E402
+
+NO_RACE_ON_SQLITE = "needs PostgreSQL row locks; SQLite serialises all writers, so there is no race to test"
+EXPORTERS = 4
+
+
+class SlowSepaBackend(payouts.SepaCreditTransferBackend):
+    """Takes its time making the file, so that every exporter arrives while the first is still at work."""
+
+    def export(self, payouts_, *, user):
+        time.sleep(0.3)
+        return super().export(payouts_, user=user)
+
+
+def run_exporters():
+    barrier = threading.Barrier(EXPORTERS)
+    results = []
+
+    def export():
+        try:
+            barrier.wait(timeout=10)
+            results.append(export_pending_payouts())
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=export) for _ in range(EXPORTERS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    return results
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason=NO_RACE_ON_SQLITE)
+def test_without_the_lock_concurrent_exports_pay_twice(market, two_payable, settings, monkeypatch):
+    settings.PAYOUT_BACKEND = "tests.checkout.test_payouts.SlowSepaBackend"
+    monkeypatch.setattr(QuerySet, "select_for_update", lambda self, **kwargs: self)
+    results = run_exporters()
+    # every exporter saw both payouts pending and made its own file: the bank would pay them several times
+    assert len([batch for batch in results if batch is not None]) > 1
+    assert PayoutBatch.objects.count() > 1
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason=NO_RACE_ON_SQLITE)
+def test_concurrent_exports_take_each_payout_once(market, two_payable, settings):
+    atelier, epicerie = two_payable
+    settings.PAYOUT_BACKEND = "tests.checkout.test_payouts.SlowSepaBackend"
+    results = run_exporters()
+    # one exporter made the batch; the others waited for the lock and found nothing pending
+    batches = [batch for batch in results if batch is not None]
+    assert len(results) == EXPORTERS
+    assert len(batches) == 1
+    assert PayoutBatch.objects.count() == 1
+    assert (batches[0].payouts_count, batches[0].total) == (2, Decimal("170.35"))
+    assert set(Payout.objects.values_list("pk", "batch_id")) == {(atelier.pk, batches[0].pk), (epicerie.pk, batches[0].pk)}
