@@ -18,7 +18,9 @@ from datetime import date, datetime, time, timedelta
 from decimal import ROUND_CEILING, Decimal
 from zoneinfo import ZoneInfo
 
+from babel import Locale
 from babel.dates import format_date
+from babel.numbers import format_currency
 from django.db.models import Count, DecimalField, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils import translation
@@ -192,15 +194,17 @@ BAR_COLOUR, AXIS_COLOUR, GRID_COLOUR, TEXT_COLOUR = "#9b1c2c", "#4a5a66", "#dde3
 
 
 def nice_step(maximum: Decimal, ticks: int = 4) -> Decimal:
-    """A round step (1, 2, 2.5 or 5 × 10ⁿ euros, at least 1) so that `ticks` steps cover `maximum`."""
+    """A round whole step (1, 2, 2.5 or 5 × 10ⁿ euros, at least 1 €) so that `ticks` steps cover `maximum`."""
     if maximum <= 0:
         return Decimal(1)
     raw = maximum / ticks
     magnitude = Decimal(1).scaleb(raw.adjusted())
     for factor in (Decimal(1), Decimal(2), Decimal("2.5"), Decimal(5), Decimal(10)):
-        if factor * magnitude >= raw:
-            return max(factor * magnitude, Decimal(1))
-    return 10 * magnitude  # pragma: no cover (factor 10 always covers)
+        step = factor * magnitude
+        # Whole euros only, so the axis needs no cents (2.5 becomes 5, 0.5 becomes 1).
+        if step >= raw and step >= 1 and step == step.to_integral_value():
+            return step.quantize(Decimal(1))
+    return Decimal(1)  # below 4 € in all: steps of 1 €
 
 
 def _n(value: Decimal) -> str:
@@ -208,9 +212,19 @@ def _n(value: Decimal) -> str:
     return f"{Decimal(value).quantize(Decimal('0.1'))}"
 
 
+def _locale() -> str:
+    return translation.to_locale(translation.get_language() or "fr")
+
+
 def day_label(day: date) -> str:
-    locale = translation.to_locale(translation.get_language() or "fr")
-    return format_date(day, "d MMM", locale=locale)
+    return format_date(day, "d MMM", locale=_locale())
+
+
+def axis_euros(value: Decimal) -> str:
+    """A whole amount for the axis, without cents, in the active language: "1 000 €", "€1,000"."""
+    locale = Locale.parse(_locale())
+    pattern = locale.currency_formats["standard"].pattern.split(";")[0].replace(".00", "")
+    return format_currency(value, "EUR", format=pattern, locale=locale, currency_digits=False)
 
 
 def sales_chart_svg(days: list[DayFigures], *, title: str, desc: str, element_id: str = "sales-chart") -> SafeString:
@@ -222,10 +236,8 @@ def sales_chart_svg(days: list[DayFigures], *, title: str, desc: str, element_id
     plot_width = Decimal(WIDTH - LEFT - RIGHT)
     plot_height = Decimal(HEIGHT - TOP - BOTTOM)
     baseline = Decimal(TOP) + plot_height
-    step = nice_step(max((d.sales for d in days), default=ZERO))
     ticks = 4
-    while step * ticks < max((d.sales for d in days), default=ZERO):
-        ticks += 1
+    step = nice_step(max((d.sales for d in days), default=ZERO), ticks)
     top_value = step * ticks
     slot = plot_width / count
     bar_width = max(slot * Decimal("0.7"), Decimal("0.5"))
@@ -244,7 +256,7 @@ def sales_chart_svg(days: list[DayFigures], *, title: str, desc: str, element_id
         parts.append(
             f'<line class="grid" x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{_n(y)}" y2="{_n(y)}" '
             f'stroke="{GRID_COLOUR if n else AXIS_COLOUR}" stroke-width="1"/>'
-            f'<text class="y-label" x="{LEFT - 6}" y="{_n(y + 4)}" text-anchor="end">{escape(euros(value))}</text>'
+            f'<text class="y-label" x="{LEFT - 6}" y="{_n(y + 4)}" text-anchor="end">{escape(axis_euros(value))}</text>'
         )
     for index, day in enumerate(days):
         height = plot_height * day.sales / top_value if top_value else ZERO

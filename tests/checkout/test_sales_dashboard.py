@@ -141,7 +141,7 @@ def test_the_chart_has_one_bar_per_day_and_says_what_it_shows(sales):
     # Each bar names its day and amount; the empty day is a bar of height 0; the axis is labelled
     assert "<title>24 nov. : 25,00\xa0€</title>" in svg
     assert 'height="0.0" fill="#9b1c2c"><title>25 nov. : 0,00\xa0€</title>' in svg
-    assert ">26 nov.</text>" in svg and ">0,00\xa0€</text>" in svg
+    assert ">26 nov.</text>" in svg and ">0\xa0€</text>" in svg and ">40\xa0€</text>" in svg
     # Nothing from elsewhere: no script, no link but the SVG namespace
     assert "<script" not in svg and svg.count("http") == 1
 
@@ -152,7 +152,15 @@ def test_the_tallest_bar_fills_the_axis_and_heights_are_proportional(sales):
     svg = dashboard.sales_chart_svg(days, title="t", desc="d")
     # Plot height 244 units; 100 € is the top of the axis (4 steps of 25 €)
     assert 'height="244.0"' in svg and 'height="61.0"' in svg
-    assert ">100,00\xa0€</text>" in svg
+    assert ">100\xa0€</text>" in svg
+
+
+@pytest.mark.parametrize("maximum, step", [
+    ("0", "1"), ("0.01", "1"), ("0.40", "1"), ("3.99", "1"), ("4.01", "2"), ("10", "5"), ("25", "10"), ("100", "25"),
+    ("100.01", "50"), ("999", "250"), ("1234.56", "500"), ("40000", "10000"),
+])
+def test_the_axis_step_is_a_round_whole_amount(maximum, step):
+    assert dashboard.nice_step(Decimal(maximum)) == Decimal(step)
 
 
 def test_a_range_without_sales_draws_flat_bars(db):
