@@ -75,10 +75,9 @@ def answer(client, method, url, data=None) -> int:
 
 
 def denied(response) -> bool:
-    """Refused: 403, or Wagtail's redirect to the dashboard with its "no permission" message."""
-    return response.status_code == 403 or (
-        response.status_code == 302 and response["Location"] == reverse("wagtailadmin_home")
-    )
+    """Refused the Wagtail way: the admin turns PermissionDenied into a redirect to the dashboard with a message
+    (an XMLHttpRequest gets a plain 403, see `test_a_script_gets_a_plain_403`)."""
+    return response.status_code == 302 and response["Location"] == reverse("wagtailadmin_home")
 
 
 def listed(client, url):
@@ -183,6 +182,14 @@ def test_merchants_and_editors_cannot_export_confirm_or_download(world, actor):
     # nothing changed
     assert states(world.atelier, world.epicerie, world.brest) == ["exported", "pending", "pending"]
     assert PayoutBatch.objects.count() == 1
+
+
+def test_a_script_gets_a_plain_403(world):
+    client = client_for(world.atelier_merchant)
+    assert client.post(EXPORT, headers={"x-requested-with": "XMLHttpRequest"}).status_code == 403
+    assert client.post(f"{payout_url(world.atelier)}payer/", headers={"x-requested-with": "XMLHttpRequest"}).status_code == 403
+    assert PayoutBatch.objects.count() == 0
+    assert states(world.atelier) == ["pending"]
 
 
 def test_the_merchant_does_not_see_the_batch_or_the_full_iban(world):
