@@ -8,9 +8,10 @@ Who sees what:
   bank, mark them paid, and see or download a batch: a batch file holds
   every merchant's full IBAN.
 
-Another shop's row in a URL answers 404; an action refused to a user
-answers 403. Exports and payments go through `checkout.payouts`, which
-locks and logs.
+Another shop's row in a URL answers 404; an accounting page or action
+refused to a user raises PermissionDenied (Wagtail answers with a redirect
+to the dashboard and a message, a script with 403). Exports and payments
+go through `checkout.payouts`, which locks and logs.
 """
 
 from collections import OrderedDict
