@@ -48,6 +48,18 @@ SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 Q_CLUSTER = {**Q_CLUSTER, "redis": REDIS_URL, "workers": int(os.environ.get("Q_WORKERS", "4"))}
 Q_CLUSTER.pop("orm")
 
+# Who invoices the commission and pays the merchants: the demo's identity must never reach a bank or an invoice.
+PLATFORM = {
+    "name": required("PLATFORM_NAME"),
+    "legal_name": required("PLATFORM_LEGAL_NAME"),
+    "address": required("PLATFORM_ADDRESS").replace("\\n", "\n"),
+    "siret": required("PLATFORM_SIRET"),
+    "vat_number": os.environ.get("PLATFORM_VAT_NUMBER", "").strip(),
+    "email": required("PLATFORM_EMAIL"),
+    "iban": required("PLATFORM_IBAN"),
+    "bic": required("PLATFORM_BIC"),
+}
+
 EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
 EMAIL_HOST = required("EMAIL_HOST")
 EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "587"))

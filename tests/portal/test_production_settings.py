@@ -20,10 +20,17 @@ REQUIRED = {
     "STRIPE_SECRET_KEY": "sk_live_" + secrets.token_hex(12),
     "STRIPE_PUBLISHABLE_KEY": "pk_live_" + secrets.token_hex(12),
     "STRIPE_WEBHOOK_SECRET": "whsec_" + secrets.token_hex(16),
+    "PLATFORM_NAME": "Marché de Noël du Finistère",
+    "PLATFORM_LEGAL_NAME": "Office de tourisme du Finistère",
+    "PLATFORM_ADDRESS": "1 quai de l'Odet\\n29000 Quimper",
+    "PLATFORM_SIRET": "73282932000074",
+    "PLATFORM_EMAIL": "compta@marche-noel.example.org",
+    "PLATFORM_IBAN": "FR7630006000011234567890189",
+    "PLATFORM_BIC": "AGRIFRPP",
 }
 # Anything the test run was given (DATABASE_URL, DJANGO_ALLOW_ASYNC_UNSAFE set
 # by the browser tests' conftest, ...) must not leak into the child.
-INHERITED_PREFIXES = ("DJANGO_", "DATABASE_", "REDIS_", "EMAIL_", "AWS_", "STRIPE_", "WAGTAIL", "Q_")
+INHERITED_PREFIXES = ("DJANGO_", "DATABASE_", "REDIS_", "EMAIL_", "AWS_", "STRIPE_", "WAGTAIL", "Q_", "PLATFORM_", "PAYOUT_")
 INHERITED_NAMES = {"DEFAULT_FROM_EMAIL", "TEST_DATABASE_NAME", "MEDIA_ROOT"}
 
 
@@ -99,6 +106,9 @@ print(json.dumps({
     "q_orm": settings.Q_CLUSTER.get("orm"),
     "from": settings.DEFAULT_FROM_EMAIL,
     "secret_is_env": settings.SECRET_KEY == __import__("os").environ["DJANGO_SECRET_KEY"],
+    "platform_address": settings.PLATFORM["address"],
+    "platform_iban": settings.PLATFORM["iban"],
+    "platform_vat": [settings.PLATFORM_VAT_REGISTERED, settings.PLATFORM_VAT_RATE, settings.PAYOUT_TRANSFER_FEE],
 }))
 """
 
@@ -106,7 +116,9 @@ print(json.dumps({
 def test_production_takes_hosts_database_cache_and_broker_from_the_environment():
     import json
 
-    result = run(["-c", SETTINGS_PROBE], production_env(DJANGO_ALLOWED_HOSTS=" marche-noel.example.org , .example.net ,"))
+    result = run(["-c", SETTINGS_PROBE], production_env(
+        DJANGO_ALLOWED_HOSTS=" marche-noel.example.org , .example.net ,", PLATFORM_VAT_REGISTERED="0",
+    ))
 
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout) == {
@@ -120,6 +132,10 @@ def test_production_takes_hosts_database_cache_and_broker_from_the_environment()
         "q_orm": None,
         "from": REQUIRED["DEFAULT_FROM_EMAIL"],
         "secret_is_env": True,
+        # The address's line break is written "\\n" in an environment file.
+        "platform_address": "1 quai de l'Odet\n29000 Quimper",
+        "platform_iban": "FR7630006000011234567890189",
+        "platform_vat": [False, "20.00", "0.15"],
     }
 
 
