@@ -150,20 +150,27 @@ def test_paying_renders_no_pdf_and_the_first_download_stores_it(paid, monkeypatc
     assert invoice.total == Decimal("25.00")
 
 
-def test_a_lost_race_to_store_the_pdf_keeps_the_first_file(paid, monkeypatch):
-    _order, invoice, _epicerie = paid
-    # someone else stored theirs between our read and our write
-    Invoice.objects.filter(pk=invoice.pk).update(pdf="invoices/2025/12/theirs.pdf")
+def stored_files(directory):
     from django.core.files.storage import default_storage
 
+    return set(default_storage.listdir(directory)[1]) if default_storage.exists(directory) else set()
+
+
+def test_a_lost_race_to_store_the_pdf_keeps_the_first_file(paid):
+    from django.core.files.storage import default_storage
+
+    _order, invoice, _epicerie = paid
+    ours = datetime.datetime.now().strftime("invoices/%Y/%m")  # where FileField.generate_filename puts ours
+    before = stored_files(ours)
+    # someone else stored theirs between our read and our write
     default_storage.save("invoices/2025/12/theirs.pdf", io.BytesIO(b"%PDF-theirs"))
+    Invoice.objects.filter(pk=invoice.pk).update(pdf="invoices/2025/12/theirs.pdf")
     content = invoice_pdf.invoice_pdf(invoice)  # `invoice` still has no pdf in memory
     assert content == b"%PDF-theirs"
     invoice.refresh_from_db()
     assert invoice.pdf.name == "invoices/2025/12/theirs.pdf"
     # and the file we rendered meanwhile was removed from the storage
-    ours = datetime.datetime.now().strftime("invoices/%Y/%m")  # as FileField.generate_filename
-    assert not default_storage.exists(ours) or default_storage.listdir(ours)[1] == []
+    assert stored_files(ours) == before
 
 
 # The customer ---------------------------------------------------------------------------
