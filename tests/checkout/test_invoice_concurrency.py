@@ -11,12 +11,13 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from django.db import connection, transaction
 
+from checkout import invoices
 from checkout.models import Invoice, InvoiceKind, InvoiceSequence
 from checkout.pricing import BasketLine, DeliveryChoice
 from checkout.services import Confirmation, place_order
 from shops.models import DeliveryKind
 from tests.checkout.helpers import Customer
-from tests.checkout.invoice_fixtures import pay_at
+from tests.checkout.invoice_fixtures import PAID_AT, pay_at
 from tests.fixtures import factories as f
 
 pytestmark = [
@@ -111,6 +112,57 @@ def test_concurrent_payments_of_one_merchant_are_numbered_without_gap(market, un
     sequence = InvoiceSequence.objects.get(key=f"shop:{market.atelier.translation_key.hex}")
     assert sequence.last_number == PAYERS
     assert InvoiceSequence.objects.count() == 1
+
+
+def crossed_invoicing(orders, invoice_one):
+    """Two payments, each invoicing its shop orders in turn; each waits (a while) for the other's first invoice.
+
+    Returns what each raised, or None.
+    """
+    first_done = [threading.Event(), threading.Event()]
+
+    @in_own_connection
+    def pay(index):
+        try:
+            with transaction.atomic():
+                shop_orders = list(orders[index].shop_orders.order_by("pk"))
+                invoice_one(shop_orders[0])
+                first_done[index].set()
+                first_done[1 - index].wait(timeout=2)
+                invoice_one(shop_orders[1])
+        except Exception as error:  # noqa: BLE001 - the error is the result
+            return error
+        return None
+
+    with ThreadPoolExecutor(2) as pool:
+        return list(pool.map(pay, range(2)))
+
+
+def test_locking_each_merchants_sequence_in_turn_deadlocks(market, unlimited):
+    """The way not to do it: A then B against B then A."""
+    star, gingerbread = unlimited
+    orders = [order_for(market, 0, [star, gingerbread]), order_for(market, 1, [gingerbread, star])]
+
+    def lock_own_sequence_only(shop_order):
+        key, prefix = invoices._shop_sequence(shop_order)
+        invoices._lock_sequences({key: prefix})
+
+    InvoiceSequence.objects.bulk_create(
+        [InvoiceSequence(key=key, prefix=prefix) for key, prefix in
+         dict(invoices._shop_sequence(so) for so in orders[0].shop_orders.all()).items()]
+    )
+    errors = crossed_invoicing(orders, lock_own_sequence_only)
+    assert sorted(type(error).__name__ for error in errors if error) == ["OperationalError"]
+    assert "deadlock" in str(next(error for error in errors if error))
+
+
+def test_invoicing_crossed_orders_locks_all_their_sequences_first(market, unlimited):
+    star, gingerbread = unlimited
+    orders = [order_for(market, 0, [star, gingerbread]), order_for(market, 1, [gingerbread, star])]
+    errors = crossed_invoicing(orders, lambda shop_order: invoices.issue_sale_invoice(shop_order, PAID_AT))
+    assert errors == [None, None]
+    assert numbers(market.atelier) == [1, 2]
+    assert numbers(market.epicerie) == [1, 2]
 
 
 def test_orders_over_two_shops_in_opposite_orders_do_not_deadlock(market, unlimited):
