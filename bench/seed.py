@@ -72,7 +72,7 @@ def seed(territories: int, shops: int, products: int, orders_per_shop: int) -> N
 
     call_command("migrate", "--noinput", verbosity=0)
     step = time.monotonic()
-    builder = DemoBuilder(shops_per_territory=min(TEMPLATE_SHOPS, shops), products_min=products,
+    builder = DemoBuilder(orders=False, shops_per_territory=min(TEMPLATE_SHOPS, shops), products_min=products,
                           products_max=products, territories=specs)
     with quiet(NOISY_LOGGERS):
         builder.build()
@@ -369,6 +369,16 @@ class Season:
                 "ON so.order_id = o.id WHERE o.territory_id = %s)",
                 [territory.pk],
             )
+        # Every shop can be paid, so the Monday run's SEPA file holds them all.
+        from schwifty import IBAN
+
+        from checkout.models import PayoutAccount
+
+        PayoutAccount.objects.bulk_create([
+            PayoutAccount(shop=shop, holder=shop.legal_name[:70],
+                          iban=IBAN.generate("FR", bank_code="3000600001", account_code=f"{shop.pk:011d}").compact)
+            for shop in shops
+        ], batch_size=500, ignore_conflicts=True)
         print(f"seed: {spec.slug}: {len(orders)} orders, {len(shop_orders)} shop orders", flush=True)
 
 

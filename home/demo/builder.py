@@ -80,8 +80,10 @@ def _lang(text: Bi, lang: str) -> str:
 
 class DemoBuilder:
     def __init__(self, *, shops_per_territory: int = 12, products_min: int = 5, products_max: int = 15,
-                 territories: tuple[TerritorySpec, ...] = content.TERRITORIES):
+                 territories: tuple[TerritorySpec, ...] = content.TERRITORIES, orders: bool = True):
         self.shops_per_territory = shops_per_territory
+        # The demo's fortnight of orders and bank accounts (the bench writes its own season instead).
+        self.orders = orders
         self.products_min = products_min
         self.products_max = products_max
         self.territories = territories
@@ -154,9 +156,10 @@ class DemoBuilder:
                 self._shop(plan, market)
         with transaction.atomic():
             self._pending_registration(spec, territory)
-        # Each order is its own transaction, as at the checkout.
-        self.report.note("payout_account", True, orders.seed_payout_accounts(market))
-        self.report.note("order", True, orders.seed_orders(territory, market, random.Random(f"demo:{spec.slug}")))
+        if self.orders:
+            # Each order is its own transaction, as at the checkout.
+            self.report.note("payout_account", True, orders.seed_payout_accounts(market))
+            self.report.note("order", True, orders.seed_orders(territory, market, random.Random(f"demo:{spec.slug}")))
 
     # Onboarding: terms and a registration awaiting the editor ------------
 
