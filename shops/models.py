@@ -116,6 +116,18 @@ class ShopPage(Page):
         verbose_name = _("boutique")
         verbose_name_plural = _("boutiques")
 
+    def merchant_identity(self) -> dict:
+        """The merchant as copied onto a shop order or a statement the day it is made (fields of both)."""
+        return {
+            "trade_name": self.trade_name,
+            "legal_name": self.legal_name,
+            "siret": self.siret,
+            "vat_status": self.vat_status,
+            "vat_number": self.vat_number,
+            "merchant_email": self.email,
+            "merchant_language": self.locale.language_code,
+        }
+
     @property
     def trade_name(self) -> str:
         return self.title
