@@ -188,11 +188,12 @@ def _franchise_mention() -> str:
     return _("TVA non applicable, art. 293 B du CGI")
 
 
-def _mandate_mention(merchant_legal_name: str) -> str:
-    return _("Facture émise par %(platform)s au nom et pour le compte de %(merchant)s (mandat de facturation).") % {
-        "platform": settings.PLATFORM["legal_name"],
-        "merchant": merchant_legal_name,
-    }
+def _mandate_mention(merchant_legal_name: str, *, credit_note: bool = False) -> str:
+    if credit_note:
+        text = _("Avoir émis par %(platform)s au nom et pour le compte de %(merchant)s (mandat de facturation).")
+    else:
+        text = _("Facture émise par %(platform)s au nom et pour le compte de %(merchant)s (mandat de facturation).")
+    return text % {"platform": settings.PLATFORM["legal_name"], "merchant": merchant_legal_name}
 
 
 def _date(moment) -> str:
@@ -400,7 +401,7 @@ def issue_credit_note(refund: Refund, now) -> Invoice:
     with translation.override(original.language):
         lines = credit_lines(original, refund.amount)
         mentions = [
-            _mandate_mention(original.seller.get("legal_name", "")),
+            _mandate_mention(original.seller.get("legal_name", ""), credit_note=True),
             _("Avoir sur la facture n° %(number)s du %(date)s.")
             % {"number": original.number, "date": _date(original.issued_at)},
         ]

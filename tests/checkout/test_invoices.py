@@ -241,7 +241,11 @@ def test_a_partial_then_the_final_refund_reverse_the_invoice_exactly(paid_two_sh
     assert line_amounts(first) == [("5.50", "-2.96", "-0.16", "-3.12"), ("20.00", "-1.57", "-0.31", "-1.88")]
     assert [line["name"] for line in first.lines] == ["Remboursement", "Remboursement"]
     assert amounts(first) == (D("-4.53"), D("-0.47"), D("-5.00"))
-    assert f"Avoir sur la facture n° {original.number} du 10/12/2025." in first.mentions
+    assert first.mentions[:2] == [
+        f"Avoir émis par Association Marché de Noël numérique au nom et pour le compte de {market.epicerie.legal_name} "
+        "(mandat de facturation).",
+        f"Avoir sur la facture n° {original.number} du 10/12/2025.",
+    ]
 
     final = Invoice.objects.get(refund=refund(monkeypatch, epicerie_so, "8.30"))
     assert final.number == f"{shop_prefix(market.epicerie)}-2025-000003"
