@@ -6,7 +6,6 @@ and sends nothing; a failed send rolls the claim back so a retry sends it.
 """
 
 
-from django.conf import settings
 from django.db import transaction
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone, translation
@@ -14,17 +13,16 @@ from django.utils import timezone, translation
 from checkout.invoice_pdf import sale_invoice_urls
 from checkout.models import Order, OrderStatus, Refund, RefundState, ShopOrder
 from portal.emails import send_templated_email
+from portal.pdf import base_url
 
 
-def _base_url() -> str:
-    return getattr(settings, "PORTAL_BASE_URL", settings.WAGTAILADMIN_BASE_URL).rstrip("/")
 
 
 def order_url(order: Order) -> str:
     """The private link to an order, once the public order page exists."""
     try:
         with translation.override(order.language):
-            return _base_url() + reverse("checkout:order", kwargs={"token": order.token})
+            return base_url() + reverse("checkout:order", kwargs={"token": order.token})
     except NoReverseMatch:
         return ""
 
@@ -70,7 +68,7 @@ def notify_merchants(order_id: int) -> int:
                 "order": shop_order.order,
                 "shop_order": shop_order,
                 "lines": list(shop_order.lines.all()),
-                "admin_url": _base_url() + "/admin/",
+                "admin_url": base_url() + "/admin/",
             }
             _send("merchant_new_order", context, shop_order.merchant_email, shop_order.merchant_language)
             sent += 1

@@ -24,20 +24,13 @@ from django.views.decorators.http import require_GET
 
 from checkout.invoices import vat_breakdown
 from checkout.models import Invoice, InvoiceKind, Order, OrderStatus
+from portal.pdf import PdfUnavailable, base_url, html_to_pdf, private_pdf_response
 from shops.models import VatStatus
 
 logger = logging.getLogger(__name__)
 
 # The documents a customer may download with their order's token (not the platform's commission invoices).
 CUSTOMER_KINDS = (InvoiceKind.SALE, InvoiceKind.CREDIT_NOTE)
-
-
-class PdfUnavailable(RuntimeError):
-    """WeasyPrint or the system libraries it needs (Pango) are missing."""
-
-
-def _base_url() -> str:
-    return getattr(settings, "PORTAL_BASE_URL", settings.WAGTAILADMIN_BASE_URL).rstrip("/")
 
 
 # Rendering ---------------------------------------------------------------------
@@ -65,13 +58,7 @@ def render_invoice_html(invoice: Invoice) -> str:
 
 
 def render_invoice_pdf(invoice: Invoice) -> bytes:
-    try:
-        import weasyprint
-    except (ImportError, OSError) as error:
-        raise PdfUnavailable(
-            "WeasyPrint cannot run here: install it (pip) and Pango (Debian: libpango-1.0-0 libpangoft2-1.0-0)."
-        ) from error
-    return weasyprint.HTML(string=render_invoice_html(invoice), base_url=_base_url()).write_pdf()
+    return html_to_pdf(render_invoice_html(invoice))
 
 
 def invoice_pdf(invoice: Invoice) -> bytes:
@@ -115,12 +102,7 @@ def pdf_response(invoice: Invoice) -> HttpResponse:
             "La facture ne peut pas être imprimée pour le moment ; réessayez plus tard.",
             status=503, content_type="text/plain; charset=utf-8",
         )
-    response = HttpResponse(content, content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="{filename(invoice)}"'
-    response["Cache-Control"] = "private, no-store"
-    response["X-Robots-Tag"] = "noindex"
-    response["Referrer-Policy"] = "no-referrer"
-    return response
+    return private_pdf_response(content, filename(invoice))
 
 
 # The customer's links ------------------------------------------------------------
@@ -144,7 +126,7 @@ def customer_pdf_path(invoice: Invoice, order: Order) -> str:
 
 def customer_pdf_url(invoice: Invoice, order: Order) -> str:
     path = customer_pdf_path(invoice, order)
-    return _base_url() + path if path else ""
+    return base_url() + path if path else ""
 
 
 def sale_invoice_urls(order: Order) -> dict[int, str]:

@@ -29,6 +29,7 @@ from wagtail.admin.menu import MenuItem
 
 from checkout import dashboard, reports
 from checkout.models import WeeklyStatement
+from portal.pdf import PdfUnavailable, private_pdf_response
 from markets.editors import territories_edited_by
 from shops.access import shops_managed_by
 
@@ -64,14 +65,12 @@ def statement_pdf_view(request, pk: int):
     statement = statement_for(request.user, pk)
     try:
         pdf = reports.render_statement_pdf(statement)
-    except reports.PdfUnavailable:
+    except PdfUnavailable:
         return HttpResponse(
             _("Le PDF ne peut pas être produit pour le moment ; le CSV du relevé reste disponible."),
             status=503, content_type="text/plain; charset=utf-8",
         )
-    response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="{reports.file_stem(statement)}.pdf"'
-    return _private(response)
+    return private_pdf_response(pdf, f"{reports.file_stem(statement)}.pdf")
 
 
 # Sales dashboard ----------------------------------------------------------------------------

@@ -29,6 +29,7 @@ from django.utils.translation import gettext as _
 from checkout.models import LedgerEntry, LedgerKind, ShopOrder, Voucher, WeeklyStatement
 from portal.emails import send_templated_email
 from portal.money import ZERO
+from portal.pdf import html_to_pdf
 
 SALE_KINDS = (LedgerKind.SALE, LedgerKind.COMMISSION)
 REFUND_KINDS = (LedgerKind.REFUND, LedgerKind.COMMISSION_RETURNED)
@@ -254,8 +255,6 @@ def statement_csv(statement: WeeklyStatement) -> str:
 # The PDF ------------------------------------------------------------------------------------
 
 
-class PdfUnavailable(RuntimeError):
-    """WeasyPrint or the system libraries it needs (Pango) are missing."""
 
 
 def render_statement_html(statement: WeeklyStatement) -> str:
@@ -274,11 +273,4 @@ def render_statement_html(statement: WeeklyStatement) -> str:
 
 def render_statement_pdf(statement: WeeklyStatement) -> bytes:
     """The statement as a PDF, in the active language."""
-    try:
-        import weasyprint
-    except (ImportError, OSError) as error:
-        raise PdfUnavailable(
-            "WeasyPrint cannot run here: install it (pip) and Pango "
-            "(Debian: libpango-1.0-0 libpangoft2-1.0-0)."
-        ) from error
-    return weasyprint.HTML(string=render_statement_html(statement)).write_pdf()
+    return html_to_pdf(render_statement_html(statement))

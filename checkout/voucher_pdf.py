@@ -10,7 +10,6 @@ import base64
 import io
 
 import segno
-from django.conf import settings
 from django.http import Http404, HttpResponse
 from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
@@ -19,10 +18,7 @@ from django.views.decorators.http import require_GET
 
 from checkout.models import Order, OrderStatus, Voucher
 from checkout.vouchers import format_code
-
-
-class PdfUnavailable(RuntimeError):
-    """WeasyPrint or the system libraries it needs (Pango) are missing."""
+from portal.pdf import PdfUnavailable, base_url, html_to_pdf, private_pdf_response
 
 
 def qr_png(code: str, scale: int = 6) -> bytes:
@@ -33,10 +29,6 @@ def qr_png(code: str, scale: int = 6) -> bytes:
 
 def qr_data_uri(code: str) -> str:
     return "data:image/png;base64," + base64.b64encode(qr_png(code, scale=8)).decode()
-
-
-def _base_url() -> str:
-    return getattr(settings, "PORTAL_BASE_URL", settings.WAGTAILADMIN_BASE_URL).rstrip("/")
 
 
 def pdf_path(voucher: Voucher, order: Order) -> str:
@@ -50,7 +42,7 @@ def pdf_path(voucher: Voucher, order: Order) -> str:
 
 def pdf_url(voucher: Voucher, order: Order) -> str:
     path = pdf_path(voucher, order)
-    return _base_url() + path if path else ""
+    return base_url() + path if path else ""
 
 
 def render_voucher_html(voucher: Voucher) -> str:
@@ -71,14 +63,7 @@ def render_voucher_html(voucher: Voucher) -> str:
 
 
 def render_voucher_pdf(voucher: Voucher) -> bytes:
-    try:
-        import weasyprint
-    except (ImportError, OSError) as error:
-        raise PdfUnavailable(
-            "WeasyPrint cannot run here: install it (pip) and Pango "
-            "(Debian: libpango-1.0-0 libpangoft2-1.0-0)."
-        ) from error
-    return weasyprint.HTML(string=render_voucher_html(voucher), base_url=_base_url()).write_pdf()
+    return html_to_pdf(render_voucher_html(voucher))
 
 
 @require_GET
@@ -101,12 +86,7 @@ def voucher_pdf_view(request, token: str, voucher_id: int):
             "Le bon ne peut pas être imprimé pour le moment ; montrez son code ou son QR code au commerçant.",
             status=503, content_type="text/plain; charset=utf-8",
         )
-    response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="bon-{voucher.code[:4]}.pdf"'
-    response["Cache-Control"] = "private, no-store"
-    response["X-Robots-Tag"] = "noindex"
-    response["Referrer-Policy"] = "no-referrer"
-    return response
+    return private_pdf_response(pdf, f"bon-{voucher.code[:4]}.pdf")
 
 
 def order_voucher_items(order: Order) -> list[dict]:
