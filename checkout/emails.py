@@ -10,8 +10,8 @@ from django.db import transaction
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone, translation
 
-from checkout.invoice_pdf import sale_invoice_urls
-from checkout.models import Order, OrderStatus, Refund, RefundState, ShopOrder
+from checkout.invoice_pdf import customer_pdf_url, sale_invoice_urls
+from checkout.models import Invoice, Order, OrderStatus, Refund, RefundState, ShopOrder
 from portal.emails import send_templated_email
 from portal.pdf import base_url
 
@@ -84,6 +84,11 @@ def send_refund_notice(refund_id: int) -> bool:
             return False
         refund = Refund.objects.select_related("shop_order__order").get(pk=refund_id)
         order = refund.shop_order.order
-        context = {"refund": refund, "shop_order": refund.shop_order, "order": order, "order_url": order_url(order)}
+        credit_note = Invoice.objects.filter(refund=refund).first()
+        context = {
+            "refund": refund, "shop_order": refund.shop_order, "order": order, "order_url": order_url(order),
+            "credit_note": credit_note,
+            "credit_note_url": customer_pdf_url(credit_note, order) if credit_note else "",
+        }
         _send("refund_notice", context, order.customer_email, order.language)
     return True

@@ -222,6 +222,18 @@ def test_the_confirmation_email_links_each_merchants_invoice(market, django_capt
     assert f"Télécharger la facture de {market.atelier.title} (PDF)" in html
 
 
+def test_the_refund_email_links_the_credit_note(paid, monkeypatch, django_capture_on_commit_callbacks):
+    order, invoice, _epicerie = paid
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        note = Invoice.objects.get(refund=refund(monkeypatch, invoice.shop_order, "5.00"))
+    [message] = [m for m in mail.outbox if m.to == ["alice@example.org"]]
+    link = f"http://testserver/fr/panier/commande/{order.token}/factures/{note.pk}.pdf"
+    assert f"Votre avoir n° {note.number} : {link}" in message.body
+    assert f'href="{link}"' in message.alternatives[0][0]
+    assert Client().get(link.removeprefix("http://testserver")).status_code == 200
+
+
 # The admin -------------------------------------------------------------------------------
 
 
