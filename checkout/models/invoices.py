@@ -31,7 +31,7 @@ class InvoiceKind(models.TextChoices):
 class InvoiceSequence(models.Model):
     """One issuer's numbering: the next number is taken under a row lock, in the invoice's transaction."""
 
-    key = models.CharField(max_length=40, unique=True)  # "shop:<translation key>" or "platform"
+    key = models.CharField(max_length=40, unique=True)  # "shop:<translation key, 32 hex digits>" or "platform"
     prefix = models.CharField(max_length=20)
     last_number = models.PositiveIntegerField(default=0)
 
