@@ -21,6 +21,7 @@ from checkout import services
 from checkout import stripe_gateway as gateway
 from checkout.basket import Basket, BasketEntry
 from checkout.forms import AddToBasketForm, ContactForm, DeliveryForm, QuantityForm
+from checkout.invoice_pdf import customer_invoices, customer_pdf_path
 from checkout.models import Order, OrderStatus, PaymentState
 from checkout.pricing import BasketError, DeliveryChoice
 from checkout.voucher_pdf import order_voucher_items
@@ -341,8 +342,13 @@ def order_view(request, token):
     shop_orders = list(order.shop_orders.prefetch_related("lines").order_by("pk"))
     _empty_basket_once_paid(request, order)
     voucher_items = order_voucher_items(order) if order.status == OrderStatus.PAID else []
+    invoice_items = [
+        {"invoice": invoice, "path": customer_pdf_path(invoice, order)} for invoice in customer_invoices(order)
+    ]
     response = render(
-        request, "checkout/order.html", {"order": order, "shop_orders": shop_orders, "voucher_items": voucher_items}
+        request,
+        "checkout/order.html",
+        {"order": order, "shop_orders": shop_orders, "voucher_items": voucher_items, "invoice_items": invoice_items},
     )
     # A private link: keep it out of shared caches and referrers.
     response["Cache-Control"] = "private, no-store"

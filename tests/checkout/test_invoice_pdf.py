@@ -234,6 +234,19 @@ def test_the_refund_email_links_the_credit_note(paid, monkeypatch, django_captur
     assert Client().get(link.removeprefix("http://testserver")).status_code == 200
 
 
+def test_the_order_page_lists_the_invoices_and_credit_notes(paid, market, monkeypatch):
+    order, atelier, epicerie = paid
+    note = Invoice.objects.get(refund=refund(monkeypatch, atelier.shop_order, "5.00"))
+
+    html = Client().get(f"/fr/panier/commande/{order.token}/").content.decode()
+
+    for invoice, label in ((atelier, "Facture"), (note, "Avoir"), (epicerie, "Facture")):
+        assert f'<a href="/fr/panier/commande/{order.token}/factures/{invoice.pk}.pdf">{label} n° {invoice.number}</a>' in html
+    assert html.index(atelier.number) < html.index(note.number) < html.index(epicerie.number)
+    unpaid = two_shop_order(market)
+    assert "Factures et avoirs" not in Client().get(f"/fr/panier/commande/{unpaid.token}/").content.decode()
+
+
 # The admin -------------------------------------------------------------------------------
 
 
