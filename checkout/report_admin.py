@@ -31,7 +31,6 @@ from checkout import dashboard, reports
 from checkout.models import WeeklyStatement
 from portal.pdf import PdfUnavailable, private_pdf_response
 from markets.editors import territories_edited_by
-from shops.access import shops_managed_by
 
 DEFAULT_DAYS = 30
 
@@ -40,11 +39,10 @@ DEFAULT_DAYS = 30
 
 
 def statement_for(user, pk: int) -> WeeklyStatement:
-    """The statement `pk` if `user` manages its shop (or is a superuser); 404 otherwise."""
-    statements = WeeklyStatement.objects.all()
-    if not user.is_superuser:
-        statements = statements.filter(shop__translation_key__in=shops_managed_by(user).values("translation_key"))
-    return get_object_or_404(statements, pk=pk)
+    """The statement `pk` if `user` sees it in "Relevés" (manages its shop, or keeps the accounts); 404 otherwise."""
+    from checkout.payout_views import managed_statements
+
+    return get_object_or_404(managed_statements(user), pk=pk)
 
 
 def _private(response: HttpResponse) -> HttpResponse:

@@ -16,8 +16,10 @@ set), so a merchant's balance stays the sum of their ledger entries and,
 after a statement, equals its `carried_out`.
 
 Each shop's statement is made in its own transaction with its fee, payout
-and commission invoice; the (shop, week) constraint makes a second run, or
-a run after a crash halfway, create only what is missing.
+and commission invoice, under a lock on the shop's page and only if the
+shop's latest statement is still the one its carried balance came from; so
+a second run, a run after a crash halfway, or a run for another week at the
+same time creates only what is missing, and never forks a shop's chain.
 """
 
 import logging
@@ -29,6 +31,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Q, Sum
 from django.utils import timezone
+from wagtail.models import Page
 
 from checkout import invoices, payouts
 from checkout.models import LedgerEntry, LedgerKind, Payout, WeeklyStatement
@@ -38,6 +41,9 @@ from shops.models import ShopPage
 logger = logging.getLogger(__name__)
 
 MOVEMENTS = (LedgerKind.SALE, LedgerKind.COMMISSION, LedgerKind.REFUND, LedgerKind.COMMISSION_RETURNED)
+# A payment stamps its ledger entries when it starts and commits after its
+# row locks (seconds): a week is stated only once this long has passed.
+SETTLING = timedelta(minutes=15)
 
 
 class StatementRefused(Exception):
@@ -50,8 +56,8 @@ def week_start_of(day: date) -> date:
 
 
 def last_ended_week(now: datetime | None = None) -> date:
-    """The Monday of the last week that has ended at `now` (Paris time)."""
-    today = timezone.localdate(now or timezone.now())
+    """The Monday of the last week that has ended and settled at `now` (Paris time)."""
+    today = timezone.localdate((now or timezone.now()) - SETTLING)
     return week_start_of(today) - timedelta(days=7)
 
 
@@ -136,15 +142,16 @@ def _shops_to_state(week_start: date, end: datetime) -> dict[int, WeeklyStatemen
 def build_weekly_statements(week_start: date, *, now: datetime | None = None) -> list[WeeklyStatement]:
     """Make the missing statements of the week starting on Monday `week_start`; return those made.
 
-    Refuses a week that has not ended. A shop with no movement and nothing
-    carried gets no statement. Safe to run twice and concurrently.
+    Refuses a week that ended less than `SETTLING` ago. A shop with no
+    movement and nothing carried gets no statement. Safe to run twice and
+    concurrently, for this week or another.
     """
     if week_start.weekday() != 0:
         raise StatementRefused(f"{week_start} is not a Monday.")
     now = now or timezone.now()
     _start, end = week_bounds(week_start)
-    if now < end:
-        raise StatementRefused(f"The week of {week_start} has not ended.")
+    if now < end + SETTLING:
+        raise StatementRefused(f"The week of {week_start} has not ended, or ended less than {SETTLING} ago.")
 
     previous_of = _shops_to_state(week_start, end)
     by_since: dict[datetime | None, list[int]] = {}
@@ -163,13 +170,18 @@ def build_weekly_statements(week_start: date, *, now: datetime | None = None) ->
         moved = movements.get(shop_id, Movements())
         if moved.empty and not carried_in:
             continue
-        statement = _make_statement(shops[shop_id], territory_of[shop_id], week_start, end, carried_in, moved, fee, now)
+        statement = _make_statement(
+            shops[shop_id], territory_of[shop_id], previous, week_start, end, carried_in, moved, fee, now
+        )
         if statement is not None:
             made.append(statement)
     return made
 
 
-def _make_statement(shop, territory_id, week_start, end, carried_in, moved: Movements, fee, now) -> WeeklyStatement | None:
+def _make_statement(
+    shop, territory_id, previous, week_start, end, carried_in, moved: Movements, fee, now
+) -> WeeklyStatement | None:
+    """Write the statement unless another run stated this shop since `previous` was read (then None)."""
     statement = WeeklyStatement(
         shop=shop,
         territory_id=territory_id,
@@ -193,6 +205,12 @@ def _make_statement(shop, territory_id, week_start, end, carried_in, moved: Move
         statement.carried_out = balance
     try:
         with transaction.atomic():
+            # One run at a time per shop; then check the chain is still where it was read.
+            Page.objects.select_for_update().filter(pk=shop.pk).values_list("pk").first()
+            latest = WeeklyStatement.objects.filter(shop=shop).order_by("-week_start").values_list("pk", flat=True)
+            if latest.first() != (previous.pk if previous else None):
+                logger.info("Shop %s was stated by another run since; skipped for %s", shop.pk, week_start)
+                return None
             statement.save(force_insert=True)
             if statement.payout_amount:
                 _pay(statement, now)

@@ -71,17 +71,24 @@ class CommissionSchedulePolicy(ModelPermissionPolicy):
         actions = ("add", "change", "delete", "view") if action == "view" else (action,)
         return any(ModelPermissionPolicy.user_has_permission(self, user, a) for a in actions)
 
+    @staticmethod
+    def edited_territory_ids(user) -> frozenset[int]:
+        # Asked for every row of the listing (its links and buttons): once per request user.
+        if not hasattr(user, "_edited_territory_ids"):
+            user._edited_territory_ids = frozenset(territories_edited_by(user).values_list("pk", flat=True))
+        return user._edited_territory_ids
+
     def user_has_permission(self, user, action):
         if self.is_platform(user, action):
             return True
-        return action == "view" and territories_edited_by(user).exists()
+        return action == "view" and bool(self.edited_territory_ids(user))
 
     def user_has_permission_for_instance(self, user, action, instance):
         if action in FUTURE_ONLY_ACTIONS and has_started(instance):
             return False
         if self.is_platform(user, action):
             return True
-        return action == "view" and territories_edited_by(user).filter(pk=instance.territory_id).exists()
+        return action == "view" and instance.territory_id in self.edited_territory_ids(user)
 
     def instances_user_has_permission_for(self, user, action):
         steps = CommissionRate.objects.all()

@@ -54,11 +54,19 @@ PLATFORM = {
     "legal_name": required("PLATFORM_LEGAL_NAME"),
     "address": required("PLATFORM_ADDRESS").replace("\\n", "\n"),
     "siret": required("PLATFORM_SIRET"),
-    "vat_number": os.environ.get("PLATFORM_VAT_NUMBER", "").strip(),
+    "vat_number": "",
     "email": required("PLATFORM_EMAIL"),
     "iban": required("PLATFORM_IBAN"),
     "bic": required("PLATFORM_BIC"),
 }
+# Said explicitly: whether commission invoices and transfer fees bear VAT changes what merchants pay.
+PLATFORM_VAT_REGISTERED = {"1": True, "true": True, "yes": True, "0": False, "false": False, "no": False}.get(
+    required("PLATFORM_VAT_REGISTERED").lower()
+)
+if PLATFORM_VAT_REGISTERED is None:
+    raise ImproperlyConfigured("Set PLATFORM_VAT_REGISTERED to 1 or 0.")
+if PLATFORM_VAT_REGISTERED:
+    PLATFORM["vat_number"] = required("PLATFORM_VAT_NUMBER")
 
 EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
 EMAIL_HOST = required("EMAIL_HOST")

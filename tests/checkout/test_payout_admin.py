@@ -383,3 +383,11 @@ def test_amounts_add_up_on_the_export_page(world):
     assert "3 virements, 200,35\xa0€ au total." in html
     batch = payouts.export_pending_payouts(user=world.superuser)
     assert batch.total == Decimal("200.35")
+
+
+def test_the_accounting_downloads_the_csv_and_pdf_of_any_statement_it_lists(world):
+    client = client_for(world.accountant)
+    for payout in (world.atelier, world.brest):
+        csv_response = client.get(reverse("statement_csv", args=[payout.statement_id]))
+        assert (csv_response.status_code, csv_response["Content-Type"]) == (200, "text/csv; charset=utf-8")
+    assert client.get(reverse("statement_pdf", args=[world.brest.statement_id])).status_code == 200

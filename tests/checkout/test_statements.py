@@ -204,6 +204,10 @@ def test_a_run_cut_off_halfway_is_finished_by_the_next_one(market, monkeypatch):
 def test_a_week_that_has_not_ended_or_does_not_start_on_monday_is_refused(market):
     with pytest.raises(StatementRefused):
         build_weekly_statements(WEEK, now=paris(2026, 11, 29, 23, 59, 59))
+    # A payment stamped 23:59:59 may still be committing: the week settles for 15 minutes.
+    with pytest.raises(StatementRefused):
+        build_weekly_statements(WEEK, now=paris(2026, 11, 30, 0, 14, 59))
+    assert build_weekly_statements(WEEK, now=paris(2026, 11, 30, 0, 15)) == []
     with pytest.raises(StatementRefused):
         build_weekly_statements(date(2026, 11, 24), now=MONDAY_MORNING)
 
@@ -264,10 +268,34 @@ def test_a_run_that_read_before_another_committed_makes_nothing_twice(market):
 
     # What a second, concurrent run would do for the same shop and week after its reads.
     made = statements._make_statement(
-        market.atelier, market.territory.pk, WEEK, statement.period_end, Decimal("0.00"),
+        market.atelier, market.territory.pk, None, WEEK, statement.period_end, Decimal("0.00"),
         statements.Movements(sales=Decimal("12.50"), commission=Decimal("1.00")), statements.transfer_fee(),
         MONDAY_MORNING,
     )
 
     assert made is None
     assert (WeeklyStatement.objects.count(), Payout.objects.count(), LedgerEntry.objects.count()) == (1, 1, entries)
+
+
+def test_a_run_for_another_week_at_the_same_time_never_forks_the_chain(market):
+    order_paid_at(market, market.atelier, market.santon, 1, paris(2026, 11, 18, 12, 0))
+    # The run for the week of the 23rd read "no statement yet" for the atelier; meanwhile the 16th is stated.
+    [earlier] = build_weekly_statements(date(2026, 11, 16), now=MONDAY_MORNING)
+    end = week_bounds(WEEK)[1]
+
+    made = statements._make_statement(
+        market.atelier, market.territory.pk, None, WEEK, end, Decimal("0.00"),
+        statements.Movements(sales=Decimal("12.50"), commission=Decimal("1.00")), statements.transfer_fee(),
+        MONDAY_MORNING,
+    )
+
+    # The 16th's sale is paid once, by its own statement.
+    assert made is None
+    assert list(WeeklyStatement.objects.values_list("week_start", flat=True)) == [earlier.week_start]
+    assert Payout.objects.get().amount == Decimal("11.32")
+
+
+def test_the_last_ended_week_is_the_one_before_until_the_week_has_settled():
+    assert statements.last_ended_week(paris(2026, 11, 30, 0, 10)) == date(2026, 11, 16)
+    assert statements.last_ended_week(paris(2026, 11, 30, 6, 0)) == WEEK
+    assert statements.last_ended_week(paris(2026, 12, 6, 23, 59)) == WEEK

@@ -429,3 +429,22 @@ def test_the_territory_form_sets_whether_delivery_fees_bear_commission(operator,
     assert response.status_code == 302
     morlaix.refresh_from_db()
     assert (morlaix.commission_on_delivery, morlaix.registration_categories) == (False, [])
+
+
+def test_an_editors_listing_asks_the_same_queries_for_2_or_12_steps(morlaix):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    editor = User.objects.create_user("editor-morlaix")
+    make_editor(editor, morlaix)
+    client = client_for(editor)
+    d = today()
+    counts = []
+    for first, last in ((0, 2), (2, 12)):
+        for n in range(first, last):
+            CommissionRate.objects.create(territory=morlaix, starts_on=d + timedelta(days=n), rate=Decimal("3.00"))
+        client.get(url(INDEX))  # sessions and caches warm
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(url(INDEX)).status_code == 200
+        counts.append(len(queries))
+    assert counts[0] == counts[1], counts

@@ -27,6 +27,8 @@ REQUIRED = {
     "PLATFORM_EMAIL": "compta@marche-noel.example.org",
     "PLATFORM_IBAN": "FR7630006000011234567890189",
     "PLATFORM_BIC": "AGRIFRPP",
+    "PLATFORM_VAT_REGISTERED": "1",
+    "PLATFORM_VAT_NUMBER": "FR44732829320",
 }
 # Anything the test run was given (DATABASE_URL, DJANGO_ALLOW_ASYNC_UNSAFE set
 # by the browser tests' conftest, ...) must not leak into the child.
