@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
+from django_q.tasks import async_task
 from schwifty import IBAN
 from wagtail.admin import messages
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
@@ -189,6 +190,9 @@ class AccountEditView(ShopsMixin, WagtailAdminTemplateMixin, TemplateView):
                         "created": created,
                         "iban_changed": form.iban_changed,
                     },
+                )
+                transaction.on_commit(
+                    lambda: async_task("checkout.tasks.send_bank_details_changed", account.pk, request.user.pk)
                 )
         messages.success(
             request,

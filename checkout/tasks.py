@@ -36,3 +36,9 @@ def run_weekly_statements() -> int:
     from checkout import statements
 
     return len(statements.run_week(statements.last_ended_week()).statements)
+
+
+def send_bank_details_changed(account_id: int, changed_by_id: int | None) -> int:
+    from checkout import payout_emails
+
+    return payout_emails.send_bank_details_changed(account_id, changed_by_id)

@@ -15,6 +15,7 @@ from checkout.models import Payout, PayoutAccount, PayoutBatch
 from markets.editors import ADMIN_ACCESS, grant_model_permissions, make_editor
 from markets.models import Territory
 from tests.checkout import test_payouts
+from shops.models import ShopPage
 from tests.checkout.test_payouts import WEEK, account, make_payout, states
 from tests.checkout.voucher_fixtures import client_for, merchant_of
 
@@ -391,3 +392,27 @@ def test_the_accounting_downloads_the_csv_and_pdf_of_any_statement_it_lists(worl
         csv_response = client.get(reverse("statement_csv", args=[payout.statement_id]))
         assert (csv_response.status_code, csv_response["Content-Type"]) == (200, "text/csv; charset=utf-8")
     assert client.get(reverse("statement_pdf", args=[world.brest.statement_id])).status_code == 200
+
+
+def test_the_merchant_is_told_when_an_editor_changes_their_bank_details(world, mailoutbox, django_capture_on_commit_callbacks):
+    account(world.market.atelier, test_payouts.ATELIER_IBAN, holder="Atelier du Bois Flotté SARL")
+    world.editor_morlaix.first_name, world.editor_morlaix.last_name = "Anne", "Le Roux"
+    world.editor_morlaix.save()
+    ShopPage.objects.filter(pk=world.market.atelier.pk).update(owner=world.atelier_merchant)
+    mailoutbox.clear()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client_for(world.editor_morlaix).post(
+            account_url(world.market.atelier), {"holder": "Autre titulaire", "iban": test_payouts.EPICERIE_IBAN, "bic": ""}
+        )
+
+    assert response.status_code == 302
+    # the shop's address and its owner's
+    assert sorted(m.to[0] for m in mailoutbox) == sorted({world.market.atelier.email, world.atelier_merchant.email})
+    message = mailoutbox[0]
+    assert message.subject == "Coordonnées bancaires de Atelier du Bois Flotté modifiées"
+    masked = payouts.mask_iban(PayoutAccount.objects.get(shop=world.market.atelier).iban)
+    assert "Modification faite par Anne Le Roux." in message.body
+    assert f"Vos prochains versements iront au compte {masked} (Autre titulaire)." in message.body
+    assert "comptabilite@marche-noel.localhost" in message.body
+    assert test_payouts.EPICERIE_IBAN.replace(" ", "") not in message.body + message.alternatives[0][0]
