@@ -4,8 +4,10 @@ Who may do what (CommissionSchedulePolicy):
 - the platform — superusers and users holding the `markets.*_commissionrate`
   model permissions — sees every territory's schedule and adds, edits and
   deletes steps, as far as the money rules below allow;
-- a territory editor (markets.editors) sees their own territories' steps,
-  read only; another territory's step is refused (403) on every URL;
+- a territory editor (markets.editors) sees, adds, edits and deletes their
+  own territories' steps (DESIGN.md: the tourism office sets its commission
+  schedule), as far as the same rules allow; another territory's step is
+  refused (403) on every URL and never offered in the form;
 - anyone else (merchants) sees nothing: no menu item, 403 on every URL.
 
 Rules that protect money, enforced both by the policy (no link, 403) and by
@@ -42,6 +44,7 @@ from markets.models import CommissionRate, Territory
 from portal.templatetags.portal_tags import percent
 
 FUTURE_ONLY_ACTIONS = ("change", "delete")
+EDITOR_ACTIONS = ("view", "add", "change", "delete")
 IN_FORCE_ROW_CLASS = "commission-in-force"
 
 
@@ -81,14 +84,14 @@ class CommissionSchedulePolicy(ModelPermissionPolicy):
     def user_has_permission(self, user, action):
         if self.is_platform(user, action):
             return True
-        return action == "view" and bool(self.edited_territory_ids(user))
+        return action in EDITOR_ACTIONS and bool(self.edited_territory_ids(user))
 
     def user_has_permission_for_instance(self, user, action, instance):
         if action in FUTURE_ONLY_ACTIONS and has_started(instance):
             return False
         if self.is_platform(user, action):
             return True
-        return action == "view" and instance.territory_id in self.edited_territory_ids(user)
+        return action in EDITOR_ACTIONS and instance.territory_id in self.edited_territory_ids(user)
 
     def instances_user_has_permission_for(self, user, action):
         steps = CommissionRate.objects.all()
@@ -96,7 +99,7 @@ class CommissionSchedulePolicy(ModelPermissionPolicy):
             steps = steps.filter(starts_on__gt=today())
         if self.is_platform(user, action):
             return steps
-        if action != "view":
+        if action not in EDITOR_ACTIONS:
             return steps.none()
         return steps.filter(territory__in=territories_edited_by(user))
 
@@ -118,6 +121,9 @@ class CommissionRateForm(WagtailAdminModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.today = today()
+        if self.for_user is not None and "territory" in self.fields:
+            # An editor schedules their own territories only.
+            self.fields["territory"].queryset = territories_seen_by(self.for_user)
         # As stored: validation writes the posted values onto the instance.
         self.stored_starts_on = self.instance.starts_on if self.instance.pk else None
         self.fields["rate"].help_text = _(

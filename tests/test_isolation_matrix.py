@@ -26,7 +26,7 @@ from checkout import invoices
 from checkout.models import Payout, PayoutAccount, WeeklyStatement
 from markets import onboarding
 from markets.editors import make_editor, territory_collection
-from markets.models import MerchantRegistration, PartnerContact, TermsAcceptance, TermsVersion
+from markets.models import CommissionRate, MerchantRegistration, PartnerContact, TermsAcceptance, TermsVersion
 from shops.merchants import make_merchant, shop_collection
 from shops.models import ProductStock
 from tests.fixtures import factories as f
@@ -99,7 +99,9 @@ def build_world() -> dict:
     )
     statement_a1, payout_a1, invoice_a1 = paid_statement(shop_a1, territory_a)
     PayoutAccount.objects.create(shop=shop_a1, holder="Boutique A1", iban="FR7630006000011234567890189")
+    step_a = CommissionRate.objects.create(territory=territory_a, starts_on=datetime.date(2099, 1, 1), rate=Decimal("4"))
     return {
+        "step_a": step_a.pk,
         "statement_a1": statement_a1.pk, "payout_a1": payout_a1.pk, "invoice_a1": invoice_a1.pk,
         "territory_a": territory_a.pk, "market_a": market_a.pk, "shop_a1": shop_a1.pk, "shop_a2": shop_a2.pk,
         "shop_b1": shop_b1.pk, "product_a1": product_a1.pk, "leaf_a1": leaf_a1.pk, "draft_a1": draft_a1.pk, "product_a2": product_a2.pk,
@@ -301,7 +303,14 @@ CASES = {
         "post", lambda w: reverse("coordonnees-bancaires:edit", args=[w.shop_a1]), OWNER_AND_EDITOR_A,
         data=lambda w: {"holder": "Pirate", "iban": "DE89370400440532013000", "bic": ""},
         state=lambda w: PayoutAccount.objects.get(shop=w.shop_a1).iban),
-    "commission-schedule-add": Case("get", lambda w: reverse("commission_schedule:add"), NOBODY),
+    # the tourism office sets its own territory's schedule (future steps only)
+    "commission-schedule-add": Case(
+        "get", lambda w: reverse("commission_schedule:add"),
+        {"owner": "denied", "other_merchant": "denied", "editor_a": "ok", "editor_b": "ok", "anonymous": "login"}),
+    "commission-step-change": Case(
+        "post", lambda w: reverse("commission_schedule:edit", args=[w.step_a]), EDITOR_A_ONLY,
+        data=lambda w: {"territory": w.territory_a, "starts_on": "2099-01-01", "rate": "9.99"},
+        state=lambda w: CommissionRate.objects.get(pk=w.step_a).rate),
 }
 
 

@@ -302,8 +302,9 @@ def test_rates_from_0_to_100_with_two_decimals_are_accepted(operator, morlaix, r
     assert CommissionRate.objects.get().rate == Decimal(rate)
 
 
-def test_an_editor_sees_their_territorys_schedule_read_only_and_nothing_of_another(morlaix, brest):
-    # Given an editor of Morlaix; steps in Morlaix (one started, one to come) and in Brest
+def test_an_editor_sets_their_territorys_schedule_and_nothing_of_another(morlaix, brest):
+    # Given an editor of Morlaix (DESIGN.md: the tourism office sets its commission schedule);
+    # steps in Morlaix (one started, one to come) and in Brest
     d = today()
     editor = User.objects.create_user("editor-morlaix")
     make_editor(editor, morlaix)
@@ -316,15 +317,15 @@ def test_an_editor_sees_their_territorys_schedule_read_only_and_nothing_of_anoth
     listing = client.get(url(INDEX))
     html = listing.content.decode()
 
-    # Then they see Morlaix's steps, not Brest's, with no add, edit or delete link
+    # Then they see Morlaix's steps, not Brest's; the future step may be edited, the started one not
     assert listing.status_code == 200
     assert [s.pk for s in listing.context["object_list"]] == [own_started.pk, own_future.pk]
     assert f"du {fr(d)} au {fr(d + timedelta(days=13))} : 4 %" in html
     assert f"du {fr(d + timedelta(days=14))} à la fin de la saison : 3 %" in html
     assert "7 %" not in html
-    assert url(ADD) not in html
-    assert url(EDIT, own_future) not in html
-    assert url(DELETE, own_future) not in html
+    assert url(ADD) in html
+    assert url(EDIT, own_future) in html
+    assert url(EDIT, own_started) not in html
     # Nor can they filter on Brest
     filter_choices = [str(t) for t in listing.context["filters"].form.fields["territory"].queryset]
     assert filter_choices == ["Pays de Morlaix"]
@@ -337,26 +338,33 @@ def test_an_editor_sees_their_territorys_schedule_read_only_and_nothing_of_anoth
     csv_text = b"".join(export.streaming_content).decode() if export.streaming else export.content.decode()
     assert "Pays de Morlaix" in csv_text
     assert "Pays de Brest" not in csv_text
-    # The menu shows the schedule to them
-    assert url(INDEX) in client.get(reverse("wagtailadmin_home")).content.decode()
+    # The add form offers their territory only, and a step posted for Brest is refused
+    assert [str(t) for t in client.get(url(ADD)).context["form"].fields["territory"].queryset] == ["Pays de Morlaix"]
+    refused_add = client.post(url(ADD), step_data(brest, d + timedelta(days=2), "1"))
+    assert refused_add.status_code == 200 and "territory" in form_errors(refused_add)
 
-    # They may inspect their own step, and nothing else
-    assert client.get(url(INSPECT, own_future)).status_code == 200
+    # Nothing of Brest's, and not their started step
     statuses = {
         "inspect other": client.get(url(INSPECT, other)),
         "edit other": client.get(url(EDIT, other)),
+        "post other": client.post(url(EDIT, other), step_data(brest, d + timedelta(days=1), "0")),
         "delete other": client.post(url(DELETE, other)),
-        "edit own future": client.get(url(EDIT, own_future)),
-        "post own future": client.post(url(EDIT, own_future), step_data(morlaix, d + timedelta(days=14), "0")),
-        "delete own future": client.post(url(DELETE, own_future)),
-        "add page": client.get(url(ADD)),
-        "add post": client.post(url(ADD), step_data(morlaix, d + timedelta(days=2), "0")),
+        "edit own started": client.get(url(EDIT, own_started)),
+        "delete own started": client.post(url(DELETE, own_started)),
     }
     assert {name: outcome(r) for name, r in statuses.items()} == dict.fromkeys(statuses, "refused")
-    # And nothing changed
     assert sorted(CommissionRate.objects.values_list("pk", "rate")) == [
         (own_started.pk, Decimal("4.00")), (own_future.pk, Decimal("3.00")), (other.pk, Decimal("7.00")),
     ]
+
+    # But they schedule their own future: a new step, a change, a deletion
+    assert client.post(url(ADD), step_data(morlaix, d + timedelta(days=28), "1")).status_code == 302
+    assert client.post(url(EDIT, own_future), step_data(morlaix, d + timedelta(days=14), "2.50")).status_code == 302
+    assert rate_in_force(morlaix.pk, d + timedelta(days=14)) == Decimal("2.50")
+    assert rate_in_force(morlaix.pk, d + timedelta(days=28)) == Decimal("1.00")
+    assert client.post(url(DELETE, own_future)).status_code == 302
+    assert rate_in_force(morlaix.pk, d + timedelta(days=14)) == Decimal("4.00")
+    assert rate_in_force(brest.pk, d + timedelta(days=14)) == Decimal("7.00")
 
 
 def test_a_merchant_sees_nothing_of_the_schedule(morlaix):
