@@ -13,7 +13,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from django.db import connection, transaction
+from django.db import transaction
 from django.test import Client
 
 from checkout.models import LedgerEntry, Order, OrderStatus, WebhookEvent
@@ -21,27 +21,11 @@ from checkout.services import Confirmation, OutOfStock, confirm_payment
 from shops.models import ProductStock
 from tests.checkout.conftest import WEBHOOK_SECRET
 from tests.checkout.helpers import Customer, fake_payment, one_product_order, stock
+from tests.checkout.races import POSTGRES_RACES, in_own_connection
 
-pytestmark = [
-    pytest.mark.postgres,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
-    pytest.mark.skipif(
-        connection.vendor != "postgresql",
-        reason="needs PostgreSQL row locks; SQLite serialises all writers, so there is no race to test",
-    ),
-]
+pytestmark = POSTGRES_RACES
 
 BUYERS = 20
-
-
-def in_own_connection(function):
-    def run(*args):
-        try:
-            return function(*args)
-        finally:
-            connection.close()
-
-    return run
 
 
 def test_without_the_conditional_update_the_race_oversells(market):

@@ -9,7 +9,7 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from django.db import connection, transaction
+from django.db import transaction
 
 from checkout import invoices
 from checkout.models import Invoice, InvoiceKind, InvoiceSequence
@@ -18,28 +18,12 @@ from checkout.services import Confirmation, place_order
 from shops.models import DeliveryKind
 from tests.checkout.helpers import Customer
 from tests.checkout.invoice_fixtures import PAID_AT, pay_at
+from tests.checkout.races import POSTGRES_RACES, in_own_connection
 from tests.fixtures import factories as f
 
-pytestmark = [
-    pytest.mark.postgres,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
-    pytest.mark.skipif(
-        connection.vendor != "postgresql",
-        reason="needs PostgreSQL row locks; SQLite serialises all writers, so there is no race to test",
-    ),
-]
+pytestmark = POSTGRES_RACES
 
 PAYERS = 12
-
-
-def in_own_connection(function):
-    def run(*args):
-        try:
-            return function(*args)
-        finally:
-            connection.close()
-
-    return run
 
 
 @pytest.fixture

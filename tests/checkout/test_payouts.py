@@ -296,7 +296,8 @@ import time  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.db.models import QuerySet  # noqa: E402
 
-NO_RACE_ON_SQLITE = "needs PostgreSQL row locks; SQLite serialises all writers, so there is no race to test"
+from tests.checkout.races import NO_RACE_ON_SQLITE  # noqa: E402
+
 EXPORTERS = 4
 
 

@@ -5,35 +5,18 @@ from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 
 import pytest
-from django.db import connection
 
 from checkout import vouchers as v
 from checkout.models import Redemption, Voucher, VoucherStatus
 from tests.checkout import voucher_fixtures
+from tests.checkout.races import POSTGRES_RACES, in_own_connection
 from tests.checkout.voucher_fixtures import merchant_of, order_of, pay, vouchers_of
 
-pytestmark = [
-    pytest.mark.postgres,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
-    pytest.mark.skipif(
-        connection.vendor != "postgresql",
-        reason="needs PostgreSQL row locks; SQLite serialises all writers, so there is no race to test",
-    ),
-]
+pytestmark = POSTGRES_RACES
 
 CASHIERS = 8
 
 gift = voucher_fixtures.gift
-
-
-def in_own_connection(function):
-    def run(*args):
-        try:
-            return function(*args)
-        finally:
-            connection.close()
-
-    return run
 
 
 @pytest.fixture
