@@ -284,7 +284,7 @@ class Season:
         from checkout.models import (
             LedgerEntry, LedgerKind, Order, OrderLine, OrderStatus, Payment, PaymentState, ShopOrder,
         )
-        from checkout.commissions import rate_in_force
+        from checkout.billing.commissions import rate_in_force
         from markets.models import MarketPage, Territory
         from portal.money import quantize_eur
         from shops.models import DeliveryOption, ProductPage, ShopPage

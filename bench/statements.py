@@ -2,7 +2,7 @@
 
 Run by `bench/run.py` with `DJANGO_SETTINGS_MODULE=bench.settings`. Each
 week of the seeded season is run as the Monday schedule runs it
-(`checkout.statements.run_week`: statements, commission invoices, the SEPA
+(`checkout.billing.statements.run_week`: statements, commission invoices, the SEPA
 file, report e-mails enqueued) in order, inside one transaction that is
 rolled back, so the cached seed is left as it was. Writes the seconds, the
 process's peak resident memory and what was made.
@@ -28,7 +28,7 @@ def main(out: str) -> None:
     from django.db.models import Max, Min
 
     from checkout.models import Invoice, InvoiceKind, LedgerEntry, WeeklyStatement
-    from checkout.statements import run_week, week_start_of
+    from checkout.billing.statements import run_week, week_start_of
 
     season = LedgerEntry.objects.aggregate(first=Min("created_at"), last=Max("created_at"))
     first_week = week_start_of(season["first"].date())

@@ -10,8 +10,9 @@ from django.db import transaction
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone, translation
 
-from checkout.invoice_pdf import customer_pdf_url, sale_invoice_urls
+from checkout.billing.invoice_pdf import customer_pdf_url, sale_invoice_urls
 from checkout.models import Invoice, Order, OrderStatus, Refund, RefundState, ShopOrder
+from checkout.vouchers.emails import confirmation_items
 from portal.emails import send_templated_email
 from portal.pdf import base_url
 
@@ -40,8 +41,6 @@ def send_order_confirmation(order_id: int) -> bool:
             return False
         order = Order.objects.get(pk=order_id)
         shop_orders = list(order.shop_orders.prefetch_related("lines").order_by("pk"))
-        from checkout.voucher_emails import confirmation_items
-
         vouchers, qr_images = confirmation_items(order)
         # Each merchant's invoice, a link only: its PDF is rendered when first opened, not here.
         invoice_urls = sale_invoice_urls(order)

@@ -12,7 +12,7 @@ from decimal import Decimal
 from django.utils.translation import gettext as _
 from wagtail.models import Locale, Page
 
-from checkout.vouchers import VOUCHER_KINDS, BadAmount, free_amount_price
+from checkout.vouchers.services import VOUCHER_KINDS, BadAmount, free_amount_price
 from markets.models import MarketPage
 from portal.money import ZERO, quantize_eur
 from shops.models import DeliveryKind, DeliveryOption, ProductPage, ShopPage

@@ -22,8 +22,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_q.tasks import async_task
 
-from checkout import commissions, invoices, vouchers
-from checkout import stripe_gateway as gateway
+from checkout.billing import commissions
+
+from checkout.billing import invoices
+
+from checkout.vouchers import services as vouchers
+from checkout.payments import gateway
 from checkout.models import (
     LedgerEntry,
     LedgerKind,
@@ -302,7 +306,7 @@ def confirm_payment(payment_intent_id: str, amount_cents: int, currency: str, *,
         _add_sold(order)
         vouchers.issue_vouchers_for_order(order, now)
 
-        # The rate in force on the day the payment succeeded, Paris time; see checkout.commissions.
+        # The rate in force on the day the payment succeeded, Paris time; see checkout.billing.commissions.
         rate = commissions.rate_in_force(order.territory_id, timezone.localdate(now))
         territory = order.territory
         for shop_order in order.shop_orders.select_for_update().order_by("pk"):

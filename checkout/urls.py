@@ -1,6 +1,6 @@
 from django.urls import path
 
-from checkout import webhooks
+from checkout.payments import webhooks
 
 app_name = "checkout"
 

@@ -2,7 +2,7 @@
 
 Views stay thin: the basket lives in `checkout.basket`, money in
 `checkout.pricing`, orders and payments in `checkout.services`, and the
-card provider behind `checkout.stripe_gateway`. The browser sends product
+card provider behind `checkout.payments.gateway`. The browser sends product
 ids, quantities, option choices and delivery option ids only.
 """
 
@@ -18,13 +18,13 @@ from django.views.decorators.http import require_GET, require_POST
 from wagtail.models import Locale
 
 from checkout import services
-from checkout import stripe_gateway as gateway
+from checkout.payments import gateway
 from checkout.basket import Basket, BasketEntry
 from checkout.forms import AddToBasketForm, ContactForm, DeliveryForm, QuantityForm
-from checkout.invoice_pdf import customer_invoices, customer_pdf_path
+from checkout.billing.invoice_pdf import customer_invoices, customer_pdf_path
 from checkout.models import Order, OrderStatus, PaymentState
 from checkout.pricing import BasketError, DeliveryChoice
-from checkout.voucher_pdf import order_voucher_items
+from checkout.vouchers.pdf import order_voucher_items
 from portal.money import to_cents
 from shops.models import DeliveryOption
 

@@ -5,12 +5,16 @@ from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.log_actions import LogFormatter
 
-from checkout import admin_views
+from checkout import order_admin
 # Their hooks register on import: invoices, payouts and statements, reports and dashboard.
-from checkout import invoice_admin, payout_admin, report_admin  # noqa: F401
+from checkout.billing import invoice_admin  # noqa: F401
+from checkout.billing import payout_admin
+from checkout.billing import report_admin
 from checkout.filters import ShopOrderFilterSet
 from checkout.models import FulfilmentStatus, ShopOrder
 from checkout.shop_scoped_admin import ShopScopedViewSet
+from checkout.vouchers import services as vouchers
+from checkout.vouchers.admin import VoucherViewSet
 from portal.templatetags.portal_tags import euros
 
 
@@ -27,21 +31,21 @@ class ShopOrderViewSet(ShopScopedViewSet):
     menu_label = _("Commandes")
     menu_name = "orders"
     menu_order = 250
-    managed_rows = staticmethod(admin_views.managed_shop_orders)
+    managed_rows = staticmethod(order_admin.managed_shop_orders)
     action_url_names = ("fulfilment", "archive", "unarchive", "refund")
 
-    index_view_class = admin_views.ShopOrderIndexView
-    inspect_view_class = admin_views.ShopOrderInspectView
+    index_view_class = order_admin.ShopOrderIndexView
+    inspect_view_class = order_admin.ShopOrderInspectView
     inspect_template_name = "checkout/admin/shop_order_inspect.html"
 
     filterset_class = ShopOrderFilterSet
-    list_export = list(admin_views.EXPORT_COLUMNS)
-    export_headings = {field: heading for field, (heading, _value) in admin_views.EXPORT_COLUMNS.items()}
+    list_export = list(order_admin.EXPORT_COLUMNS)
+    export_headings = {field: heading for field, (heading, _value) in order_admin.EXPORT_COLUMNS.items()}
     export_filename = "commandes"
 
     @property
     def list_display(self):
-        return admin_views.list_display(self.get_url_name("inspect"))
+        return order_admin.list_display(self.get_url_name("inspect"))
 
     def get_urlpatterns(self):
         return [
@@ -50,12 +54,12 @@ class ShopOrderViewSet(ShopScopedViewSet):
             path("<int:pk>/", self.inspect_view, name="inspect"),
             path(
                 "<int:pk>/preparation/",
-                self.construct_view(admin_views.FulfilmentView),
+                self.construct_view(order_admin.FulfilmentView),
                 name="fulfilment",
             ),
-            path("<int:pk>/archiver/", self.construct_view(admin_views.ArchiveView), name="archive"),
-            path("<int:pk>/desarchiver/", self.construct_view(admin_views.UnarchiveView), name="unarchive"),
-            path("<int:pk>/rembourser/", self.construct_view(admin_views.RefundView), name="refund"),
+            path("<int:pk>/archiver/", self.construct_view(order_admin.ArchiveView), name="archive"),
+            path("<int:pk>/desarchiver/", self.construct_view(order_admin.UnarchiveView), name="unarchive"),
+            path("<int:pk>/rembourser/", self.construct_view(order_admin.RefundView), name="refund"),
         ]
 
 
@@ -66,7 +70,7 @@ def register_shop_order_viewset():
 
 @hooks.register("register_log_actions")
 def register_shop_order_log_actions(actions):
-    @actions.register_action(admin_views.FULFILMENT_ACTION)
+    @actions.register_action(order_admin.FULFILMENT_ACTION)
     class FulfilmentChanged(LogFormatter):
         label = _("Préparation de la commande")
 
@@ -78,12 +82,12 @@ def register_shop_order_log_actions(actions):
                 "after": labels.get(data.get("to"), data.get("to")),
             }
 
-    actions.register_action(admin_views.ARCHIVE_ACTION, _("Archivage de la commande"), _("Commande archivée"))
+    actions.register_action(order_admin.ARCHIVE_ACTION, _("Archivage de la commande"), _("Commande archivée"))
     actions.register_action(
-        admin_views.UNARCHIVE_ACTION, _("Désarchivage de la commande"), _("Commande remise dans les commandes en cours")
+        order_admin.UNARCHIVE_ACTION, _("Désarchivage de la commande"), _("Commande remise dans les commandes en cours")
     )
 
-    @actions.register_action(admin_views.REFUND_ACTION)
+    @actions.register_action(order_admin.REFUND_ACTION)
     class Refunded(LogFormatter):
         label = _("Remboursement")
 
@@ -94,15 +98,11 @@ def register_shop_order_log_actions(actions):
 
 @hooks.register("register_admin_viewset")
 def register_voucher_viewset():
-    from checkout.voucher_admin import VoucherViewSet
-
     return VoucherViewSet()
 
 
 @hooks.register("register_log_actions")
 def register_voucher_log_actions(actions):
-    from checkout import vouchers
-
     @actions.register_action(vouchers.REDEEM_ACTION)
     class Redeemed(LogFormatter):
         label = _("Utilisation du bon")

@@ -100,7 +100,7 @@ class CommissionRate(models.Model):
     step of the same territory starts, so a schedule has neither gaps nor
     overlaps by construction ("4 % for two weeks, then 3 %, then 1 %" is
     three rows). The rate is all taxes included: the commission invoice
-    shows the VAT it contains. See `checkout.commissions.rate_in_force`.
+    shows the VAT it contains. See `checkout.billing.commissions.rate_in_force`.
     """
 
     territory = models.ForeignKey(

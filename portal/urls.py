@@ -26,9 +26,9 @@ if settings.DEBUG:
 # Public pages: every URL starts with its language, /fr/ or /en/.
 urlpatterns += i18n_patterns(
     path("panier/", include("checkout.public_urls")),
-    path("panier/", include("checkout.voucher_urls")),
-    path("panier/", include("checkout.invoice_urls")),
-    path("compte/", include("checkout.accounts")),
+    path("panier/", include("checkout.vouchers.urls")),
+    path("panier/", include("checkout.billing.urls")),
+    path("compte/", include("checkout.accounts.urls")),
     path("", include(wagtail_urls)),
     prefix_default_language=True,
 )

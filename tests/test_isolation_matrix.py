@@ -22,7 +22,7 @@ from wagtail.documents import get_document_model
 from wagtail.images import get_image_model
 from wagtail.models import Page, WorkflowPage
 
-from checkout import invoices
+from checkout.billing import invoices
 from checkout.models import Payout, PayoutAccount, WeeklyStatement
 from markets import onboarding
 from markets.editors import make_editor, territory_collection

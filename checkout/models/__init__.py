@@ -1,40 +1,72 @@
-"""Checkout's models: orders and their money (`orders`), statements and payouts (`payouts`), invoices."""
+"""Checkout's models, one module per concept: orders, payments, the ledger, vouchers, payouts, invoices."""
 
-from checkout.models.orders import (  # noqa: F401
-    new_order_token,
-    OrderStatus,
-    Order,
-    FulfilmentStatus,
-    ShopOrder,
-    OrderLine,
-    PaymentState,
-    Payment,
-    WebhookEvent,
-    RefundState,
-    Refund,
-    LedgerKind,
-    LedgerImmutable,
-    LedgerQuerySet,
-    LedgerEntry,
-    VoucherStatus,
-    Voucher,
-    RedemptionKind,
-    Redemption,
-    MONEY,
-)
-
-from checkout.models.payouts import (  # noqa: F401
-    PayoutAccount,
-    WeeklyStatement,
-    PayoutState,
-    PayoutBatch,
-    Payout,
-)
-
-from checkout.models.invoices import (  # noqa: F401
+from checkout.models.invoices import (
+    Invoice,
     InvoiceImmutable,
     InvoiceKind,
-    InvoiceSequence,
     InvoiceQuerySet,
-    Invoice,
+    InvoiceSequence,
 )
+from checkout.models.ledger import (
+    LedgerEntry,
+    LedgerImmutable,
+    LedgerKind,
+    LedgerQuerySet,
+)
+from checkout.models.orders import (
+    MONEY,
+    FulfilmentStatus,
+    Order,
+    OrderLine,
+    OrderStatus,
+    ShopOrder,
+    new_order_token,
+)
+from checkout.models.payments import (
+    Payment,
+    PaymentState,
+    Refund,
+    RefundState,
+    WebhookEvent,
+)
+from checkout.models.payouts import (
+    Payout,
+    PayoutAccount,
+    PayoutBatch,
+    PayoutState,
+    WeeklyStatement,
+)
+from checkout.models.vouchers import Redemption, RedemptionKind, Voucher, VoucherStatus
+
+__all__ = [
+    "MONEY",
+    "FulfilmentStatus",
+    "Invoice",
+    "InvoiceImmutable",
+    "InvoiceKind",
+    "InvoiceQuerySet",
+    "InvoiceSequence",
+    "LedgerEntry",
+    "LedgerImmutable",
+    "LedgerKind",
+    "LedgerQuerySet",
+    "Order",
+    "OrderLine",
+    "OrderStatus",
+    "Payment",
+    "PaymentState",
+    "Payout",
+    "PayoutAccount",
+    "PayoutBatch",
+    "PayoutState",
+    "Redemption",
+    "RedemptionKind",
+    "Refund",
+    "RefundState",
+    "ShopOrder",
+    "Voucher",
+    "VoucherStatus",
+    "WebhookEvent",
+    "WeeklyStatement",
+    "new_order_token",
+]

@@ -9,13 +9,14 @@ Three kinds share one table:
   statement with commission or fees, in the platform's sequence.
 
 Seller, buyer, lines and totals are copied in when the invoice is issued.
-See `checkout.invoices`.
+See `checkout.billing.invoices`.
 """
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from checkout.models.orders import MONEY, Refund, ShopOrder
+from checkout.models.orders import MONEY, ShopOrder
+from checkout.models.payments import Refund
 
 
 class InvoiceImmutable(Exception):

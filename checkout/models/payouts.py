@@ -3,7 +3,7 @@
 A statement is a sum over the ledger for one merchant and one week; it is
 written once and never recomputed. Its transfer fee and payout are ledger
 entries pointing at it, so the merchant's balance stays the sum of their
-ledger entries. See `checkout.statements`.
+ledger entries. See `checkout.billing.statements`.
 """
 
 from django.conf import settings

@@ -92,7 +92,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
-# The customer's account (checkout.accounts); the Wagtail admin keeps its own login.
+# The customer's account (checkout.accounts.views); the Wagtail admin keeps its own login.
 LOGIN_URL = "account:login"
 LOGIN_REDIRECT_URL = "account:orders"
 LOGOUT_REDIRECT_URL = "checkout:basket"
@@ -181,8 +181,8 @@ PLATFORM_VAT_REGISTERED = os.environ.get("PLATFORM_VAT_REGISTERED", "1").strip()
 PLATFORM_VAT_RATE = os.environ.get("PLATFORM_VAT_RATE", "20.00")
 # What one payout transfer costs the merchant, excluding VAT (EUR).
 PAYOUT_TRANSFER_FEE = os.environ.get("PAYOUT_TRANSFER_FEE", "0.15")
-# How payouts reach the bank: dotted path of a `checkout.payouts.PayoutBackend`.
-PAYOUT_BACKEND = os.environ.get("PAYOUT_BACKEND", "checkout.payouts.SepaCreditTransferBackend")
+# How payouts reach the bank: dotted path of a `checkout.billing.payouts.PayoutBackend`.
+PAYOUT_BACKEND = os.environ.get("PAYOUT_BACKEND", "checkout.billing.payouts.SepaCreditTransferBackend")
 
 # Each public page listing is cut into pages of this many shops.
 SHOPS_PER_PAGE = 12

@@ -5,7 +5,7 @@ import itertools
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from checkout import stripe_gateway
+from checkout.payments import gateway as stripe_gateway
 from checkout.models import Invoice, InvoiceKind, WeeklyStatement
 from checkout.services import confirm_payment, refund_shop_order
 from portal.money import to_cents
@@ -35,7 +35,7 @@ def refund(monkeypatch, shop_order, amount: str, now=PAID_AT):
 
 def make_statement(shop, territory, *, week_start=datetime.date(2025, 12, 8), commission="0.00",
                    commission_returned="0.00", transfer_fee="0.00", language="fr") -> WeeklyStatement:
-    """A statement as `checkout.statements` would write it; only the fields an invoice reads matter here."""
+    """A statement as `checkout.billing.statements` would write it; only the fields an invoice reads matter here."""
     return WeeklyStatement.objects.create(
         shop=shop,
         territory=territory,

@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from checkout import stripe_gateway
+from checkout.payments import gateway as stripe_gateway
 from checkout.pricing import BasketLine, DeliveryChoice
 from checkout.services import confirm_payment, place_order, refund_shop_order
 from portal.money import to_cents

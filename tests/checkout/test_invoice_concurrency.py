@@ -11,7 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from django.db import transaction
 
-from checkout import invoices
+from checkout.billing import invoices
 from checkout.models import Invoice, InvoiceKind, InvoiceSequence
 from checkout.pricing import BasketLine, DeliveryChoice
 from checkout.services import Confirmation, place_order

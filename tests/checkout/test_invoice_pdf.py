@@ -14,9 +14,9 @@ from django.core import mail
 from django.test import Client
 from wagtail.admin.menu import admin_menu
 
-from checkout import invoice_pdf
-from checkout.invoice_pdf import render_invoice_html, render_invoice_pdf
-from checkout.invoices import issue_commission_invoice
+from checkout.billing import invoice_pdf
+from checkout.billing.invoice_pdf import render_invoice_html, render_invoice_pdf
+from checkout.billing.invoices import issue_commission_invoice
 from checkout.models import Invoice
 from markets.editors import make_editor
 from tests.checkout.helpers import two_shop_order

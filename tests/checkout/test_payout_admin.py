@@ -10,7 +10,7 @@ from django.urls import reverse
 from wagtail.admin.menu import admin_menu
 from wagtail.models import ModelLogEntry
 
-from checkout import payouts
+from checkout.billing import payouts
 from checkout.models import Payout, PayoutAccount, PayoutBatch
 from markets.editors import ADMIN_ACCESS, grant_model_permissions, make_editor
 from markets.models import Territory
@@ -368,7 +368,7 @@ def test_an_editor_picks_one_of_their_shops(world):
 
 
 def test_only_the_payout_change_permission_is_offered_to_groups(db):
-    from checkout.payout_admin import PayoutViewSet, StatementViewSet
+    from checkout.billing.payout_admin import PayoutViewSet, StatementViewSet
 
     assert list(PayoutViewSet().get_permissions_to_register().values_list("codename", flat=True)) == ["change_payout"]
     assert StatementViewSet().get_permissions_to_register().count() == 0

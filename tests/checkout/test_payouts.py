@@ -7,9 +7,9 @@ import pytest
 from django.db import IntegrityError
 from wagtail.models import ModelLogEntry
 
-from checkout import payouts
+from checkout.billing import payouts
 from checkout.models import Payout, PayoutAccount, PayoutBatch, WeeklyStatement
-from checkout.payouts import PayoutRefused, export_pending_payouts, mark_paid, new_end_to_end_id
+from checkout.billing.payouts import PayoutRefused, export_pending_payouts, mark_paid, new_end_to_end_id
 from markets.models import Territory
 from portal.money import ZERO
 from tests.fixtures import factories as f

@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from checkout.commissions import commission_for
+from checkout.billing.commissions import commission_for
 from checkout.pricing import BasketError, BasketLine, DeliveryChoice, price_basket
 from portal.money import quantize_eur
 from shops.models import DeliveryKind

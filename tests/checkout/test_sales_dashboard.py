@@ -21,7 +21,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from checkout import dashboard, stripe_gateway
+from checkout.billing import dashboard
+
+from checkout.payments import gateway as stripe_gateway
 from checkout.pricing import BasketLine, DeliveryChoice
 from checkout.services import confirm_payment, place_order, refund_shop_order
 from markets.editors import make_editor

@@ -10,9 +10,9 @@ import sepaxml
 import xmlschema
 from sepaxml.validation import ValidationError
 
-from checkout import payouts
+from checkout.billing import payouts
 from checkout.models import Payout
-from checkout.payouts import SepaCreditTransferBackend, export_pending_payouts, remittance_information, sepa_text
+from checkout.billing.payouts import SepaCreditTransferBackend, export_pending_payouts, remittance_information, sepa_text
 from tests.checkout import test_payouts
 from tests.checkout.test_payouts import make_payout
 

@@ -10,9 +10,11 @@ from django.db.models import Sum
 from django.test import override_settings
 from django_q.models import Schedule
 
-from checkout import invoices, statements
+from checkout.billing import invoices
+
+from checkout.billing import statements
 from checkout.models import LedgerEntry, LedgerKind, Payout, PayoutState, WeeklyStatement
-from checkout.statements import StatementRefused, build_weekly_statements, week_bounds
+from checkout.billing.statements import StatementRefused, build_weekly_statements, week_bounds
 from markets.models import CommissionRate
 from portal.money import quantize_eur
 from shops.models import DeliveryKind

@@ -84,7 +84,7 @@ def test_lookup_refusals_are_shown(sold, atelier_merchant, epicerie_merchant):
 
 
 def test_lookup_is_rate_limited_with_429(sold, atelier_merchant, settings):
-    from checkout.vouchers import generate_code
+    from checkout.vouchers.services import generate_code
 
     settings.VOUCHER_LOOKUP_LIMIT = 3
     (first, _second), _service = sold

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from checkout import vouchers as v
+from checkout.vouchers import services as v
 from checkout.models import Redemption, Voucher, VoucherStatus
 from tests.checkout import voucher_fixtures
 from tests.checkout.races import POSTGRES_RACES, in_own_connection

@@ -12,15 +12,16 @@ from django.core import mail
 from django.urls import include, path
 from django_q.models import Schedule
 
-from checkout import vouchers as v
+from checkout.vouchers import services as v
+from checkout.vouchers import emails as voucher_emails
 from checkout.models import Voucher, VoucherStatus
-from checkout.voucher_pdf import qr_png, render_voucher_pdf
+from checkout.vouchers.pdf import qr_png, render_voucher_pdf
 from portal.urls import urlpatterns as portal_urlpatterns
 from tests.checkout import voucher_fixtures
 from tests.checkout.voucher_fixtures import order_of, pay, vouchers_of
 
 # The portal's URLs with the printable vouchers, as portal.urls includes them.
-urlpatterns = i18n_patterns(path("panier/", include("checkout.voucher_urls")), prefix_default_language=True)
+urlpatterns = i18n_patterns(path("panier/", include("checkout.vouchers.urls")), prefix_default_language=True)
 urlpatterns += portal_urlpatterns
 pytestmark = pytest.mark.urls(__name__)
 
@@ -141,7 +142,7 @@ def test_holders_are_reminded_once_of_vouchers_expiring_within_30_days(market, g
     pay(gift_order)
     mail.outbox.clear()
     # when the task runs on 5 December
-    assert v.send_expiry_reminders(now=DEC_5) == 1
+    assert voucher_emails.send_expiry_reminders(now=DEC_5) == 1
     # then the holder of the service due is told, once
     [message] = mail.outbox
     assert message.to == ["alice@example.org"]
@@ -151,7 +152,7 @@ def test_holders_are_reminded_once_of_vouchers_expiring_within_30_days(market, g
     assert f"/fr/panier/commande/{services_order.token}/bons/{due.pk}.pdf" in message.body
     assert Voucher.objects.get(pk=due.pk).reminded_at == DEC_5
     # and the next day's run sends nothing more
-    assert v.send_expiry_reminders(now=DEC_5 + datetime.timedelta(days=1)) == 0
+    assert voucher_emails.send_expiry_reminders(now=DEC_5 + datetime.timedelta(days=1)) == 0
     assert len(mail.outbox) == 1
 
 
@@ -161,17 +162,17 @@ def test_no_reminder_too_early_after_expiry_or_when_cancelled(market):
     first, second = vouchers_of(order)
     Voucher.objects.filter(pk=second.pk).update(status=VoucherStatus.CANCELLED, balance=Decimal("0.00"))
     mail.outbox.clear()
-    assert v.send_expiry_reminders(now=datetime.datetime(2026, 11, 30, 8, tzinfo=datetime.UTC)) == 0  # 31 days ahead
-    assert v.send_expiry_reminders(now=datetime.datetime(2027, 1, 1, 8, tzinfo=datetime.UTC)) == 0  # expired
+    assert voucher_emails.send_expiry_reminders(now=datetime.datetime(2026, 11, 30, 8, tzinfo=datetime.UTC)) == 0  # 31 days ahead
+    assert voucher_emails.send_expiry_reminders(now=datetime.datetime(2027, 1, 1, 8, tzinfo=datetime.UTC)) == 0  # expired
     assert mail.outbox == []
-    assert v.send_expiry_reminders(now=datetime.datetime(2026, 12, 1, 8, tzinfo=datetime.UTC)) == 1
+    assert voucher_emails.send_expiry_reminders(now=datetime.datetime(2026, 12, 1, 8, tzinfo=datetime.UTC)) == 1
     assert [m.to for m in mail.outbox] == [["alice@example.org"]]
 
 
 def test_the_order_page_block_lists_vouchers_with_balance_and_status(paid_with_vouchers, atelier_merchant):
     from django.template.loader import render_to_string
 
-    from checkout.voucher_pdf import order_voucher_items
+    from checkout.vouchers.pdf import order_voucher_items
 
     order, (first, second) = paid_with_vouchers
     v.redeem(atelier_merchant, first.pk, "20.00")

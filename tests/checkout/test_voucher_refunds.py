@@ -5,8 +5,8 @@ from decimal import Decimal
 import pytest
 from wagtail.models import ModelLogEntry
 
-from checkout import stripe_gateway
-from checkout import vouchers as v
+from checkout.payments import gateway as stripe_gateway
+from checkout.vouchers import services as v
 from checkout.models import OrderStatus, Redemption, RefundState, VoucherStatus
 from checkout.services import (
     RefundRefused,

@@ -7,7 +7,7 @@ import pytest
 from django.contrib.auth.models import User
 from wagtail.models import ModelLogEntry
 
-from checkout import vouchers as v
+from checkout.vouchers import services as v
 from checkout.models import Order, OrderStatus, Redemption, Voucher, VoucherStatus
 from checkout.services import Confirmation, confirm_payment, fail_payment
 from portal.money import to_cents

@@ -22,7 +22,9 @@ from django.utils import translation
 from django.utils.translation import gettext
 from pypdf import PdfReader
 
-from checkout import reports, stripe_gateway
+from checkout.billing import reports
+
+from checkout.payments import gateway as stripe_gateway
 from checkout.models import Order, WeeklyStatement
 from checkout.pricing import BasketLine, DeliveryChoice
 from checkout.services import confirm_payment, place_order, refund_shop_order

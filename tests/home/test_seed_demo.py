@@ -9,7 +9,7 @@ from django.core.management import CommandError, call_command
 from wagtail.images import get_image_model
 from wagtail.models import Page, Revision
 
-from checkout import statements
+from checkout.billing import statements
 from checkout.models import (
     Invoice, InvoiceKind, LedgerEntry, LedgerKind, Order, OrderStatus, Payout, PayoutBatch, ShopOrder, WeeklyStatement,
 )

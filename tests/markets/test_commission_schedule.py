@@ -13,7 +13,7 @@ from django.test import Client
 from django.urls import reverse
 from wagtail.models import ModelLogEntry
 
-from checkout.commissions import rate_in_force
+from checkout.billing.commissions import rate_in_force
 from markets.commission_admin import CommissionRateForm, CommissionScheduleViewSet, today
 from markets.editors import make_editor
 from markets.models import CommissionRate

@@ -8,7 +8,7 @@ from datetime import date
 
 from django.core.management.base import BaseCommand, CommandError
 
-from checkout import statements
+from checkout.billing import statements
 from portal.templatetags.portal_tags import euros
 
 

@@ -5,7 +5,7 @@
   the SEPA export, the batches, their files and "Marquer comme payé";
 - "Coordonnées bancaires": the account each shop is paid on.
 
-Views live in `checkout.payout_views` and `checkout.payout_account_views`,
+Views live in `checkout.billing.payout_views` and `checkout.billing.payout_account_views`,
 which say who sees what.
 """
 
@@ -16,9 +16,13 @@ from wagtail.admin.menu import MenuItem
 from wagtail.admin.viewsets.base import ViewSet, ViewSetGroup
 from wagtail.log_actions import LogFormatter
 
-from checkout import payout_account_views, payout_views, payouts
+from checkout.billing import payout_account_views
+
+from checkout.billing import payout_views
+
+from checkout.billing import payouts
 from checkout.models import Payout, WeeklyStatement
-from checkout.payout_account_views import ACCOUNT_CHANGE_ACTION
+from checkout.billing.payout_account_views import ACCOUNT_CHANGE_ACTION
 from checkout.shop_scoped_admin import ShopScopedViewSet
 from portal.templatetags.portal_tags import euros
 

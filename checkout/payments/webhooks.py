@@ -14,7 +14,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from checkout import services
-from checkout import stripe_gateway as gateway
+from checkout.payments import gateway
 from checkout.models import WebhookEvent
 
 logger = logging.getLogger(__name__)

@@ -10,7 +10,7 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from checkout.models import PayoutAccount
-from checkout.payouts import mask_iban
+from checkout.billing.payouts import mask_iban
 from portal.emails import send_templated_email
 
 

@@ -17,7 +17,7 @@ from django.utils import timezone, translation
 from django.views.decorators.http import require_GET
 
 from checkout.models import Order, OrderStatus, Voucher
-from checkout.vouchers import format_code
+from checkout.vouchers.services import format_code, vouchers_of_order
 from portal.pdf import PdfUnavailable, base_url, html_to_pdf, private_pdf_response
 
 
@@ -94,8 +94,6 @@ def order_voucher_items(order: Order) -> list[dict]:
 
     Render with `{% include "checkout/vouchers/_order_vouchers.html" with items=... %}`.
     """
-    from checkout.vouchers import vouchers_of_order
-
     today = timezone.localdate()
     return [
         {

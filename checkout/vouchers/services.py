@@ -451,20 +451,3 @@ def vouchers_due_for_reminder(today: date) -> QuerySet[Voucher]:
         valid_until__gte=today,
         valid_until__lte=today + timedelta(days=days),
     )
-
-
-def send_expiry_reminders(now=None) -> int:
-    """E-mail the holder of each voucher that expires within 30 days and is not used up, once per voucher."""
-    from checkout import voucher_emails
-
-    now = now or timezone.now()
-    sent = 0
-    for voucher_id in list(vouchers_due_for_reminder(timezone.localdate(now)).order_by("pk").values_list("pk", flat=True)):
-        with transaction.atomic():
-            claimed = Voucher.objects.filter(pk=voucher_id, reminded_at__isnull=True).update(reminded_at=now)
-            if not claimed:
-                continue
-            voucher = Voucher.objects.select_related("order_line__shop_order__order").get(pk=voucher_id)
-            voucher_emails.send_voucher_reminder(voucher)
-            sent += 1
-    return sent

@@ -11,7 +11,7 @@ Who sees what:
 Another shop's row in a URL answers 404; an accounting page or action
 refused to a user raises PermissionDenied (Wagtail answers with a redirect
 to the dashboard and a message, a script with 403). Exports and payments
-go through `checkout.payouts`, which locks and logs.
+go through `checkout.billing.payouts`, which locks and logs.
 """
 
 from collections import OrderedDict
@@ -40,7 +40,7 @@ from wagtail.admin.widgets.button import HeaderButton
 from wagtail.models import ModelLogEntry
 from wagtail.permission_policies import ModelPermissionPolicy
 
-from checkout import payouts
+from checkout.billing import payouts
 from checkout.models import Payout, PayoutBatch, PayoutState, WeeklyStatement
 from checkout.shop_scoped_admin import ShopScopedPermissionPolicy, manages_a_shop
 from portal.money import ZERO

@@ -17,14 +17,11 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.urls import path, reverse, reverse_lazy
+from django.urls import reverse, reverse_lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from checkout.models import Order, OrderStatus
-
-app_name = "account"
-
 
 def account_exists_for(email: str) -> bool:
     """Whether any user (customer or merchant) already answers to this e-mail."""
@@ -186,24 +183,3 @@ class PasswordResetView(auth_views.PasswordResetView):
 class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
     template_name = "registration/password_reset_confirm.html"
     success_url = reverse_lazy("account:password_reset_complete")
-
-
-urlpatterns = [
-    path("commandes/", orders, name="orders"),
-    path("creer/<str:token>/", create_account, name="create"),
-    path("rattacher/<str:token>/", link_order, name="link_order"),
-    path("connexion/", LoginView.as_view(), name="login"),
-    path("deconnexion/", auth_views.LogoutView.as_view(), name="logout"),
-    path("mot-de-passe/", PasswordResetView.as_view(), name="password_reset"),
-    path(
-        "mot-de-passe/envoye/",
-        auth_views.PasswordResetDoneView.as_view(template_name="registration/password_reset_done.html"),
-        name="password_reset_done",
-    ),
-    path("mot-de-passe/<uidb64>/<token>/", PasswordResetConfirmView.as_view(), name="password_reset_confirm"),
-    path(
-        "mot-de-passe/termine/",
-        auth_views.PasswordResetCompleteView.as_view(template_name="registration/password_reset_complete.html"),
-        name="password_reset_complete",
-    ),
-]

@@ -29,7 +29,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
 from checkout.models import LedgerEntry, LedgerKind
-from checkout.reports import spreadsheet_text
+from checkout.billing.reports import spreadsheet_text
 from portal.money import ZERO, quantize_eur
 from portal.templatetags.portal_tags import euros
 

@@ -27,7 +27,9 @@ from django.views.defaults import permission_denied
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 
-from checkout import dashboard, reports
+from checkout.billing import dashboard
+
+from checkout.billing import reports
 from checkout.models import WeeklyStatement
 from portal.pdf import PdfUnavailable, private_pdf_response
 from markets.editors import territories_edited_by
@@ -40,7 +42,7 @@ DEFAULT_DAYS = 30
 
 def statement_for(user, pk: int) -> WeeklyStatement:
     """The statement `pk` if `user` sees it in "Relevés" (manages its shop, or keeps the accounts); 404 otherwise."""
-    from checkout.payout_views import managed_statements
+    from checkout.billing.payout_views import managed_statements
 
     return get_object_or_404(managed_statements(user), pk=pk)
 

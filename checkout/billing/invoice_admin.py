@@ -33,8 +33,8 @@ from wagtail.admin.views.generic.permissions import PermissionCheckedMixin
 from wagtail.admin.widgets.button import Button
 from wagtail.models import GroupPagePermission
 
-from checkout import invoice_pdf
-from checkout.invoices import vat_breakdown
+from checkout.billing import invoice_pdf
+from checkout.billing.invoices import vat_breakdown
 from checkout.models import Invoice, InvoiceKind
 from checkout.shop_scoped_admin import ShopScopedViewSet
 from portal.templatetags.portal_tags import euros
@@ -202,7 +202,7 @@ class InvoiceInspectView(InvoiceMixin, InspectView):
 
 
 class InvoicePdfView(InvoiceMixin, PermissionCheckedMixin, View):
-    """The PDF, rendered on first download and kept (see `checkout.invoice_pdf`)."""
+    """The PDF, rendered on first download and kept (see `checkout.billing.invoice_pdf`)."""
 
     any_permission_required = ["view"]
     http_method_names = ["get", "head"]

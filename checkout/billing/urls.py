@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from checkout.invoice_pdf import invoice_pdf_view
+from checkout.billing.invoice_pdf import invoice_pdf_view
 
 app_name = "invoices"
 

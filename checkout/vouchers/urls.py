@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from checkout.voucher_pdf import voucher_pdf_view
+from checkout.vouchers.pdf import voucher_pdf_view
 
 app_name = "vouchers"
 

@@ -1,9 +1,9 @@
 """The merchant's vouchers in the Wagtail admin: check a code and redeem it, list what was sold, export it.
 
 As for orders, which vouchers a user sees follows from
-`shops.access.shops_managed_by` only (`checkout.vouchers.managed_vouchers`):
+`shops.access.shops_managed_by` only (`checkout.vouchers.services.managed_vouchers`):
 the pk of another shop's voucher in a URL answers 404. Redeeming goes
-through `checkout.vouchers.redeem`, which locks, checks and logs.
+through `checkout.vouchers.services.redeem`, which locks, checks and logs.
 """
 
 from collections import OrderedDict
@@ -28,7 +28,7 @@ from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.admin.views.generic.permissions import PermissionCheckedMixin
 from wagtail.models import ModelLogEntry
 
-from checkout import vouchers
+from checkout.vouchers import services as vouchers
 from checkout.models import Voucher, VoucherStatus
 from checkout.shop_scoped_admin import ShopScopedViewSet
 from portal.templatetags.portal_tags import euros

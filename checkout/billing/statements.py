@@ -33,7 +33,9 @@ from django.db.models import Count, Q, Sum
 from django.utils import timezone
 from wagtail.models import Page
 
-from checkout import invoices, payouts
+from checkout.billing import invoices
+
+from checkout.billing import payouts
 from checkout.models import LedgerEntry, LedgerKind, Payout, WeeklyStatement
 from portal.money import ZERO, quantize_eur
 from shops.models import ShopPage
@@ -280,5 +282,5 @@ def run_week(week_start: date, *, now: datetime | None = None, export: bool = Tr
         .values_list("pk", flat=True)
     )
     for pk in unsent:
-        async_task("checkout.reports.send_weekly_report", pk)
+        async_task("checkout.tasks.send_weekly_report", pk)
     return WeekRun(week_start, made, batch, len(unsent))

@@ -5,10 +5,10 @@ An invoice never changes, so its PDF is rendered once, from
 time someone asks for it (never inside the payment's transaction), stored
 in `Invoice.pdf` and served as stored ever after. The stored file has a
 random part in its name and is only ever served through the views here and
-in `checkout.invoice_admin`, which check who asks.
+in `checkout.billing.invoice_admin`, which check who asks.
 
 The customer reaches the invoices and credit notes of their order with the
-order's private token, like the vouchers (`checkout.voucher_pdf`).
+order's private token, like the vouchers (`checkout.vouchers.pdf`).
 """
 
 import logging
@@ -22,7 +22,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import translation
 from django.views.decorators.http import require_GET
 
-from checkout.invoices import vat_breakdown
+from checkout.billing.invoices import vat_breakdown
 from checkout.models import Invoice, InvoiceKind, Order, OrderStatus
 from portal.pdf import PdfUnavailable, base_url, html_to_pdf, private_pdf_response
 from shops.models import VatStatus

@@ -1,6 +1,6 @@
 """Payouts: hand the merchants' weekly payouts to the bank, then record that the bank paid them.
 
-Contract with `checkout.statements`
+Contract with `checkout.billing.statements`
 - A statement that pays something gets one `Payout` (state `pending`) whose
   `end_to_end_id` is `new_end_to_end_id(statement)`; the statement must be
   saved first (its pk is part of the id). The id travels with the transfer
@@ -218,9 +218,14 @@ class SepaCreditTransferBackend(PayoutBackend):
         return transfer.export(validate=True)
 
 
+# Environments configured before the billing room existed name the backend by its old path.
+MOVED_BACKENDS = {"checkout.payouts.SepaCreditTransferBackend": "checkout.billing.payouts.SepaCreditTransferBackend"}
+
+
 def get_backend() -> PayoutBackend:
     """An instance of the class named by `settings.PAYOUT_BACKEND`."""
-    return import_string(settings.PAYOUT_BACKEND)()
+    path = MOVED_BACKENDS.get(settings.PAYOUT_BACKEND, settings.PAYOUT_BACKEND)
+    return import_string(path)()
 
 
 def _accounts_for(payouts: list[Payout]) -> dict[int, PayoutAccount]:

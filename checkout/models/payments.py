@@ -1,0 +1,77 @@
+"""Payment attempts, Stripe events received once, and refunds."""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from checkout.models.orders import MONEY, Order, ShopOrder
+
+
+class PaymentState(models.TextChoices):
+    CREATED = "created", _("Créé")
+    PENDING = "pending", _("En cours")
+    SUCCEEDED = "succeeded", _("Réussi")
+    FAILED = "failed", _("Échoué")
+    REFUNDED = "refunded", _("Remboursé")
+
+
+class Payment(models.Model):
+    """One attempt to pay an order: a PaymentIntent at the provider."""
+
+    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="payments")
+    provider_id = models.CharField(_("référence du prestataire"), max_length=255, unique=True)
+    amount = models.DecimalField(_("montant"), **MONEY)
+    currency = models.CharField(max_length=3, default="eur")
+    state = models.CharField(_("état"), max_length=10, choices=PaymentState.choices, default=PaymentState.CREATED)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("paiement")
+        verbose_name_plural = _("paiements")
+
+    def __str__(self):
+        return f"{self.provider_id} ({self.state})"
+
+
+class WebhookEvent(models.Model):
+    """A provider event already received: each one is acted on at most once."""
+
+    event_id = models.CharField(max_length=255, unique=True)
+    type = models.CharField(max_length=100)
+    received_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("événement de paiement")
+        verbose_name_plural = _("événements de paiement")
+
+    def __str__(self):
+        return f"{self.event_id} {self.type}"
+
+
+class RefundState(models.TextChoices):
+    PENDING = "pending", _("En cours")
+    SUCCEEDED = "succeeded", _("Effectué")
+    FAILED = "failed", _("Échoué")
+
+
+class Refund(models.Model):
+    shop_order = models.ForeignKey(ShopOrder, on_delete=models.PROTECT, related_name="refunds")
+    amount = models.DecimalField(_("montant"), validators=[MinValueValidator(Decimal("0.01"))], **MONEY)
+    provider_id = models.CharField(max_length=255, unique=True, null=True, blank=True)
+    state = models.CharField(_("état"), max_length=10, choices=RefundState.choices, default=RefundState.PENDING)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    customer_notified_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("remboursement")
+        verbose_name_plural = _("remboursements")
+
+    def __str__(self):
+        return f"{self.amount} € ({self.state})"
