@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed
 MANAGE := $(PY) manage.py
 
-.PHONY: run test setup install pdf-libs translations e2e bench clean
+.PHONY: run test lint setup install pdf-libs translations e2e bench clean
 
 $(INSTALLED): pyproject.toml
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11 or newer is needed"'
@@ -38,6 +38,13 @@ run: setup
 
 test: translations pdf-libs
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# Style (ruff), the import contracts between apps and inside checkout
+# (import-linter, see pyproject.toml) and declared dependencies (deptry).
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports
+	$(VENV)/bin/deptry .
 
 # Browser tests: Playwright drives Debian's Chromium (installed here when
 # missing; Playwright's own browser download is not used).

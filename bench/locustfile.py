@@ -19,11 +19,12 @@ import os
 import random
 import re
 import time
+from pathlib import Path
 
 from locust import constant, events, task
 from locust.contrib.fasthttp import FastHttpUser
 
-TARGETS = json.loads(open(os.environ["BENCH_TARGETS"]).read()) if os.environ.get("BENCH_TARGETS") else {}
+TARGETS = json.loads(Path(os.environ["BENCH_TARGETS"]).read_text()) if os.environ.get("BENCH_TARGETS") else {}
 MAX_REQUESTS = int(os.environ.get("BENCH_MAX_REQUESTS", "20000"))
 CSRF_INPUT = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 PRODUCT_INPUT = re.compile(r'name="product" value="(\d+)"')

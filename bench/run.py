@@ -14,6 +14,7 @@ in its own process group and is stopped in `finally`, on error and on
 Ctrl-C or SIGTERM too.
 """
 
+import contextlib
 import hashlib
 import json
 import os
@@ -27,7 +28,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 BASE_DIR = Path(__file__).absolute().parent.parent
@@ -64,18 +65,14 @@ def start(args, env, **kwargs) -> subprocess.Popen:
 def stop_all() -> None:
     for process in reversed(children):
         if process.poll() is None:
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.killpg(process.pid, signal.SIGTERM)
-            except ProcessLookupError:
-                pass
     for process in reversed(children):
         try:
             process.wait(timeout=15)
         except subprocess.TimeoutExpired:
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.killpg(process.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
             process.wait()
     children.clear()
 
@@ -84,8 +81,8 @@ def run(args, env, timeout, **kwargs) -> None:
     process = start(args, env, **kwargs)
     try:
         code = process.wait(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        raise SystemExit(f"timed out after {timeout} s: {' '.join(map(str, args))}")
+    except subprocess.TimeoutExpired as error:
+        raise SystemExit(f"timed out after {timeout} s: {' '.join(map(str, args))}") from error
     if code != 0:
         raise SystemExit(f"failed ({code}): {' '.join(map(str, args))}")
 
@@ -275,7 +272,7 @@ def main() -> None:
         try:
             urllib.request.urlopen(f"http://127.0.0.1:{port}{url}", timeout=60).read()
         except urllib.error.HTTPError as error:
-            raise SystemExit(f"warm-up: {url} answered {error.code}")
+            raise SystemExit(f"warm-up: {url} answered {error.code}") from error
 
     scenarios = {}
     for name, scenario_class, request_names in SCENARIOS:
@@ -308,7 +305,7 @@ def main() -> None:
         scenarios[name] = result
 
     floor = scenarios["floor"]
-    for name, result in scenarios.items():
+    for result in scenarios.values():
         if result.get("requests_per_s") and floor.get("requests_per_s"):
             result["throughput_vs_floor"] = round(result["requests_per_s"] / floor["requests_per_s"], 3)
             result["p50_vs_floor"] = round(result["p50_ms"] / floor["p50_ms"], 1) if floor["p50_ms"] else None
@@ -318,7 +315,7 @@ def main() -> None:
     statement_run = weekly_statement(key)
 
     results = {
-        "taken_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "taken_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": machine(),
         "size": {"territories": size[0], "shops_per_territory": size[1], "products_per_shop": size[2], "key": key},
         "database": "PostgreSQL (BENCH_DATABASE_URL)" if os.environ.get("BENCH_DATABASE_URL") else "SQLite",

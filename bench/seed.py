@@ -34,7 +34,8 @@ import sys
 import time
 import uuid
 from collections import defaultdict
-from datetime import datetime, time as dtime, timedelta
+from datetime import datetime, timedelta
+from datetime import time as dtime
 from decimal import Decimal
 
 import django
@@ -281,10 +282,17 @@ class Season:
         from django.utils import timezone
         from wagtail.models import Locale
 
-        from checkout.models import (
-            LedgerEntry, LedgerKind, Order, OrderLine, OrderStatus, Payment, PaymentState, ShopOrder,
-        )
         from checkout.billing.commissions import rate_in_force
+        from checkout.models import (
+            LedgerEntry,
+            LedgerKind,
+            Order,
+            OrderLine,
+            OrderStatus,
+            Payment,
+            PaymentState,
+            ShopOrder,
+        )
         from markets.models import MarketPage, Territory
         from portal.money import quantize_eur
         from shops.models import DeliveryOption, ProductPage, ShopPage

@@ -27,8 +27,8 @@ def main(out: str) -> None:
     from django.db import transaction
     from django.db.models import Max, Min
 
-    from checkout.models import Invoice, InvoiceKind, LedgerEntry, WeeklyStatement
     from checkout.billing.statements import run_week, week_start_of
+    from checkout.models import Invoice, InvoiceKind, LedgerEntry, WeeklyStatement
 
     season = LedgerEntry.objects.aggregate(first=Min("created_at"), last=Max("created_at"))
     first_week = week_start_of(season["first"].date())

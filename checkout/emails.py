@@ -17,8 +17,6 @@ from portal.emails import send_templated_email
 from portal.pdf import base_url
 
 
-
-
 def order_url(order: Order) -> str:
     """The private link to an order, once the public order page exists."""
     try:

@@ -47,8 +47,7 @@ from checkout.models import (
     ShopOrder,
 )
 from checkout.services import RefundRefused, refund_shop_order, refundable_amount
-from portal.money import ZERO, quantize_eur
-from portal.templatetags.portal_tags import euros
+from portal.money import ZERO, euros, quantize_eur
 from shops.access import shops_managed_by
 from shops.models import DeliveryKind
 

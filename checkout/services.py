@@ -22,12 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_q.tasks import async_task
 
-from checkout.billing import commissions
-
-from checkout.billing import invoices
-
-from checkout.vouchers import services as vouchers
-from checkout.payments import gateway
+from checkout.billing import commissions, invoices
 from checkout.models import (
     LedgerEntry,
     LedgerKind,
@@ -40,7 +35,9 @@ from checkout.models import (
     RefundState,
     ShopOrder,
 )
+from checkout.payments import gateway
 from checkout.pricing import BasketLine, DeliveryChoice, price_basket
+from checkout.vouchers import services as vouchers
 from portal.money import CENT, ZERO, from_cents
 from shops.models import ProductStock
 

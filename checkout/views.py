@@ -6,6 +6,7 @@ card provider behind `checkout.payments.gateway`. The browser sends product
 ids, quantities, option choices and delivery option ids only.
 """
 
+import contextlib
 import re
 
 from django.contrib import messages
@@ -18,11 +19,11 @@ from django.views.decorators.http import require_GET, require_POST
 from wagtail.models import Locale
 
 from checkout import services
-from checkout.payments import gateway
 from checkout.basket import Basket, BasketEntry
-from checkout.forms import AddToBasketForm, ContactForm, DeliveryForm, QuantityForm
 from checkout.billing.invoice_pdf import customer_invoices, customer_pdf_path
+from checkout.forms import AddToBasketForm, ContactForm, DeliveryForm, QuantityForm
 from checkout.models import Order, OrderStatus, PaymentState
+from checkout.payments import gateway
 from checkout.pricing import BasketError, DeliveryChoice
 from checkout.vouchers.pdf import order_voucher_items
 from portal.money import to_cents
@@ -325,10 +326,8 @@ def payment_return(request, token):
     if order.status == OrderStatus.PENDING:
         payment = _open_payment(order)
         if payment is not None:
-            try:
+            with contextlib.suppress(gateway.GatewayError, services.PaymentMismatch, services.UnknownPayment):
                 services.sync_payment(payment.provider_id)
-            except (gateway.GatewayError, services.PaymentMismatch, services.UnknownPayment):
-                pass
             order.refresh_from_db()
     if order.status == OrderStatus.PAID:
         _empty_basket_once_paid(request, order)

@@ -6,16 +6,17 @@ from wagtail import hooks
 from wagtail.log_actions import LogFormatter
 
 from checkout import order_admin
+
 # Their hooks register on import: invoices, payouts and statements, reports and dashboard.
-from checkout.billing import invoice_admin  # noqa: F401
-from checkout.billing import payout_admin
-from checkout.billing import report_admin
+from checkout.billing import (
+    invoice_admin,  # noqa: F401
+    )
 from checkout.filters import ShopOrderFilterSet
 from checkout.models import FulfilmentStatus, ShopOrder
 from checkout.shop_scoped_admin import ShopScopedViewSet
 from checkout.vouchers import services as vouchers
 from checkout.vouchers.admin import VoucherViewSet
-from portal.templatetags.portal_tags import euros
+from portal.money import euros
 
 
 class ShopOrderViewSet(ShopScopedViewSet):

@@ -23,9 +23,10 @@ class HomePage(Page):
         verbose_name = _("accueil")
 
     def get_context(self, request, *args, **kwargs):
-        from markets.models import MarketPage
-        from wagtail.images import get_image_model
         from django.db.models import Prefetch
+        from wagtail.images import get_image_model
+
+        from markets.models import MarketPage
 
         context = super().get_context(request, *args, **kwargs)
         context["markets"] = (

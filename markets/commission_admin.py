@@ -41,7 +41,7 @@ from wagtail.permission_policies import ModelPermissionPolicy
 
 from markets.editors import territories_edited_by
 from markets.models import CommissionRate, Territory
-from portal.templatetags.portal_tags import percent
+from portal.money import percent
 
 FUTURE_ONLY_ACTIONS = ("change", "delete")
 EDITOR_ACTIONS = ("view", "add", "change", "delete")

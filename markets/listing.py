@@ -1,6 +1,7 @@
 """The shop list of a market page: filters and a bounded number of queries."""
 
 from dataclasses import dataclass
+from urllib.parse import urlencode
 
 from django.db.models import Prefetch, QuerySet
 from wagtail.images import get_image_model
@@ -26,14 +27,16 @@ class ShopFilters:
             delivery=delivery if delivery in DeliveryKind.values else "",
         )
 
+    # The options of the filter form.
+    category_choices = ShopCategory.choices
+    delivery_choices = DeliveryKind.choices
+
     @property
     def active(self) -> bool:
         return bool(self.category or self.delivery)
 
     def querystring(self) -> str:
         """The filters as a query string, to keep them across pagination links."""
-        from urllib.parse import urlencode
-
         return urlencode({k: v for k, v in (("category", self.category), ("delivery", self.delivery)) if v})
 
 

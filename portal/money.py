@@ -1,10 +1,17 @@
 """Money helpers: amounts are `Decimal` euros with two places, everywhere.
 
 Integer cents exist only at the payment provider's boundary. There is one
-rounding rule, ROUND_HALF_UP to the cent, applied by `quantize_eur`.
+rounding rule, ROUND_HALF_UP to the cent, applied by `quantize_eur`. Amounts
+are shown in the active language through Babel (`euros`, `whole_euros`) and
+read from what a person typed with `parse_eur`.
 """
 
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+from babel import Locale
+from babel.numbers import format_currency, format_decimal
+from django.conf import settings
+from django.utils import translation
 
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
@@ -32,3 +39,49 @@ def from_cents(cents: int) -> Decimal:
     if not isinstance(cents, int):
         raise TypeError("cents must be an int")
     return (Decimal(cents) / 100).quantize(CENT)
+
+
+def parse_eur(text: str | Decimal | int) -> Decimal:
+    """An amount a person typed, with a decimal comma or point ("12,50", "12.50", " 3 ").
+
+    Raises `ValueError` for anything else, floats and booleans included, and
+    for infinities and NaN. Says nothing of the sign or of sub-cent digits:
+    each caller decides what it accepts.
+    """
+    if isinstance(text, float | bool):
+        raise ValueError("Money is never a float or a boolean.")
+    try:
+        amount = Decimal(str(text).strip().replace(",", "."))
+    except InvalidOperation as error:
+        raise ValueError(f"Not an amount: {text!r}") from error
+    if not amount.is_finite():
+        raise ValueError(f"Not an amount: {text!r}")
+    return amount
+
+
+def _babel_locale() -> str:
+    return translation.to_locale(translation.get_language() or settings.LANGUAGE_CODE)
+
+
+def euros(amount: Decimal | int | str | None) -> str:
+    """An amount in the active language: "12,50 €" (fr), "€12.50" (en); "" for None.
+
+    Goes through `quantize_eur`, which refuses floats.
+    """
+    if amount is None or amount == "":
+        return ""
+    return format_currency(quantize_eur(amount), "EUR", locale=_babel_locale())
+
+
+def whole_euros(amount: Decimal | int) -> str:
+    """An amount without cents in the active language, for chart axes: "1 000 €", "€1,000"."""
+    locale = Locale.parse(_babel_locale())
+    pattern = locale.currency_formats["standard"].pattern.split(";")[0].replace(".00", "")
+    return format_currency(amount, "EUR", format=pattern, locale=locale, currency_digits=False)
+
+
+def percent(rate: Decimal | str | None) -> str:
+    """A rate stored as a decimal string ("5.50") as a number in the active language ("5,5"); "" for None."""
+    if rate is None or rate == "":
+        return ""
+    return format_decimal(Decimal(rate), locale=_babel_locale())

@@ -8,9 +8,9 @@ refused change, that nothing changed.
 """
 
 import datetime
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Callable
 
 import pytest
 from django.contrib.auth.models import User

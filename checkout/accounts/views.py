@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy
 
 from checkout.models import Order, OrderStatus
 
+
 def account_exists_for(email: str) -> bool:
     """Whether any user (customer or merchant) already answers to this e-mail."""
     User = get_user_model()

@@ -9,8 +9,8 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from checkout.models import PayoutAccount
 from checkout.billing.payouts import mask_iban
+from checkout.models import PayoutAccount
 from portal.emails import send_templated_email
 
 

@@ -37,7 +37,7 @@ from checkout.billing import invoice_pdf
 from checkout.billing.invoices import vat_breakdown
 from checkout.models import Invoice, InvoiceKind
 from checkout.shop_scoped_admin import ShopScopedViewSet
-from portal.templatetags.portal_tags import euros
+from portal.money import euros
 from shops.access import shops_managed_by
 from shops.models import ShopPage
 

@@ -22,8 +22,8 @@ from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.log_actions import log
 from wagtail.models import ModelLogEntry
 
-from checkout.models import PayoutAccount
 from checkout.billing.payouts import mask_iban
+from checkout.models import PayoutAccount
 from checkout.shop_scoped_admin import manages_a_shop
 from checkout.validators import validate_bic, validate_iban
 from shops.access import shops_managed_by

@@ -16,15 +16,11 @@ from wagtail.admin.menu import MenuItem
 from wagtail.admin.viewsets.base import ViewSet, ViewSetGroup
 from wagtail.log_actions import LogFormatter
 
-from checkout.billing import payout_account_views
-
-from checkout.billing import payout_views
-
-from checkout.billing import payouts
-from checkout.models import Payout, WeeklyStatement
+from checkout.billing import payout_account_views, payout_views, payouts
 from checkout.billing.payout_account_views import ACCOUNT_CHANGE_ACTION
+from checkout.models import Payout, WeeklyStatement
 from checkout.shop_scoped_admin import ShopScopedViewSet
-from portal.templatetags.portal_tags import euros
+from portal.money import euros
 
 
 class StatementViewSet(ShopScopedViewSet):

@@ -43,8 +43,7 @@ from wagtail.permission_policies import ModelPermissionPolicy
 from checkout.billing import payouts
 from checkout.models import Payout, PayoutBatch, PayoutState, WeeklyStatement
 from checkout.shop_scoped_admin import ShopScopedPermissionPolicy, manages_a_shop
-from portal.money import ZERO
-from portal.templatetags.portal_tags import euros
+from portal.money import ZERO, euros
 from shops.access import shops_managed_by
 
 

@@ -27,12 +27,10 @@ from django.views.defaults import permission_denied
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 
-from checkout.billing import dashboard
-
-from checkout.billing import reports
+from checkout.billing import dashboard, reports
 from checkout.models import WeeklyStatement
-from portal.pdf import PdfUnavailable, private_pdf_response
 from markets.editors import territories_edited_by
+from portal.pdf import PdfUnavailable, private_pdf_response
 
 DEFAULT_DAYS = 30
 

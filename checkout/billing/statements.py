@@ -33,9 +33,7 @@ from django.db.models import Count, Q, Sum
 from django.utils import timezone
 from wagtail.models import Page
 
-from checkout.billing import invoices
-
-from checkout.billing import payouts
+from checkout.billing import invoices, payouts
 from checkout.models import LedgerEntry, LedgerKind, Payout, WeeklyStatement
 from portal.money import ZERO, quantize_eur
 from shops.models import ShopPage

@@ -14,8 +14,8 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from checkout import services
-from checkout.payments import gateway
 from checkout.models import WebhookEvent
+from checkout.payments import gateway
 
 logger = logging.getLogger(__name__)
 

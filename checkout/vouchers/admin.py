@@ -28,10 +28,10 @@ from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.admin.views.generic.permissions import PermissionCheckedMixin
 from wagtail.models import ModelLogEntry
 
-from checkout.vouchers import services as vouchers
 from checkout.models import Voucher, VoucherStatus
 from checkout.shop_scoped_admin import ShopScopedViewSet
-from portal.templatetags.portal_tags import euros
+from checkout.vouchers import services as vouchers
+from portal.money import euros
 from shops.models import ProductKind
 
 

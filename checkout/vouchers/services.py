@@ -17,7 +17,7 @@ import logging
 import secrets
 from dataclasses import dataclass
 from datetime import date, timedelta
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django.conf import settings
 from django.core.cache import cache
@@ -36,8 +36,7 @@ from checkout.models import (
     Voucher,
     VoucherStatus,
 )
-from portal.money import CENT, ZERO
-from portal.templatetags.portal_tags import euros
+from portal.money import CENT, ZERO, euros, parse_eur
 from shops.access import shops_managed_by
 from shops.models import ProductKind
 
@@ -324,10 +323,10 @@ def _checked_amount(amount) -> Decimal:
     if isinstance(amount, float | bool):
         raise BadAmount(_("Montant invalide."))
     try:
-        amount = Decimal(str(amount).strip().replace(",", "."))
-    except (InvalidOperation, ValueError) as error:
+        amount = parse_eur(amount)
+    except ValueError as error:
         raise BadAmount(_("Indiquez un montant en euros, par exemple 12,50.")) from error
-    if not amount.is_finite() or amount <= 0 or amount != amount.quantize(CENT):
+    if amount <= 0 or amount != amount.quantize(CENT):
         raise BadAmount(_("Indiquez un montant positif, au centime près."))
     return amount
 

@@ -13,9 +13,9 @@ from `home.demo.translation.translate` (wagtail-localize records).
 
 import random
 from collections import Counter
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password

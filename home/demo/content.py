@@ -7,7 +7,7 @@ reserved `.example` domain, phone numbers the blocks ARCEP keeps for fiction
 """
 
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import NamedTuple
 
@@ -1287,7 +1287,7 @@ def long_date(day: date) -> Bi:
 # Terms (CGU/CGV) accepted by every demo merchant ------------------------
 
 TERMS_VERSION = "v1 — novembre 2025"
-TERMS_DATE = datetime(2025, 11, 1, 0, 0, tzinfo=timezone.utc)
+TERMS_DATE = datetime(2025, 11, 1, 0, 0, tzinfo=UTC)
 TERMS_TEXT = """<h2>1. Objet</h2>
 <p>Le Marché de Noël numérique est une place de marché en ligne animée par les offices de tourisme
 partenaires. Les présentes conditions régissent l'utilisation de la plateforme par les commerçants

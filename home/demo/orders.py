@@ -13,10 +13,10 @@ from datetime import datetime, time, timedelta
 from django.utils import timezone
 from schwifty import IBAN
 
+from checkout.billing.statements import week_start_of
 from checkout.models import Order, Payment, PaymentState, PayoutAccount
 from checkout.pricing import BasketError, BasketLine, DeliveryChoice
 from checkout.services import CheckoutError, Customer, confirm_payment, place_order
-from checkout.billing.statements import week_start_of
 from portal.money import to_cents
 from shops.models import DeliveryKind, ProductKind, ProductPage, ShopPage
 

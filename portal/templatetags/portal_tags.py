@@ -1,8 +1,5 @@
 """Template helpers of the public site: money, languages, filters, pagination."""
 
-from decimal import Decimal
-
-from babel.numbers import format_currency, format_decimal
 from django import template
 from django.conf import settings
 from django.urls import reverse
@@ -10,32 +7,21 @@ from django.utils import translation
 from django.utils.translation import get_language_info
 from wagtail.models import Page
 
-from portal.money import quantize_eur
+from portal import money
 
 register = template.Library()
 
 
-def _babel_locale() -> str:
-    return translation.to_locale(translation.get_language() or settings.LANGUAGE_CODE)
-
-
 @register.filter
 def euros(amount) -> str:
-    """A Decimal amount as euros in the active language: "12,50 €" (fr), "€12.50" (en).
-
-    Goes through `quantize_eur`, which refuses floats: money never is one.
-    """
-    if amount is None or amount == "":
-        return ""
-    return format_currency(quantize_eur(amount), "EUR", locale=_babel_locale())
+    """An amount in the active language: "12,50 €" (fr), "€12.50" (en)."""
+    return money.euros(amount)
 
 
 @register.filter
 def percent(rate) -> str:
-    """A VAT rate stored as a decimal string ("5.50") as a number in the active language ("5,5")."""
-    if rate is None or rate == "":
-        return ""
-    return format_decimal(Decimal(rate), locale=_babel_locale())
+    """A rate stored as a decimal string ("5.50") in the active language ("5,5")."""
+    return money.percent(rate)
 
 
 @register.simple_tag(takes_context=True)
@@ -78,20 +64,6 @@ def language_links(context):
 def home_url() -> str:
     """The home page of the active language: /fr/ or /en/."""
     return reverse("wagtail_serve", args=[""])
-
-
-@register.simple_tag
-def shop_category_choices():
-    from shops.models import ShopCategory
-
-    return ShopCategory.choices
-
-
-@register.simple_tag
-def delivery_kind_choices():
-    from shops.models import DeliveryKind
-
-    return DeliveryKind.choices
 
 
 @register.simple_tag

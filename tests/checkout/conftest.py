@@ -95,7 +95,7 @@ def localstripe_url(tmp_path_factory):
     """A localstripe of our own on a free loopback port, for the whole session."""
     port = _free_port()
     executable = Path(sys.executable).with_name("localstripe")
-    log = open(tmp_path_factory.mktemp("localstripe") / "localstripe.log", "wb")
+    log = (tmp_path_factory.mktemp("localstripe") / "localstripe.log").open("wb")
     process = subprocess.Popen(
         [str(executable), "--port", str(port), "--from-scratch"], stdout=log, stderr=subprocess.STDOUT
     )
@@ -108,7 +108,7 @@ def localstripe_url(tmp_path_factory):
         except (urllib.error.URLError, ConnectionError):
             if time.monotonic() > deadline or process.poll() is not None:
                 process.kill()
-                raise RuntimeError("localstripe did not start")
+                raise RuntimeError("localstripe did not start") from None
             time.sleep(0.1)
     yield url
     process.terminate()

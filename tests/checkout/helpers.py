@@ -1,6 +1,6 @@
 from checkout.models import Payment, PaymentState
 from checkout.pricing import BasketLine, DeliveryChoice
-from checkout.services import Customer, place_order  # noqa: F401 (Customer re-exported for tests)
+from checkout.services import Customer, place_order
 from shops.models import DeliveryKind, ProductStock
 
 ALICE = Customer("Alice Le Goff", "alice@example.org", "06 12 34 56 78")

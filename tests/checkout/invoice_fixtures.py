@@ -5,8 +5,8 @@ import itertools
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from checkout.payments import gateway as stripe_gateway
 from checkout.models import Invoice, InvoiceKind, WeeklyStatement
+from checkout.payments import gateway as stripe_gateway
 from checkout.services import confirm_payment, refund_shop_order
 from portal.money import to_cents
 from tests.checkout.helpers import fake_payment

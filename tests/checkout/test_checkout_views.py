@@ -108,7 +108,7 @@ def test_placing_creates_the_order_with_server_prices_ignoring_a_tampered_price(
     assert (atelier.shop_id, atelier.delivery_kind, atelier.total) == (m.atelier.pk, "pickup", Decimal("25.00"))
     assert (epicerie.delivery_kind, epicerie.delivery_fee, epicerie.total) == ("home", Decimal("5.00"), Decimal("13.30"))
     assert epicerie.delivery_address == "2 place des Otages\n29600 Morlaix"
-    assert [(l.name, l.unit_price, l.quantity) for l in OrderLine.objects.order_by("pk")] == [
+    assert [(line.name, line.unit_price, line.quantity) for line in OrderLine.objects.order_by("pk")] == [
         ("Santon en bois", Decimal("12.50"), 2),
         ("Miel de bruyère", Decimal("8.30"), 1),
     ]

@@ -114,7 +114,7 @@ def crossed_invoicing(orders, invoice_one):
                 first_done[index].set()
                 first_done[1 - index].wait(timeout=2)
                 invoice_one(shop_orders[1])
-        except Exception as error:  # noqa: BLE001 - the error is the result
+        except Exception as error:
             return error
         return None
 

@@ -141,7 +141,7 @@ def test_paying_renders_no_pdf_and_the_first_download_stores_it(paid, monkeypatc
     assert response["Cache-Control"] == "private, no-store"
     assert invoice.number in pdf_text(response.content)
     invoice.refresh_from_db()
-    assert invoice.pdf.name.startswith(f"invoices/") and invoice.number in invoice.pdf.name
+    assert invoice.pdf.name.startswith("invoices/") and invoice.number in invoice.pdf.name
     # later downloads serve the stored file, not a new rendering
     monkeypatch.setattr(invoice_pdf, "render_invoice_pdf", lambda _invoice: pytest.fail("rendered again"))
     again = Client().get(customer_url(invoice))

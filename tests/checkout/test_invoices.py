@@ -8,7 +8,13 @@ import pytest
 from django.db import transaction
 
 from checkout.billing import invoices
-from checkout.billing.invoices import allocate, issue_commission_invoice, issue_credit_note, issue_sale_invoice, vat_breakdown
+from checkout.billing.invoices import (
+    allocate,
+    issue_commission_invoice,
+    issue_credit_note,
+    issue_sale_invoice,
+    vat_breakdown,
+)
 from checkout.models import Invoice, InvoiceImmutable, InvoiceKind, InvoiceSequence
 from checkout.pricing import BasketLine, DeliveryChoice
 from checkout.services import Confirmation, confirm_payment, place_order

@@ -13,7 +13,6 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
 from wagtail.admin.menu import admin_menu
 from wagtail.models import ModelLogEntry
 
@@ -557,7 +556,7 @@ def test_partial_refund_by_the_merchant(market, stripe, epicerie_merchant, djang
 
 
 @pytest.mark.parametrize(
-    "amount, error",
+    ("amount", "error"),
     [
         ("13.31", "Vous pouvez rembourser au plus 13,30\xa0€."),
         ("100", "Vous pouvez rembourser au plus 13,30\xa0€."),

@@ -5,7 +5,16 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
-from checkout.models import LedgerEntry, LedgerImmutable, LedgerKind, Order, OrderLine, OrderStatus, PaymentState, ShopOrder
+from checkout.models import (
+    LedgerEntry,
+    LedgerImmutable,
+    LedgerKind,
+    Order,
+    OrderLine,
+    OrderStatus,
+    PaymentState,
+    ShopOrder,
+)
 from checkout.pricing import BasketError, BasketLine, DeliveryChoice
 from checkout.services import (
     CheckoutError,

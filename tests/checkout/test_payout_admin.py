@@ -14,8 +14,8 @@ from checkout.billing import payouts
 from checkout.models import Payout, PayoutAccount, PayoutBatch
 from markets.editors import ADMIN_ACCESS, grant_model_permissions, make_editor
 from markets.models import Territory
-from tests.checkout import test_payouts
 from shops.models import ShopPage
+from tests.checkout import test_payouts
 from tests.checkout.test_payouts import WEEK, account, make_payout, states
 from tests.checkout.voucher_fixtures import client_for, merchant_of
 
@@ -91,7 +91,7 @@ def listed(client, url):
 
 
 @pytest.mark.parametrize(
-    "actor, seen, unseen",
+    ("actor", "seen", "unseen"),
     [
         ("atelier_merchant", ["atelier"], ["epicerie", "brest"]),
         ("epicerie_merchant", ["epicerie"], ["atelier", "brest"]),
@@ -310,7 +310,7 @@ def test_the_merchant_saves_an_iban_then_sees_it_masked_and_the_log_keeps_it_mas
 
 
 @pytest.mark.parametrize(
-    "data, field, message",
+    ("data", "field", "message"),
     [
         ({"holder": "Atelier", "iban": test_payouts.BAD_IBAN, "bic": ""}, "iban",
          "IBAN invalide : vérifiez-le sur votre RIB."),

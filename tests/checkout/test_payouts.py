@@ -8,8 +8,8 @@ from django.db import IntegrityError
 from wagtail.models import ModelLogEntry
 
 from checkout.billing import payouts
-from checkout.models import Payout, PayoutAccount, PayoutBatch, WeeklyStatement
 from checkout.billing.payouts import PayoutRefused, export_pending_payouts, mark_paid, new_end_to_end_id
+from checkout.models import Payout, PayoutAccount, PayoutBatch, WeeklyStatement
 from markets.models import Territory
 from portal.money import ZERO
 from tests.fixtures import factories as f

@@ -186,5 +186,5 @@ def test_merchant_share_plus_commission_is_what_was_paid(amount, rate):
 @given(amounts=st.lists(cents, min_size=1, max_size=6), rate=rates)
 def test_shop_orders_of_one_order_add_up(amounts, rate):
     commissions = [commission_for(a, rate) for a in amounts]
-    shares = [a - c for a, c in zip(amounts, commissions)]
+    shares = [a - c for a, c in zip(amounts, commissions, strict=True)]
     assert sum(shares) + sum(commissions) == quantize_eur(sum(amounts))

@@ -22,7 +22,6 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from checkout.billing import dashboard
-
 from checkout.payments import gateway as stripe_gateway
 from checkout.pricing import BasketLine, DeliveryChoice
 from checkout.services import confirm_payment, place_order, refund_shop_order
@@ -157,7 +156,7 @@ def test_the_tallest_bar_fills_the_axis_and_heights_are_proportional(sales):
     assert ">100\xa0€</text>" in svg
 
 
-@pytest.mark.parametrize("maximum, step", [
+@pytest.mark.parametrize(("maximum", "step"), [
     ("0", "1"), ("0.01", "1"), ("0.40", "1"), ("3.99", "1"), ("4.01", "2"), ("10", "5"), ("25", "10"), ("100", "25"),
     ("100.01", "50"), ("999", "250"), ("1234.56", "500"), ("40000", "10000"),
 ])

@@ -11,8 +11,13 @@ import xmlschema
 from sepaxml.validation import ValidationError
 
 from checkout.billing import payouts
+from checkout.billing.payouts import (
+    SepaCreditTransferBackend,
+    export_pending_payouts,
+    remittance_information,
+    sepa_text,
+)
 from checkout.models import Payout
-from checkout.billing.payouts import SepaCreditTransferBackend, export_pending_payouts, remittance_information, sepa_text
 from tests.checkout import test_payouts
 from tests.checkout.test_payouts import make_payout
 
@@ -89,7 +94,7 @@ def test_amounts_are_exact_to_the_cent(market):
     make_payout(market.epicerie, "1234567.89")
     batch = export_pending_payouts()
     root = ET.fromstring(bytes(batch.document))
-    amounts = [node.text for node in root.iter("{%s}InstdAmt" % NS["p"])]
+    amounts = [node.text for node in root.iter("{{{}}}InstdAmt".format(NS["p"]))]
     assert amounts == ["0.10", "1234567.89"]
     assert text(root, "p:CstmrCdtTrfInitn/p:GrpHdr/p:CtrlSum") == "1234567.99"
     assert batch.total == Decimal("1234567.99")

@@ -20,8 +20,8 @@ from django.db.models import Sum
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from checkout.models import LedgerEntry, WeeklyStatement
 from checkout.billing.statements import build_weekly_statements, transfer_fee
+from checkout.models import LedgerEntry, WeeklyStatement
 from markets.models import CommissionRate
 from shops.models import DeliveryKind
 from tests.checkout.statement_helpers import PARIS, order_paid_at, paris, provider_refunds, refund_at  # noqa: F401

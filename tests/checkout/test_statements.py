@@ -5,16 +5,13 @@ from decimal import Decimal
 
 import pytest
 from django.core.management import call_command
-from django.db import transaction
 from django.db.models import Sum
 from django.test import override_settings
 from django_q.models import Schedule
 
-from checkout.billing import invoices
-
-from checkout.billing import statements
-from checkout.models import LedgerEntry, LedgerKind, Payout, PayoutState, WeeklyStatement
+from checkout.billing import invoices, statements
 from checkout.billing.statements import StatementRefused, build_weekly_statements, week_bounds
+from checkout.models import LedgerEntry, LedgerKind, Payout, PayoutState, WeeklyStatement
 from markets.models import CommissionRate
 from portal.money import quantize_eur
 from shops.models import DeliveryKind

@@ -7,8 +7,25 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
-from checkout.models import LedgerEntry, LedgerKind, Order, OrderStatus, Payment, PaymentState, Refund, RefundState, WebhookEvent
-from checkout.services import Confirmation, RefundRefused, expire_unpaid_orders, refund_shop_order, start_payment, sync_payment
+from checkout.models import (
+    LedgerEntry,
+    LedgerKind,
+    Order,
+    OrderStatus,
+    Payment,
+    PaymentState,
+    Refund,
+    RefundState,
+    WebhookEvent,
+)
+from checkout.services import (
+    Confirmation,
+    RefundRefused,
+    expire_unpaid_orders,
+    refund_shop_order,
+    start_payment,
+    sync_payment,
+)
 from tests.checkout.helpers import stock, two_shop_order
 
 pytestmark = pytest.mark.urls("tests.checkout.urls")

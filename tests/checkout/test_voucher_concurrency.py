@@ -6,8 +6,8 @@ from decimal import Decimal
 
 import pytest
 
-from checkout.vouchers import services as v
 from checkout.models import Redemption, Voucher, VoucherStatus
+from checkout.vouchers import services as v
 from tests.checkout import voucher_fixtures
 from tests.checkout.races import POSTGRES_RACES, in_own_connection
 from tests.checkout.voucher_fixtures import merchant_of, order_of, pay, vouchers_of

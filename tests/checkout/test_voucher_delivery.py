@@ -12,9 +12,9 @@ from django.core import mail
 from django.urls import include, path
 from django_q.models import Schedule
 
-from checkout.vouchers import services as v
-from checkout.vouchers import emails as voucher_emails
 from checkout.models import Voucher, VoucherStatus
+from checkout.vouchers import emails as voucher_emails
+from checkout.vouchers import services as v
 from checkout.vouchers.pdf import qr_png, render_voucher_pdf
 from portal.urls import urlpatterns as portal_urlpatterns
 from tests.checkout import voucher_fixtures

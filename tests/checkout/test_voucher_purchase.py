@@ -80,7 +80,7 @@ def test_the_bounds_themselves_are_accepted(client, market, free_gift, amount):
 
 
 @pytest.mark.parametrize(
-    "amount, message",
+    ("amount", "message"),
     [
         ("9.99", "« Bon cadeau libre » : Choisissez un montant entre 10,00\xa0€ et 200,00\xa0€."),
         ("200.01", "« Bon cadeau libre » : Choisissez un montant entre 10,00\xa0€ et 200,00\xa0€."),
@@ -176,7 +176,7 @@ def test_a_service_keeps_a_beneficiary_a_product_does_not(client, market):
     ]
 
 
-@pytest.mark.parametrize("field, length", [("beneficiary", 201), ("message", 501)])
+@pytest.mark.parametrize(("field", "length"), [("beneficiary", 201), ("message", 501)])
 def test_too_long_beneficiary_or_message_refused_with_nothing_added(client, market, gift, field, length):
     response = add(client, gift, 1, **{field: "x" * length})
     assert lines_of(client) == []

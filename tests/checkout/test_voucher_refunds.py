@@ -5,9 +5,8 @@ from decimal import Decimal
 import pytest
 from wagtail.models import ModelLogEntry
 
-from checkout.payments import gateway as stripe_gateway
-from checkout.vouchers import services as v
 from checkout.models import OrderStatus, Redemption, RefundState, VoucherStatus
+from checkout.payments import gateway as stripe_gateway
 from checkout.services import (
     RefundRefused,
     confirm_payment,
@@ -15,6 +14,7 @@ from checkout.services import (
     refundable_amount,
     start_payment,
 )
+from checkout.vouchers import services as v
 from portal.money import to_cents
 from tests.checkout import voucher_fixtures
 from tests.checkout.voucher_fixtures import client_for, order_of, vouchers_of

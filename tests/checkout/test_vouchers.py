@@ -7,9 +7,9 @@ import pytest
 from django.contrib.auth.models import User
 from wagtail.models import ModelLogEntry
 
-from checkout.vouchers import services as v
 from checkout.models import Order, OrderStatus, Redemption, Voucher, VoucherStatus
 from checkout.services import Confirmation, confirm_payment, fail_payment
+from checkout.vouchers import services as v
 from portal.money import to_cents
 from tests.checkout import voucher_fixtures
 from tests.checkout.helpers import fake_payment
@@ -169,9 +169,8 @@ def test_the_merchant_finds_their_voucher_as_typed_or_scanned(voucher, atelier_m
 def test_a_malformed_code_is_refused_before_any_lookup(voucher, atelier_merchant, django_assert_num_queries):
     wrong_check = voucher.code[:-1] + ("2" if voucher.code[-1] != "2" else "3")
     for text in [wrong_check, voucher.code[:-1], voucher.code + "2", "O" + voucher.code[1:], ""]:
-        with django_assert_num_queries(0):
-            with pytest.raises(v.MalformedCode) as refused:
-                v.find_voucher(atelier_merchant, text, "10.0.0.1")
+        with django_assert_num_queries(0), pytest.raises(v.MalformedCode) as refused:
+            v.find_voucher(atelier_merchant, text, "10.0.0.1")
         assert str(refused.value) == (
             "Ce code n'est pas valide : vérifiez sa saisie (16 caractères, sans 0, O, 1, I ni L)."
         )
@@ -241,7 +240,7 @@ def test_the_window_ends(voucher, atelier_merchant, settings):
             v.find_voucher(atelier_merchant, v.generate_code(), "10.0.0.1")
     with pytest.raises(v.TooManyLookups):
         v.find_voucher(atelier_merchant, voucher.code, "10.0.0.1")
-    cache.delete_many(["voucher-lookup:user:%d" % atelier_merchant.pk, "voucher-lookup:ip:10.0.0.1"])
+    cache.delete_many([f"voucher-lookup:user:{atelier_merchant.pk}", "voucher-lookup:ip:10.0.0.1"])
     assert v.find_voucher(atelier_merchant, voucher.code, "10.0.0.1").pk == voucher.pk
 
 
@@ -302,7 +301,7 @@ def test_a_cancelled_voucher_is_refused(voucher, atelier_merchant):
 
 
 @pytest.mark.parametrize(
-    "amount, message",
+    ("amount", "message"),
     [
         ("50.01", "Le solde de ce bon est de 50,00\xa0€ : vous ne pouvez pas utiliser 50,01\xa0€."),
         ("0", "Indiquez un montant positif, au centime près."),

@@ -23,9 +23,8 @@ from django.utils.translation import gettext
 from pypdf import PdfReader
 
 from checkout.billing import reports
-
-from checkout.payments import gateway as stripe_gateway
 from checkout.models import Order, WeeklyStatement
+from checkout.payments import gateway as stripe_gateway
 from checkout.pricing import BasketLine, DeliveryChoice
 from checkout.services import confirm_payment, place_order, refund_shop_order
 from markets.editors import make_editor
@@ -76,13 +75,13 @@ def week(market, gift, no_provider_refunds):
     order_e = paid_order(m, m.epicerie, [BasketLine(m.miel.pk, 1)], paris(2026, 11, 25, 12, 0))
 
     def statement(shop, week_start, period_end, **amounts):
-        defaults = dict(
-            territory=m.territory, trade_name=shop.title, legal_name=shop.legal_name, siret=shop.siret,
-            vat_status=shop.vat_status, vat_number=shop.vat_number, merchant_email=shop.email,
-            carried_in=Decimal("0.00"), sales=Decimal("0.00"), refunds=Decimal("0.00"),
-            commission=Decimal("0.00"), commission_returned=Decimal("0.00"), transfer_fee=Decimal("0.00"),
-            payout_amount=Decimal("0.00"), carried_out=Decimal("0.00"),
-        )
+        defaults = {
+            "territory": m.territory, "trade_name": shop.title, "legal_name": shop.legal_name, "siret": shop.siret,
+            "vat_status": shop.vat_status, "vat_number": shop.vat_number, "merchant_email": shop.email,
+            "carried_in": Decimal("0.00"), "sales": Decimal("0.00"), "refunds": Decimal("0.00"),
+            "commission": Decimal("0.00"), "commission_returned": Decimal("0.00"), "transfer_fee": Decimal("0.00"),
+            "payout_amount": Decimal("0.00"), "carried_out": Decimal("0.00"),
+        }
         return WeeklyStatement.objects.create(
             shop=shop, week_start=week_start, period_end=period_end, **{**defaults, **amounts}
         )

@@ -76,7 +76,7 @@ def live_tree(transactional_db):
 
 # Payments: a localstripe of the session, its webhook pointed at the live server.
 
-from tests.checkout.conftest import (
+from tests.checkout.conftest import (  # noqa: E402 (with the fixtures it serves)
     PUBLISHABLE_KEY,
     SECRET_KEY,
     WEBHOOK_SECRET,
@@ -86,7 +86,7 @@ from tests.checkout.conftest import (
 
 
 @pytest.fixture
-def live_stripe(localstripe_url, live_server, settings):  # noqa: F811
+def live_stripe(localstripe_url, live_server, settings):
     """localstripe flushed, the live server's gateway pointed at it, its webhook registered with it."""
     settings.STRIPE_SECRET_KEY = SECRET_KEY
     settings.STRIPE_PUBLISHABLE_KEY = PUBLISHABLE_KEY

@@ -11,7 +11,16 @@ from wagtail.models import Page, Revision
 
 from checkout.billing import statements
 from checkout.models import (
-    Invoice, InvoiceKind, LedgerEntry, LedgerKind, Order, OrderStatus, Payout, PayoutBatch, ShopOrder, WeeklyStatement,
+    Invoice,
+    InvoiceKind,
+    LedgerEntry,
+    LedgerKind,
+    Order,
+    OrderStatus,
+    Payout,
+    PayoutBatch,
+    ShopOrder,
+    WeeklyStatement,
 )
 from home.models import HomePage
 from markets.models import MarketPage, PartnerContact, Territory

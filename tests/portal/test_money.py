@@ -1,8 +1,9 @@
 from decimal import Decimal
 
 import pytest
+from django.utils import translation
 
-from portal.money import CENT, ZERO, from_cents, quantize_eur, to_cents
+from portal.money import CENT, ZERO, euros, from_cents, parse_eur, percent, quantize_eur, to_cents, whole_euros
 
 
 def half_up_reference(thousandths: int) -> Decimal:
@@ -55,7 +56,7 @@ def test_quantize_eur_accepts_ints_and_gives_two_places():
     assert str(quantize_eur(3)) == "3.00"
     assert str(quantize_eur(-7)) == "-7.00"
     assert quantize_eur(0) == ZERO
-    assert CENT == Decimal("0.01")
+    assert Decimal("0.01") == CENT
 
 
 @pytest.mark.parametrize("amount", [1.005, 0.1, 2.0, float("nan")])
@@ -100,3 +101,40 @@ def test_from_cents_refuses_anything_but_an_int(cents):
 def test_to_cents_refuses_floats():
     with pytest.raises(TypeError):
         to_cents(1.5)
+
+
+@pytest.mark.parametrize(
+    ("typed", "amount"),
+    [("12,50", Decimal("12.50")), ("12.50", Decimal("12.50")), (" 3 ", Decimal("3")), ("-1,5", Decimal("-1.5")),
+     (7, Decimal("7")), (Decimal("0.001"), Decimal("0.001"))],
+)
+def test_parse_eur_reads_a_decimal_comma_or_point(typed, amount):
+    assert parse_eur(typed) == amount
+
+
+@pytest.mark.parametrize("typed", ["", "douze", "12,50 €", "1,2,3", "Infinity", "NaN", "-inf", 1.5, True])
+def test_parse_eur_refuses_what_is_not_an_amount(typed):
+    with pytest.raises(ValueError):
+        parse_eur(typed)
+
+
+@pytest.mark.parametrize(
+    ("language", "amount", "shown"),
+    [("fr", Decimal("1234.5"), "1\u202f234,50\xa0€"), ("en", Decimal("1234.5"), "€1,234.50"),
+     ("fr", "0.005", "0,01\xa0€"), ("en", None, "")],
+)
+def test_euros_formats_in_the_active_language_rounding_half_up(language, amount, shown):
+    with translation.override(language):
+        assert euros(amount) == shown
+
+
+def test_euros_refuses_a_float():
+    with pytest.raises(TypeError):
+        euros(1.5)
+
+
+def test_whole_euros_and_percent_in_each_language():
+    with translation.override("fr"):
+        assert (whole_euros(Decimal("1000")), percent("5.50")) == ("1\u202f000\xa0€", "5,5")
+    with translation.override("en"):
+        assert (whole_euros(Decimal("1000")), percent("5.50")) == ("€1,000", "5.5")

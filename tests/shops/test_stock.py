@@ -17,7 +17,7 @@ def test_availability_flags(quantity, in_stock, unlimited, low):
 
 
 def test_a_product_without_stock_row_is_not_for_sale():
-    assert NOT_SET == Availability(0)
+    assert Availability(0) == NOT_SET
     assert NOT_SET.in_stock is False
     assert NOT_SET.unlimited is False
 

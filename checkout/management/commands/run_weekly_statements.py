@@ -9,7 +9,7 @@ from datetime import date
 from django.core.management.base import BaseCommand, CommandError
 
 from checkout.billing import statements
-from portal.templatetags.portal_tags import euros
+from portal.money import euros
 
 
 class Command(BaseCommand):

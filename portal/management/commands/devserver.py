@@ -5,6 +5,7 @@ Stripe keys, a local fake Stripe (localstripe).
 of them dying) stops them all, so nothing is left behind.
 """
 
+import contextlib
 import os
 import secrets
 import signal
@@ -111,7 +112,5 @@ def _stop(children) -> None:
 
 
 def _signal_group(child: subprocess.Popen, signum: int) -> None:
-    try:
+    with contextlib.suppress(ProcessLookupError):
         os.killpg(child.pid, signum)
-    except ProcessLookupError:
-        pass
