@@ -16,6 +16,7 @@ import json
 from dataclasses import dataclass, field, replace
 from uuid import UUID
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from wagtail.models import Locale, Page
 
@@ -28,6 +29,7 @@ from checkout.pricing import (
     free_amount,
     gift_details,
     price_items,
+    sale_refusal,
 )
 from markets.models import MarketPage
 from shops.models import ProductPage, ShopPage
@@ -83,16 +85,20 @@ def _default_locale_product(product_id) -> ProductPage:
     return source
 
 
-def _territory_of(product: ProductPage) -> int:
+def _no_longer_for_sale(name: str) -> str:
+    return _("« %(product)s » n'est plus en vente et a été retiré de votre panier.") % {"product": name}
+
+
+def _market_of(product: ProductPage) -> MarketPage:
+    """The market selling `product` now, or BasketError (unpublished shop, closed market, validity ended)."""
     shop = ShopPage.objects.live().filter(path=_parent_path(product)).first()
-    territory_id = None
-    if shop is not None:
-        territory_id = (
-            MarketPage.objects.filter(path=_parent_path(shop)).values_list("territory_id", flat=True).first()
-        )
-    if territory_id is None:
+    market = MarketPage.objects.filter(path=_parent_path(shop)).first() if shop is not None else None
+    if market is None:
         raise BasketError(_("Ce produit n'est pas en vente."))
-    return territory_id
+    refusal = sale_refusal(product, market)
+    if refusal:
+        raise BasketError(refusal)
+    return market
 
 
 def _chosen_options(product: ProductPage, indexes: dict[int, int]) -> dict[str, str]:
@@ -140,10 +146,6 @@ class Basket:
     def __len__(self) -> int:
         return len(self.entries)
 
-    @property
-    def item_count(self) -> int:
-        return sum(entry.quantity for entry in self.entries)
-
     def _save(self) -> None:
         if not self.entries:
             self.session.pop(SESSION_KEY, None)
@@ -176,7 +178,7 @@ class Basket:
         options = _chosen_options(product, option_indexes or {})
         chosen_amount = str(free_amount(product, "" if amount is None else amount)) if product.has_free_amount else ""
         beneficiary, message = gift_details(product, beneficiary or "", message or "")
-        territory_id = _territory_of(product)
+        territory_id = _market_of(product).territory_id
         if self.territory_id is not None and self.entries and territory_id != self.territory_id:
             raise BasketError(
                 _(
@@ -256,7 +258,12 @@ class Basket:
         return {str(page.translation_key): page for page in pages}
 
     def prune(self) -> list[str]:
-        """Drop lines no longer for sale as chosen (unpublished, options changed); their names, for a message."""
+        """Drop lines no longer for sale as chosen; a message for the customer per line dropped.
+
+        A line goes when its product or shop is unpublished, its options or
+        free amount are no longer offered, its validity has ended or its
+        market does not sell today.
+        """
         if not self.entries:
             return []
         products = self.products_by_key()
@@ -265,18 +272,26 @@ class Basket:
             .filter(path__in={_parent_path(p) for p in products.values()})
             .values_list("path", flat=True)
         )
+        market_paths = {path[: -Page.steplen] for path in live_shop_paths}
+        markets = {m.path: m for m in MarketPage.objects.filter(path__in=market_paths)}
+        today = timezone.localdate()
         kept, dropped = [], []
         for entry in self.entries:
             product = products.get(entry.key)
             if product is None or _parent_path(product) not in live_shop_paths:
-                dropped.append(product.title if product is not None else _("un produit retiré de la vente"))
+                name = product.title if product is not None else _("un produit retiré de la vente")
+                dropped.append(_no_longer_for_sale(name))
+                continue
+            refusal = sale_refusal(product, markets[_parent_path(product)[: -Page.steplen]], today)
+            if refusal:
+                dropped.append(_("%(reason)s Il a été retiré de votre panier.") % {"reason": refusal})
                 continue
             offered = {block.value["name"]: list(block.value["values"]) for block in product.options}
             if set(entry.options) != set(offered) or any(entry.options[n] not in v for n, v in offered.items()):
-                dropped.append(product.title)
+                dropped.append(_no_longer_for_sale(product.title))
                 continue
             if entry.amount and not _amount_still_offered(product, entry.amount):
-                dropped.append(product.title)
+                dropped.append(_no_longer_for_sale(product.title))
                 continue
             kept.append(entry)
         if dropped:

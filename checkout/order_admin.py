@@ -1,10 +1,10 @@
 """The merchant's orders in the Wagtail admin: list, detail, fulfilment, archive, refund.
 
 Which orders a user may see is decided by `shops.access.shops_managed_by`
-only. Every view starts from `managed_shop_orders(user)`, so the pk of
-another shop's order in a URL answers 404, and the ShopOrder model
+only. Every view starts from `ShopOrder.objects.managed_by(user)`, so the
+pk of another shop's order in a URL answers 404, and the ShopOrder model
 permissions (add, change, delete) play no part: they are not even offered
-in the group editor (see `ShopOrderViewSet.get_permissions_to_register`).
+in the group editor (see `checkout.shop_scoped_admin.ShopScopedViewSet`).
 
 Actions are POST only, change a row with a conditional UPDATE (so two
 clicks or two tabs have one effect) and leave an entry in Wagtail's log.
@@ -16,26 +16,23 @@ from decimal import Decimal
 
 from django import forms
 from django.contrib.admin.utils import quote
-from django.db.models import DecimalField, OuterRef, QuerySet, Subquery, Sum, Value
+from django.db.models import DecimalField, OuterRef, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import redirect
 from django.urls import reverse
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
 from wagtail.admin import messages
-from wagtail.admin.paginator import WagtailPaginator
 from wagtail.admin.ui.tables import Column, StatusTagColumn, TitleColumn
-from wagtail.admin.views.generic import IndexView, InspectView
 from wagtail.admin.views.generic.base import (
     BaseOperationView,
     WagtailAdminTemplateMixin,
 )
 from wagtail.admin.views.generic.permissions import PermissionCheckedMixin
 from wagtail.log_actions import log
-from wagtail.models import ModelLogEntry
 
 from checkout.filters import DEFAULT_LOOKUPS
 from checkout.models import (
@@ -47,6 +44,14 @@ from checkout.models import (
     ShopOrder,
 )
 from checkout.services import RefundRefused, refund_shop_order, refundable_amount
+from checkout.shop_scoped_admin import (
+    ManagedRowMixin,
+    ShopScopedIndexView,
+    ShopScopedInspectView,
+    date_column,
+    log_entries,
+    shop_column,
+)
 from portal.money import ZERO, euros, quantize_eur
 from shops.access import shops_managed_by
 from shops.models import DeliveryKind
@@ -79,12 +84,6 @@ FULFILMENT_BUTTONS = {
 }
 
 
-def managed_shop_orders(user) -> QuerySet[ShopOrder]:
-    """The shop orders of every shop `user` manages, whatever the shop page's language."""
-    keys = shops_managed_by(user).values("translation_key")
-    return ShopOrder.objects.filter(shop__translation_key__in=keys)
-
-
 def next_fulfilment_statuses(shop_order: ShopOrder) -> list[str]:
     """The statuses a merchant may set now; none before the order is paid."""
     if shop_order.order.status != OrderStatus.PAID:
@@ -101,10 +100,6 @@ def _refunded_subquery():
         .values("total")
     )
     return Coalesce(Subquery(refunds), Value(ZERO), output_field=DecimalField(max_digits=10, decimal_places=2))
-
-
-def _short_datetime(value) -> str:
-    return formats.date_format(timezone.localtime(value), "SHORT_DATETIME_FORMAT")
 
 
 def _state_label(shop_order: ShopOrder) -> str:
@@ -167,23 +162,16 @@ EXPORT_COLUMNS = OrderedDict(
 )
 
 
-class ShopOrderPaginator(WagtailPaginator):
+class ShopOrderIndexView(ShopScopedIndexView):
+    page_title = _("Commandes")
     # "2 commandes", not the model's "2 commandes boutique": a merchant has one shop.
     verbose_name = _("commande")
     verbose_name_plural = _("commandes")
-
-
-class ShopOrderIndexView(IndexView):
-    page_title = _("Commandes")
-    verbose_name = _("commande")
-    verbose_name_plural = _("commandes")
-    paginator_class = ShopOrderPaginator
     default_ordering = "-order__created_at"
+    list_select_related = ("order",)
 
     def get_base_queryset(self):
-        queryset = managed_shop_orders(self.request.user).select_related("order").annotate(
-            refunded=_refunded_subquery()
-        )
+        queryset = super().get_base_queryset().annotate(refunded=_refunded_subquery())
         if self.is_export:
             queryset = queryset.prefetch_related("lines")
         return queryset
@@ -194,11 +182,6 @@ class ShopOrderIndexView(IndexView):
             return queryset.filter(**DEFAULT_LOOKUPS)
         return self.filters.filter_queryset(queryset)
 
-    def order_queryset(self, queryset):
-        # The pk breaks ties between orders of the same second, for stable pages.
-        queryset = super().order_queryset(queryset)
-        return queryset.order_by(*queryset.query.order_by, "-pk")
-
     @cached_property
     def manages_several_shops(self) -> bool:
         return shops_managed_by(self.request.user).count() > 1
@@ -207,18 +190,8 @@ class ShopOrderIndexView(IndexView):
     def columns(self):
         columns = list(super().columns)
         if self.manages_several_shops:
-            columns.insert(2, Column("trade_name", label=_("Boutique"), sort_key="trade_name"))
+            columns.insert(2, shop_column())
         return columns
-
-    def get_inspect_url(self, instance):
-        # The queryset is already the user's orders: no permission check per row.
-        return reverse(self.inspect_url_name, args=(quote(instance.pk),))
-
-    def get_list_more_buttons(self, instance):
-        return []
-
-    def to_row_dict(self, item):
-        return OrderedDict((field, EXPORT_COLUMNS[field][1](item)) for field in self.list_export)
 
 
 def list_display(inspect_url_name: str):
@@ -227,11 +200,8 @@ def list_display(inspect_url_name: str):
         TitleColumn(
             "number", label=_("Commande"), accessor="order.number", sort_key="order__pk", url_name=inspect_url_name
         ),
-        Column(
-            "created",
-            label=_("Passée le"),
-            accessor=lambda so: _short_datetime(so.order.created_at),
-            sort_key="order__created_at",
+        date_column(
+            "created", _("Passée le"), path="order.created_at", sort_key="order__created_at", with_time=True
         ),
         Column("customer", label=_("Client"), accessor="order.customer_name", sort_key="order__customer_name"),
         Column("delivery_kind", label=_("Livraison"), accessor="get_delivery_kind_display", sort_key="delivery_kind"),
@@ -247,7 +217,7 @@ def list_display(inspect_url_name: str):
     ]
 
 
-class ShopOrderMixin:
+class ShopOrderMixin(ManagedRowMixin):
     """A view of one shop order, found among the user's orders only (404 otherwise)."""
 
     index_url_name = None
@@ -256,9 +226,7 @@ class ShopOrderMixin:
     archive_url_name = None
     unarchive_url_name = None
     refund_url_name = None
-
-    def get_shop_order(self, pk) -> ShopOrder:
-        return get_object_or_404(managed_shop_orders(self.request.user).select_related("order"), pk=pk)
+    row_select_related = ("order",)
 
     def get_inspect_url(self):
         return reverse(self.inspect_url_name, args=(quote(self.object.pk),))
@@ -271,14 +239,8 @@ class ShopOrderMixin:
         ]
 
 
-class ShopOrderInspectView(ShopOrderMixin, InspectView):
+class ShopOrderInspectView(ShopOrderMixin, ShopScopedInspectView):
     page_title = _("Commande")
-
-    def get_fields(self):
-        return []
-
-    def get_object(self, queryset=None):
-        return self.get_shop_order(self.pk)
 
     def get_page_subtitle(self):
         return str(self.object.order)
@@ -320,9 +282,7 @@ class ShopOrderInspectView(ShopOrderMixin, InspectView):
                 "unarchive_url": reverse(self.unarchive_url_name, args=(pk,)),
                 "refund_url": reverse(self.refund_url_name, args=(pk,)),
                 "refund_form": RefundForm(refundable=refundable) if refundable > 0 else None,
-                "log_entries": list(
-                    ModelLogEntry.objects.for_instance(shop_order).select_related("user").order_by("-timestamp", "-pk")
-                ),
+                "log_entries": log_entries(shop_order),
             }
         )
         return context
@@ -339,7 +299,7 @@ class ShopOrderOperationView(ShopOrderMixin, PermissionCheckedMixin, BaseOperati
     any_permission_required = ["view"]
 
     def get_object(self):
-        return self.get_shop_order(self.pk)
+        return self.get_managed_row(self.pk)
 
     def get_success_url(self):
         return self.next_url or self.get_inspect_url()
@@ -438,7 +398,7 @@ class RefundView(ShopOrderMixin, PermissionCheckedMixin, WagtailAdminTemplateMix
 
     def setup(self, request, *args, **kwargs):
         super().setup(request, *args, **kwargs)
-        self.object = self.get_shop_order(kwargs["pk"])
+        self.object = self.get_managed_row(kwargs["pk"])
 
     def get_page_subtitle(self):
         return str(self.object.order)

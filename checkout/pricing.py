@@ -7,8 +7,10 @@ client says about money is ignored.
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from wagtail.models import Locale, Page
 
@@ -59,6 +61,11 @@ class PricedLine:
     message: str = ""
 
 
+def needs_delivery(lines: Iterable[PricedLine]) -> bool:
+    """Whether any line is goods to hand over: vouchers and dated services go by e-mail."""
+    return any(line.product.kind not in VOUCHER_KINDS for line in lines)
+
+
 @dataclass(frozen=True)
 class PricedItems:
     """One shop's lines of a basket, before a delivery is chosen (the basket page)."""
@@ -67,11 +74,16 @@ class PricedItems:
     lines: list[PricedLine]
     subtotal: Decimal
 
+    @property
+    def needs_delivery(self) -> bool:
+        return needs_delivery(self.lines)
+
 
 @dataclass(frozen=True)
 class PricedShop:
     shop: ShopPage
-    delivery: DeliveryOption
+    # None when the shop's lines are all vouchers or services: nothing to deliver, no fee.
+    delivery: DeliveryOption | None
     address: str
     lines: list[PricedLine]
     subtotal: Decimal
@@ -97,6 +109,16 @@ class PricedBasket:
 
 def _parent_path(page: Page) -> str:
     return page.path[: -Page.steplen]
+
+
+def sale_refusal(product: ProductPage, market: MarketPage, today: date | None = None) -> str:
+    """Why `product` of `market` cannot be bought today (Paris), for the customer; "" when it can.
+
+    A service or voucher past its validity, and every product of a market
+    closed or not yet open (unless it takes pre-orders), are not for sale.
+    """
+    today = today or timezone.localdate()
+    return product.expired_reason(today) or market.sales_closed_reason(today)
 
 
 def _checked_quantity(value) -> int:
@@ -200,21 +222,27 @@ def price_items(territory_id: int, lines: Iterable[BasketLine]) -> list[PricedIt
         raise BasketError(_("Un produit de votre panier n'est plus en vente."))
 
     shops = {s.path: s for s in ShopPage.objects.live().filter(path__in={_parent_path(p) for p in products.values()})}
-    market_territory = dict(
-        MarketPage.objects.filter(path__in={_parent_path(s) for s in shops.values()}).values_list(
-            "path", "territory_id"
+    markets = {
+        m.path: m
+        for m in MarketPage.objects.filter(path__in={_parent_path(s) for s in shops.values()}).only(
+            "path", "territory_id", "market_opens", "market_closes", "allow_preorders"
         )
-    )
+    }
+    today = timezone.localdate()
 
     by_shop: dict[int, list[PricedLine]] = {}
     shop_by_id: dict[int, ShopPage] = {}
     for line in lines:
         product = products[line.product_id]
         shop = shops.get(_parent_path(product))
-        if shop is None or market_territory.get(_parent_path(shop)) != territory_id:
+        market = markets.get(_parent_path(shop)) if shop is not None else None
+        if market is None or market.territory_id != territory_id:
             raise BasketError(
                 _("« %(product)s » ne fait pas partie de ce marché.") % {"product": product.title}
             )
+        refusal = sale_refusal(product, market, today)
+        if refusal:
+            raise BasketError(refusal)
         options = _checked_options(product, line.options)
         amount = ""
         if product.has_free_amount and line.amount not in (None, ""):
@@ -250,8 +278,9 @@ def price_basket(
     """Price a basket of one territory, or raise `BasketError`.
 
     `deliveries` maps each shop's page id (the default-locale shop page) to
-    the customer's delivery choice. Products must be live, in a live shop
-    of a market of `territory_id`.
+    the customer's delivery choice; a shop selling only vouchers and
+    services needs none, and a choice given for it is ignored. Products
+    must be live, in a live shop of a market of `territory_id`.
     """
     items = price_items(territory_id, lines)
     options_by_id = {
@@ -260,6 +289,12 @@ def price_basket(
     priced_shops = []
     for item in items:
         shop, shop_id = item.shop, item.shop.pk
+        if not item.needs_delivery:
+            priced_shops.append(
+                PricedShop(shop=shop, delivery=None, address="", lines=item.lines, subtotal=item.subtotal,
+                           delivery_fee=ZERO, total=item.subtotal)
+            )
+            continue
         choice = deliveries.get(shop_id)
         option = options_by_id.get(choice.option_id) if choice is not None else None
         if option is None or option.page_id != shop_id:

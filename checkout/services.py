@@ -195,13 +195,18 @@ def place_order(
         )
         for priced in basket.shops:
             shop, option = priced.shop, priced.delivery
+            if option is None:
+                delivery = {"delivery_kind": "", "delivery_label": _("Envoyé par e-mail, rien à livrer")}
+            else:
+                delivery = {
+                    "delivery_kind": option.kind, "delivery_label": str(option.get_kind_display()),
+                    "delivery_detail": option.detail,
+                }
             shop_order = ShopOrder.objects.create(
                 order=order,
                 shop=shop,
                 **shop.merchant_identity(),
-                delivery_kind=option.kind,
-                delivery_label=str(option.get_kind_display()),
-                delivery_detail=option.detail,
+                **delivery,
                 delivery_fee=priced.delivery_fee,
                 delivery_address=priced.address,
                 subtotal=priced.subtotal,
@@ -240,7 +245,10 @@ def start_payment(order: Order) -> str:
         if info.client_secret and info.status != "canceled":
             return info.client_secret
     intent_id, client_secret = gateway.create_payment_intent(
-        order.total, order.currency, {"order": str(order.pk)}
+        order.total,
+        order.currency,
+        {"order": str(order.pk)},
+        idempotency_key=gateway.payment_key(order.pk, order.payments.count(), order.total),
     )
     Payment.objects.create(
         order=order, provider_id=intent_id, amount=order.total, currency=order.currency, state=PaymentState.PENDING
@@ -439,7 +447,7 @@ def refund_shop_order(shop_order_id: int, amount: Decimal, by_user=None, *, now=
         vouchers.apply_refund(refund)
 
     try:
-        provider_id = gateway.refund(payment.provider_id, amount)
+        provider_id = gateway.refund(payment.provider_id, amount, idempotency_key=gateway.refund_key(refund.pk, amount))
     except gateway.GatewayError as error:
         Refund.objects.filter(pk=refund.pk).update(state=RefundState.FAILED)
         vouchers.restore_after_failed_refund(refund.pk)
@@ -484,4 +492,6 @@ def refund_unfulfilled_payment(payment_id: int) -> None:
         )
         if not updated:
             return
-        gateway.refund(payment.provider_id, payment.amount)
+        gateway.refund(
+            payment.provider_id, payment.amount, idempotency_key=gateway.full_refund_key(payment.pk, payment.amount)
+        )

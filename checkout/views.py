@@ -10,6 +10,7 @@ import contextlib
 import re
 
 from django.contrib import messages
+from django.db.models import Sum
 from django.http import Http404, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -22,11 +23,11 @@ from checkout import services
 from checkout.basket import Basket, BasketEntry
 from checkout.billing.invoice_pdf import customer_invoices, customer_pdf_path
 from checkout.forms import AddToBasketForm, ContactForm, DeliveryForm, QuantityForm
-from checkout.models import Order, OrderStatus, PaymentState
+from checkout.models import Order, OrderStatus, PaymentState, Refund, RefundState
 from checkout.payments import gateway
 from checkout.pricing import BasketError, DeliveryChoice
 from checkout.vouchers.pdf import order_voucher_items
-from portal.money import to_cents
+from portal.money import ZERO, to_cents
 from shops.models import DeliveryOption
 
 # The order placed from the basket now in the session: the basket is emptied once it is paid.
@@ -69,9 +70,8 @@ def _basket_groups(request, basket: Basket, items) -> list[dict]:
 
 
 def _priced_basket(request, basket: Basket):
-    dropped = basket.prune()
-    for name in dropped:
-        messages.warning(request, _("« %(product)s » n'est plus en vente et a été retiré de votre panier.") % {"product": name})
+    for message in basket.prune():
+        messages.warning(request, message)
     try:
         return basket.priced()
     except BasketError as error:
@@ -176,6 +176,9 @@ def _delivery_forms(request, groups, data=None) -> list[DeliveryForm]:
     forms = []
     for group in groups:
         shop = group["source"]
+        if not group["item"].needs_delivery:
+            group["form"] = None
+            continue
         initial = saved.get(str(shop.pk), {})
         form = DeliveryForm(
             data, prefix=f"shop-{shop.pk}", shop=shop, options=options_by_shop.get(shop.pk, []),
@@ -234,6 +237,9 @@ def checkout_view(request):
     # Fees and totals as they would be charged with the options chosen so far.
     for group in groups:
         group["subtotal_cents"] = to_cents(group["item"].subtotal)
+        if group["form"] is None:
+            group["fee"], group["total"] = ZERO, group["item"].subtotal
+            continue
         for option in group["form"].options:
             option.fee_cents = to_cents(option.fee)
         option = group["form"].chosen
@@ -312,7 +318,11 @@ def confirm_card(request, token):
     if order.status != OrderStatus.PENDING or payment is None:
         return JsonResponse({"error": _("Cette commande ne peut plus être payée.")}, status=409)
     try:
-        info = gateway.confirm_with_payment_method(payment.provider_id, payment_method)
+        info = gateway.confirm_with_payment_method(
+            payment.provider_id,
+            payment_method,
+            idempotency_key=gateway.confirm_key(payment.provider_id, payment_method),
+        )
     except gateway.PaymentDeclined as error:
         return JsonResponse({"error": error.customer_message}, status=402)
     except gateway.GatewayError:
@@ -336,9 +346,25 @@ def payment_return(request, token):
     return render(request, "checkout/payment_failed.html", context)
 
 
+def _with_refunds(order: Order, shop_orders: list) -> dict:
+    """Set `refunded` and `net` on each shop order; the order's paid, refunded and net totals."""
+    refunded = dict(
+        Refund.objects.filter(shop_order__order=order, state=RefundState.SUCCEEDED)
+        .values("shop_order")
+        .annotate(total=Sum("amount"))
+        .values_list("shop_order", "total")
+    )
+    for shop_order in shop_orders:
+        shop_order.refunded = refunded.get(shop_order.pk, ZERO)
+        shop_order.net = shop_order.total - shop_order.refunded
+    total_refunded = sum(refunded.values(), ZERO)
+    return {"refunded_total": total_refunded, "net_total": order.total - total_refunded}
+
+
 def order_view(request, token):
     order = _order(token)
     shop_orders = list(order.shop_orders.prefetch_related("lines").order_by("pk"))
+    totals = _with_refunds(order, shop_orders) if order.status == OrderStatus.PAID else {}
     _empty_basket_once_paid(request, order)
     voucher_items = order_voucher_items(order) if order.status == OrderStatus.PAID else []
     invoice_items = [
@@ -347,7 +373,10 @@ def order_view(request, token):
     response = render(
         request,
         "checkout/order.html",
-        {"order": order, "shop_orders": shop_orders, "voucher_items": voucher_items, "invoice_items": invoice_items},
+        {
+            "order": order, "shop_orders": shop_orders, "voucher_items": voucher_items,
+            "invoice_items": invoice_items, **totals,
+        },
     )
     # A private link: keep it out of shared caches and referrers.
     response["Cache-Control"] = "private, no-store"

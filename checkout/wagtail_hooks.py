@@ -1,6 +1,5 @@
 """Admin UI of checkout: the "Commandes" menu of merchants and territory editors."""
 
-from django.urls import path
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.log_actions import LogFormatter
@@ -8,9 +7,7 @@ from wagtail.log_actions import LogFormatter
 from checkout import order_admin
 
 # Their hooks register on import: invoices, payouts and statements, reports and dashboard.
-from checkout.billing import (
-    invoice_admin,  # noqa: F401
-    )
+from checkout.billing import invoice_admin, payout_admin, report_admin  # noqa: F401
 from checkout.filters import ShopOrderFilterSet
 from checkout.models import FulfilmentStatus, ShopOrder
 from checkout.shop_scoped_admin import ShopScopedViewSet
@@ -32,36 +29,19 @@ class ShopOrderViewSet(ShopScopedViewSet):
     menu_label = _("Commandes")
     menu_name = "orders"
     menu_order = 250
-    managed_rows = staticmethod(order_admin.managed_shop_orders)
-    action_url_names = ("fulfilment", "archive", "unarchive", "refund")
 
     index_view_class = order_admin.ShopOrderIndexView
     inspect_view_class = order_admin.ShopOrderInspectView
     inspect_template_name = "checkout/admin/shop_order_inspect.html"
-
     filterset_class = ShopOrderFilterSet
-    list_export = list(order_admin.EXPORT_COLUMNS)
-    export_headings = {field: heading for field, (heading, _value) in order_admin.EXPORT_COLUMNS.items()}
-    export_filename = "commandes"
-
-    @property
-    def list_display(self):
-        return order_admin.list_display(self.get_url_name("inspect"))
-
-    def get_urlpatterns(self):
-        return [
-            path("", self.index_view, name="index"),
-            path("results/", self.index_results_view, name="index_results"),
-            path("<int:pk>/", self.inspect_view, name="inspect"),
-            path(
-                "<int:pk>/preparation/",
-                self.construct_view(order_admin.FulfilmentView),
-                name="fulfilment",
-            ),
-            path("<int:pk>/archiver/", self.construct_view(order_admin.ArchiveView), name="archive"),
-            path("<int:pk>/desarchiver/", self.construct_view(order_admin.UnarchiveView), name="unarchive"),
-            path("<int:pk>/rembourser/", self.construct_view(order_admin.RefundView), name="refund"),
-        ]
+    list_columns = order_admin.list_display
+    export_columns = order_admin.EXPORT_COLUMNS
+    actions = (
+        ("<int:pk>/preparation/", order_admin.FulfilmentView, "fulfilment"),
+        ("<int:pk>/archiver/", order_admin.ArchiveView, "archive"),
+        ("<int:pk>/desarchiver/", order_admin.UnarchiveView, "unarchive"),
+        ("<int:pk>/rembourser/", order_admin.RefundView, "refund"),
+    )
 
 
 @hooks.register("register_admin_viewset")

@@ -5,8 +5,8 @@ from django.utils.translation import gettext as _
 from wagtail.admin.ui.components import Component
 
 from markets import onboarding
+from markets.merchants import is_merchant
 from shops.access import shops_managed_by
-from shops.merchants import is_merchant
 from shops.models import ProductPage, ProductStock
 
 

@@ -20,6 +20,11 @@ Partner contacts and merchant registrations carry a territory: the model
 permissions are global, and the admin views (markets.admin_views) narrow
 every listing and every object URL to the editor's territories.
 
+The territory holds its editors group and its image collection by foreign
+key (Territory.editors_group, Territory.image_collection): they are made
+once and found by key afterwards, so renaming the territory changes
+nobody's access; their names are labels, refreshed on the next call.
+
 Every function here is idempotent: call it again after a page gains a
 translation and the new page gets the same permissions.
 """
@@ -33,7 +38,9 @@ from wagtail.models import Collection, GroupCollectionPermission, GroupPagePermi
 from markets.models import MarketPage, Territory
 
 ADMIN_ACCESS = ("wagtailadmin", "access_admin")
+# Labels for humans in the admin; access is never looked up by them.
 EDITORS_GROUP_PREFIX = "Éditeurs — "
+TERRITORY_COLLECTION_PREFIX = "Boutiques — "
 EDITOR_PAGE_PERMISSIONS = ("add_page", "change_page", "publish_page", "lock_page", "unlock_page")
 EDITOR_COLLECTION_PERMISSIONS = (
     ("wagtailimages", "add_image"),
@@ -79,6 +86,7 @@ def grant_model_permissions(group: Group, pairs: Iterable[tuple[str, str]]) -> N
 
 
 def add_to_group(user, group: Group) -> None:
+    """Add `user` to `group` unless they are in it already."""
     if not user.groups.filter(pk=group.pk).exists():
         user.groups.add(group)
 
@@ -97,20 +105,80 @@ def grant_collection_permissions(group: Group, collection: Collection, pairs: It
         GroupCollectionPermission.objects.get_or_create(group=group, collection=collection, permission=permission)
 
 
+def group_label(label: str, group: Group | None = None) -> str:
+    """`label`, or "label (2)", "label (3)"… when another group already has it.
+
+    Group names are unique in Django and are only labels for humans here:
+    a renamed territory's old label may be taken again by a new territory,
+    and two shops of different markets may share a slug.
+    """
+    label = label[: Group._meta.get_field("name").max_length - 6]
+    taken = set(
+        Group.objects.filter(name__startswith=label).exclude(pk=getattr(group, "pk", None))
+        .values_list("name", flat=True)
+    )
+    name, n = label, 2
+    while name in taken:
+        name, n = f"{label} ({n})", n + 1
+    return name
+
+
+def relabel_group(group: Group, label: str) -> None:
+    """Refresh a linked group's name after its territory or shop was renamed (writes only on change)."""
+    name = group_label(label, group)
+    if group.name != name:
+        group.name = name
+        group.save(update_fields=["name"])
+
+
+def relabel_collection(collection: Collection, label: str) -> None:
+    """Refresh a linked collection's name (writes only on change)."""
+    label = label[: Collection._meta.get_field("name").max_length]
+    if collection.name != label:
+        collection.name = label
+        collection.save(update_fields=["name"])
+
+
+def _locked(territory: Territory) -> Territory:
+    # Serialises the first creation: two approvals at once make one group.
+    return Territory.objects.select_for_update().get(pk=territory.pk)
+
+
+@transaction.atomic
 def territory_collection(territory: Territory) -> Collection:
-    """The territory's image collection, "Boutiques — <territory>", under the root collection."""
-    name = f"Boutiques — {territory.name}"
-    root = Collection.get_first_root_node()
-    existing = root.get_children().filter(name=name).first()
-    if existing is not None:
-        return existing
-    return root.add_child(instance=Collection(name=name))
+    """The territory's image collection, under the root collection; made once, then found by key.
+
+    Its name, "Boutiques — <territory>", is a label refreshed on each call.
+    """
+    locked = _locked(territory)
+    label = f"{TERRITORY_COLLECTION_PREFIX}{locked.name}"
+    collection = locked.image_collection
+    if collection is None:
+        collection = Collection.get_first_root_node().add_child(instance=Collection(name=label))
+        locked.image_collection = collection
+        locked.save(update_fields=["image_collection"])
+    else:
+        relabel_collection(collection, label)
+    territory.image_collection = collection
+    return collection
 
 
 @transaction.atomic
 def editors_group(territory: Territory) -> Group:
-    """The group "Éditeurs — <territory>" with the rights described in this module."""
-    group, _ = Group.objects.get_or_create(name=f"{EDITORS_GROUP_PREFIX}{territory.name}")
+    """The territory's editors group with the rights described in this module; made once, then found by key.
+
+    Its name, "Éditeurs — <territory>", is a label refreshed on each call.
+    """
+    locked = _locked(territory)
+    label = f"{EDITORS_GROUP_PREFIX}{locked.name}"
+    group = locked.editors_group
+    if group is None:
+        group = Group.objects.create(name=group_label(label))
+        locked.editors_group = group
+        locked.save(update_fields=["editors_group"])
+    else:
+        relabel_group(group, label)
+    territory.editors_group = group
     grant_model_permissions(group, EDITOR_MODEL_PERMISSIONS)
     # Both locales: the French page and its English translation point at the
     # same territory (the field is synchronised by wagtail-localize).
@@ -124,19 +192,15 @@ def make_editor(user, territory: Territory) -> None:
     add_to_group(user, editors_group(territory))
 
 
-
 def territories_edited_by(user):
-    """Territories whose editors group `user` belongs to; every territory for a superuser."""
+    """Territories whose linked editors group `user` belongs to; every territory for a superuser."""
     if not user.is_authenticated or not user.is_active:
         return Territory.objects.none()
     if user.is_superuser:
         return Territory.objects.all()
-    names = [
-        name.removeprefix(EDITORS_GROUP_PREFIX)
-        for name in user.groups.filter(name__startswith=EDITORS_GROUP_PREFIX).values_list("name", flat=True)
-    ]
-    return Territory.objects.filter(name__in=names)
+    return Territory.objects.filter(editors_group__in=user.groups.all())
 
 
 def is_editor(user) -> bool:
-    return user.is_authenticated and user.groups.filter(name__startswith=EDITORS_GROUP_PREFIX).exists()
+    """Whether `user` belongs to some territory's editors group (by key: a group's name proves nothing)."""
+    return user.is_authenticated and Territory.objects.filter(editors_group__in=user.groups.all()).exists()

@@ -6,7 +6,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 
 from markets import onboarding
-from shops.merchants import is_merchant
+from markets.merchants import is_merchant
 
 # Pages a merchant must still reach: logging in and out, choosing a
 # password, the acceptance screen itself, and the admin's translations.

@@ -1,16 +1,21 @@
 """Territories, their market pages, partner contacts and help pages."""
 
+from datetime import date
+
 from django import forms
 from django.conf import settings
+from django.contrib.auth.models import Group
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalKey
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel
 from wagtail.contrib.routable_page.models import RoutablePageMixin, path
 from wagtail.fields import RichTextField, StreamField
 from wagtail.models import (
+    Collection,
     DraftStateMixin,
     Orderable,
     Page,
@@ -48,6 +53,21 @@ class Territory(models.Model):
     commission_on_delivery = models.BooleanField(
         _("commission sur les frais de livraison"), default=True,
         help_text=_("Décoché : la commission ne porte que sur les articles."),
+    )
+    # Who edits this market and where its images go, made once by
+    # markets.editors and found by key from then on: renaming the territory
+    # changes nobody's access. SET_NULL rather than PROTECT: Wagtail's group
+    # and collection delete views do not check usage, so PROTECT would end an
+    # operator's deletion in a server error; deleting the group revokes the
+    # editors' access, which is what the operator asked for, and the next
+    # `editors_group` call makes a fresh, empty one (never found by name).
+    editors_group = models.OneToOneField(
+        Group, verbose_name=_("groupe des éditeurs"), null=True, blank=True, editable=False,
+        on_delete=models.SET_NULL, related_name="+",
+    )
+    image_collection = models.OneToOneField(
+        Collection, verbose_name=_("collection d'images"), null=True, blank=True, editable=False,
+        on_delete=models.SET_NULL, related_name="+",
     )
 
     panels = [
@@ -188,6 +208,10 @@ class MarketPage(RoutablePageMixin, Page):
     tourism_office = models.CharField(_("office de tourisme"), max_length=200)
     market_opens = models.DateField(_("ouverture du marché"))
     market_closes = models.DateField(_("clôture du marché"))
+    allow_preorders = models.BooleanField(
+        _("précommandes avant l'ouverture"), default=False,
+        help_text=_("Coché : les boutiques publiées vendent déjà avant la date d'ouverture."),
+    )
     intro = RichTextField(_("introduction"), features=["bold", "italic", "link", "ul"], blank=True)
     hero_image = models.ForeignKey(
         "wagtailimages.Image", verbose_name=_("image d'en-tête"), null=True, blank=True,
@@ -200,7 +224,7 @@ class MarketPage(RoutablePageMixin, Page):
     content_panels = Page.content_panels + [
         FieldPanel("territory"),
         FieldPanel("tourism_office"),
-        FieldRowPanel([FieldPanel("market_opens"), FieldPanel("market_closes")]),
+        FieldRowPanel([FieldPanel("market_opens"), FieldPanel("market_closes"), FieldPanel("allow_preorders")]),
         FieldPanel("intro"),
         FieldPanel("hero_image"),
         FieldPanel("contact_email"),
@@ -235,6 +259,18 @@ class MarketPage(RoutablePageMixin, Page):
 
         if self.market_opens and self.market_closes and self.market_closes < self.market_opens:
             raise ValidationError({"market_closes": _("La clôture doit suivre l'ouverture.")})
+
+    def sales_closed_reason(self, today: date) -> str:
+        """Why nothing can be bought on this market on `today` (Paris), or "" while it sells.
+
+        Closing only stops sales: merchants still refund, redeem vouchers and
+        are paid after it.
+        """
+        if today > self.market_closes:
+            return _("Le marché est clos depuis le %(date)s.") % {"date": date_format(self.market_closes)}
+        if today < self.market_opens and not self.allow_preorders:
+            return _("Le marché ouvre le %(date)s.") % {"date": date_format(self.market_opens)}
+        return ""
 
     def get_context(self, request, *args, **kwargs):
         from markets.listing import ShopFilters, shops_of_market
@@ -416,3 +452,71 @@ class TermsAcceptance(models.Model):
 
     def __str__(self):
         return f"{self.user} — {self.version}"
+
+
+class MerchantShop(models.Model):
+    """A shop's merchant access: its group and its image collection, keyed by the shop's translation key.
+
+    The French and English ShopPage share `translation_key`, so one row
+    serves both. The group and the collection belong to the shop, not to a
+    merchant: they exist before the first merchant account does (the
+    registration photo goes into the collection, the first publication
+    grants the group `publish_page`), and a second merchant of the same
+    shop joins the same group. Keeping them on a Merchant row instead would
+    leave nowhere to store them before the first merchant, and two copies to
+    keep equal after the second. Nullable with SET_NULL for the reason given
+    on Territory.editors_group; markets.merchants fills an empty link again.
+    """
+
+    translation_key = models.UUIDField(_("clé de la boutique"), unique=True, editable=False)
+    group = models.OneToOneField(
+        Group, verbose_name=_("groupe du commerce"), null=True, blank=True, editable=False,
+        on_delete=models.SET_NULL, related_name="+",
+    )
+    collection = models.OneToOneField(
+        Collection, verbose_name=_("collection d'images"), null=True, blank=True, editable=False,
+        on_delete=models.SET_NULL, related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("accès d'une boutique")
+        verbose_name_plural = _("accès des boutiques")
+
+    def __str__(self):
+        return str(self.translation_key)
+
+
+class Merchant(models.Model):
+    """A user's merchant account for one shop (both locales of it), made by markets.merchants.make_merchant.
+
+    Access itself is the shop group's page and collection permissions; this
+    row records whose account it is and since when.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("compte"), on_delete=models.CASCADE, related_name="+"
+    )
+    shop = models.ForeignKey(
+        MerchantShop, verbose_name=_("boutique"), on_delete=models.PROTECT, related_name="merchants"
+    )
+    created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("commerçant")
+        verbose_name_plural = _("commerçants")
+        constraints = [models.UniqueConstraint(fields=["user", "shop"], name="merchant_once_per_shop")]
+
+    def __str__(self):
+        return f"{self.user} — {self.shop}"
+
+    @property
+    def translation_key(self):
+        return self.shop.translation_key
+
+    @property
+    def group(self) -> Group | None:
+        return self.shop.group
+
+    @property
+    def collection(self) -> Collection | None:
+        return self.shop.collection

@@ -19,11 +19,12 @@ from wagtail.log_actions import log
 from wagtail.models import GroupApprovalTask, Locale, Workflow, WorkflowPage, WorkflowTask
 
 from markets.editors import editors_group
+from markets.merchants import make_merchant, merchant_group, shop_collection
 from markets.models import MarketPage, MerchantRegistration, TermsAcceptance, TermsVersion, Territory
-from shops.merchants import make_merchant, merchant_group, shop_collection
 from shops.models import DeliveryKind, DeliveryOption, ShopPage
 
 FIRST_PUBLICATION_WORKFLOW_PREFIX = "Première mise en ligne — "
+FIRST_PUBLICATION_TASK_PREFIX = "Validation par l'office de tourisme — "
 
 APPROVE_ACTION = "markets.registration.approve"
 REJECT_ACTION = "markets.registration.reject"
@@ -102,12 +103,31 @@ def _merchant_user(registration: MerchantRegistration, slug: str):
 
 
 def first_publication_workflow(territory: Territory) -> Workflow:
-    """"Première mise en ligne — <territory>": one approval by the territory's editors."""
-    workflow, _ = Workflow.objects.get_or_create(name=f"{FIRST_PUBLICATION_WORKFLOW_PREFIX}{territory.name}")
-    task = GroupApprovalTask.objects.filter(name=f"Validation par l'office de tourisme — {territory.name}").first()
+    """"Première mise en ligne — <territory>": one approval by the territory's editors.
+
+    Found by its task's editors group, not by name, so renaming the
+    territory keeps its workflow (the names are labels, refreshed here).
+    """
+    group = editors_group(territory)
+    workflow_name = f"{FIRST_PUBLICATION_WORKFLOW_PREFIX}{territory.name}"
+    task_name = f"{FIRST_PUBLICATION_TASK_PREFIX}{territory.name}"
+    workflow = (
+        Workflow.objects.filter(
+            name__startswith=FIRST_PUBLICATION_WORKFLOW_PREFIX, workflow_tasks__task__groupapprovaltask__groups=group
+        ).order_by("pk").first()
+    )
+    if workflow is None:
+        workflow = Workflow.objects.create(name=workflow_name)
+    elif workflow.name != workflow_name:
+        workflow.name = workflow_name
+        workflow.save(update_fields=["name"])
+    task = GroupApprovalTask.objects.filter(workflow_tasks__workflow=workflow, groups=group).order_by("pk").first()
     if task is None:
-        task = GroupApprovalTask.objects.create(name=f"Validation par l'office de tourisme — {territory.name}")
-    task.groups.add(editors_group(territory))
+        task = GroupApprovalTask.objects.create(name=task_name)
+        task.groups.add(group)
+    elif task.name != task_name:
+        task.name = task_name
+        task.save(update_fields=["name"])
     WorkflowTask.objects.get_or_create(workflow=workflow, task=task, defaults={"sort_order": 0})
     return workflow
 
@@ -216,7 +236,7 @@ def after_workflow_approved(workflow_state, user=None) -> None:
 def first_publication_approved(shop_id: int, user=None) -> bool:
     """The shop is live: from now on its merchant publishes directly. E-mails "your shop is online".
 
-    Grants the merchant group `publish_page` (shops.merchants does so once
+    Grants the merchant group `publish_page` (markets.merchants does so once
     the shop has been published) and takes the first-publication workflow
     off the page. Returns False when there was nothing to do.
     """

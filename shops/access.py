@@ -1,7 +1,7 @@
 """Who may manage which shop: Wagtail's page permissions are the only source.
 
 A merchant's group holds `change_page` on their ShopPage (see
-`shops.merchants`); a territory's editors hold it on the market page and so
+`markets.merchants`); a territory's editors hold it on the market page and so
 on every shop below; a superuser on everything. Orders, vouchers, stock and
 reports of a shop are visible to exactly those users.
 """

@@ -6,11 +6,14 @@ What changes by itself (stock, sold counts) is never stored on a page — a
 page revision would bring old values back — but in `ProductStock` rows.
 """
 
+from datetime import date
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalKey
 from wagtail import blocks
@@ -331,6 +334,14 @@ class ProductPage(Page):
     def has_free_amount(self) -> bool:
         return self.kind == ProductKind.VOUCHER and self.voucher_min_amount is not None
 
+    def expired_reason(self, today: date) -> str:
+        """Why this service or voucher can no longer be sold on `today`: its validity has ended; "" otherwise."""
+        if self.valid_until is not None and self.valid_until < today:
+            return _("« %(product)s » n'est plus valable depuis le %(date)s.") % {
+                "product": self.title, "date": date_format(self.valid_until),
+            }
+        return ""
+
     def get_context(self, request, *args, **kwargs):
         from shops.stock import availability_of
 
@@ -338,6 +349,9 @@ class ProductPage(Page):
         context["shop"] = self.get_parent().specific
         context["market"] = context["shop"].get_parent().specific
         context["availability"] = availability_of([self])[self.translation_key]
+        today = timezone.localdate()
+        # The market page says whether its market sells today (see MarketPage.sales_closed_reason).
+        context["not_for_sale"] = self.expired_reason(today) or context["market"].sales_closed_reason(today)
         context["photos"] = gallery_photos(self)
         return context
 

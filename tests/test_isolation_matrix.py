@@ -26,8 +26,8 @@ from checkout.billing import invoices
 from checkout.models import Payout, PayoutAccount, WeeklyStatement
 from markets import onboarding
 from markets.editors import make_editor, territory_collection
+from markets.merchants import make_merchant, shop_collection
 from markets.models import CommissionRate, MerchantRegistration, PartnerContact, TermsAcceptance, TermsVersion
-from shops.merchants import make_merchant, shop_collection
 from shops.models import ProductStock
 from tests.fixtures import factories as f
 from tests.markets.onboarding_helpers import registration_data

@@ -43,10 +43,6 @@ class Totals:
     commission: Decimal = ZERO
     orders: int = 0
 
-    @property
-    def net_sales(self) -> Decimal:
-        return self.sales - self.refunds
-
 
 @dataclass
 class DayFigures(Totals):

@@ -1,6 +1,6 @@
 """Invoices in the Wagtail admin ("Factures"): list, filters, export, detail and PDF; nothing else.
 
-Who sees what:
+Who sees what is `Invoice.objects.managed_by(user)`:
 - the invoices and credit notes to customers of a shop: whoever manages
   the shop (`shops.access.shops_managed_by`: its merchant, its territory's
   editors, the operator);
@@ -17,51 +17,29 @@ from collections import OrderedDict
 import django_filters
 from django import forms
 from django.contrib.admin.utils import quote
-from django.db.models import Q, QuerySet
-from django.shortcuts import get_object_or_404
-from django.urls import path, reverse
-from django.utils import formats, timezone
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import View
 from wagtail import hooks
 from wagtail.admin.filters import DateRangePickerWidget, WagtailFilterSet
-from wagtail.admin.paginator import WagtailPaginator
 from wagtail.admin.ui.tables import Column, TitleColumn
-from wagtail.admin.views.generic import IndexView, InspectView
 from wagtail.admin.views.generic.permissions import PermissionCheckedMixin
 from wagtail.admin.widgets.button import Button
-from wagtail.models import GroupPagePermission
 
 from checkout.billing import invoice_pdf
 from checkout.billing.invoices import vat_breakdown
 from checkout.models import Invoice, InvoiceKind
-from checkout.shop_scoped_admin import ShopScopedViewSet
-from portal.money import euros
-from shops.access import shops_managed_by
-from shops.models import ShopPage
-
-
-def shops_run_by(user) -> QuerySet[ShopPage]:
-    """Shops whose own page `user`'s groups may change: the merchant's, not those an editor reaches from above."""
-    if not user.is_authenticated or not user.is_active:
-        return ShopPage.objects.none()
-    pages = GroupPagePermission.objects.filter(group__user=user, permission__codename="change_page").values("page_id")
-    return ShopPage.objects.filter(pk__in=pages)
-
-
-def managed_invoices(user) -> QuerySet[Invoice]:
-    """The invoices `user` may see and download; see the module's docstring."""
-    if not user.is_authenticated or not user.is_active:
-        return Invoice.objects.none()
-    if user.is_superuser:
-        return Invoice.objects.all()
-    managed = shops_managed_by(user).values("translation_key")
-    run = shops_run_by(user).values("translation_key")
-    return Invoice.objects.filter(
-        Q(statement__isnull=True, shop__translation_key__in=managed)
-        | Q(statement__isnull=False, shop__translation_key__in=run)
-    )
+from checkout.shop_scoped_admin import (
+    ManagedRowMixin,
+    ShopScopedIndexView,
+    ShopScopedInspectView,
+    ShopScopedViewSet,
+    date_column,
+    money_column,
+    shop_column,
+)
 
 
 def _shop_name(invoice: Invoice) -> str:
@@ -74,10 +52,6 @@ def _counterpart(invoice: Invoice) -> str:
     """Who the merchant deals with on this document: the customer, or the platform."""
     party = invoice.seller if invoice.statement_id else invoice.buyer
     return party.get("name", "")
-
-
-def _date(invoice: Invoice) -> str:
-    return formats.date_format(timezone.localtime(invoice.issued_at), "SHORT_DATE_FORMAT")
 
 
 class InvoiceFilterSet(WagtailFilterSet):
@@ -112,29 +86,13 @@ EXPORT_COLUMNS = OrderedDict(
 )
 
 
-class InvoicePaginator(WagtailPaginator):
-    verbose_name = _("facture")
-    verbose_name_plural = _("factures")
-
-
-class InvoiceIndexView(IndexView):
+class InvoiceIndexView(ShopScopedIndexView):
     page_title = _("Factures")
     verbose_name = _("facture")
     verbose_name_plural = _("factures")
-    paginator_class = InvoicePaginator
     default_ordering = "-issued_at"
+    list_select_related = ("corrects",)
     pdf_url_name = None
-
-    def get_base_queryset(self):
-        return managed_invoices(self.request.user).select_related("corrects")
-
-    def order_queryset(self, queryset):
-        queryset = super().order_queryset(queryset)
-        return queryset.order_by(*queryset.query.order_by, "-pk")
-
-    def get_inspect_url(self, instance):
-        # The queryset is already the user's invoices: no permission check per row.
-        return reverse(self.inspect_url_name, args=(quote(instance.pk),))
 
     def get_list_more_buttons(self, instance):
         return [
@@ -142,38 +100,27 @@ class InvoiceIndexView(IndexView):
                    icon_name="download", priority=10)
         ]
 
-    def to_row_dict(self, item):
-        return OrderedDict((field, EXPORT_COLUMNS[field][1](item)) for field in self.list_export)
-
 
 def list_display(inspect_url_name: str):
     return [
         TitleColumn("number", label=_("Numéro"), url_name=inspect_url_name, sort_key="number"),
         Column("kind", label=_("Type"), accessor="get_kind_display", sort_key="kind"),
-        Column("issued_at", label=_("Émise le"), accessor=_date, sort_key="issued_at"),
-        Column("shop", label=_("Boutique"), accessor=_shop_name),
+        date_column("issued_at", _("Émise le"), sort_key="issued_at"),
+        shop_column(_shop_name, name="shop", sort_key=None),
         Column("counterpart", label=_("Client ou émetteur"), accessor=_counterpart),
-        Column("total", label=_("Total TTC"), accessor=lambda x: euros(x.total), sort_key="total"),
+        money_column("total", _("Total TTC")),
     ]
 
 
-class InvoiceMixin:
+class InvoiceMixin(ManagedRowMixin):
     index_url_name = None
     inspect_url_name = None
     pdf_url_name = None
-
-    def get_invoice(self, pk) -> Invoice:
-        return get_object_or_404(managed_invoices(self.request.user).select_related("corrects"), pk=pk)
+    row_select_related = ("corrects",)
 
 
-class InvoiceInspectView(InvoiceMixin, InspectView):
+class InvoiceInspectView(InvoiceMixin, ShopScopedInspectView):
     page_title = _("Facture")
-
-    def get_fields(self):
-        return []
-
-    def get_object(self, queryset=None):
-        return self.get_invoice(self.pk)
 
     def get_page_subtitle(self):
         return str(self.object)
@@ -187,7 +134,7 @@ class InvoiceInspectView(InvoiceMixin, InspectView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         invoice = self.object
-        visible = managed_invoices(self.request.user)
+        visible = Invoice.objects.managed_by(self.request.user)
         context.update(
             {
                 "invoice": invoice,
@@ -208,7 +155,7 @@ class InvoicePdfView(InvoiceMixin, PermissionCheckedMixin, View):
     http_method_names = ["get", "head"]
 
     def get(self, request, pk):
-        return invoice_pdf.pdf_response(self.get_invoice(pk))
+        return invoice_pdf.pdf_response(self.get_managed_row(pk))
 
 
 class InvoiceViewSet(ShopScopedViewSet):
@@ -220,29 +167,14 @@ class InvoiceViewSet(ShopScopedViewSet):
     menu_label = _("Factures")
     menu_name = "invoices"
     menu_order = 270
-    managed_rows = staticmethod(managed_invoices)
-    action_url_names = ("pdf",)
 
     index_view_class = InvoiceIndexView
     inspect_view_class = InvoiceInspectView
     inspect_template_name = "checkout/invoices/admin/inspect.html"
-
     filterset_class = InvoiceFilterSet
-    list_export = list(EXPORT_COLUMNS)
-    export_headings = {field: heading for field, (heading, _value) in EXPORT_COLUMNS.items()}
-    export_filename = "factures"
-
-    @property
-    def list_display(self):
-        return list_display(self.get_url_name("inspect"))
-
-    def get_urlpatterns(self):
-        return [
-            path("", self.index_view, name="index"),
-            path("results/", self.index_results_view, name="index_results"),
-            path("<int:pk>/", self.inspect_view, name="inspect"),
-            path("<int:pk>/pdf/", self.construct_view(InvoicePdfView), name="pdf"),
-        ]
+    list_columns = list_display
+    export_columns = EXPORT_COLUMNS
+    actions = (("<int:pk>/pdf/", InvoicePdfView, "pdf"),)
 
 
 @hooks.register("register_admin_viewset")

@@ -20,11 +20,10 @@ from schwifty import IBAN
 from wagtail.admin import messages
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.log_actions import log
-from wagtail.models import ModelLogEntry
 
 from checkout.billing.payouts import mask_iban
 from checkout.models import PayoutAccount
-from checkout.shop_scoped_admin import manages_a_shop
+from checkout.shop_scoped_admin import log_entries, manages_a_shop
 from checkout.validators import validate_bic, validate_iban
 from shops.access import shops_managed_by
 
@@ -117,9 +116,7 @@ class AccountIndexView(ShopsMixin, WagtailAdminTemplateMixin, TemplateView):
             return redirect(reverse(self.edit_url_name, args=(shops[0].pk,)))
         accounts = {
             account.shop.translation_key: account
-            for account in PayoutAccount.objects.filter(
-                shop__translation_key__in=[shop.translation_key for shop in shops]
-            ).select_related("shop")
+            for account in PayoutAccount.objects.managed_by(request.user).select_related("shop")
         }
         rows = []
         for shop in shops:
@@ -159,9 +156,7 @@ class AccountEditView(ShopsMixin, WagtailAdminTemplateMixin, TemplateView):
                 "account": account if account.pk else None,
                 "masked_iban": mask_iban(account.iban) if account.pk else "",
                 "form": form or PayoutAccountForm(instance=account),
-                "log_entries": list(
-                    ModelLogEntry.objects.for_instance(account).select_related("user").order_by("-timestamp", "-pk")
-                ) if account.pk else [],
+                "log_entries": log_entries(account) if account.pk else [],
             }
         )
         return context

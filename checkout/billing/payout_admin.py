@@ -32,33 +32,17 @@ class StatementViewSet(ShopScopedViewSet):
     menu_label = _("Relevés")
     menu_name = "statements"
     add_to_admin_menu = False  # in the group's submenu
-    managed_rows = staticmethod(payout_views.managed_statements)
+    permission_policy_class = payout_views.AccountingPermissionPolicy
 
     index_view_class = payout_views.StatementIndexView
     inspect_view_class = payout_views.StatementInspectView
     inspect_template_name = "checkout/payouts/statement_inspect.html"
     filterset_class = payout_views.StatementFilterSet
-    list_export = list(payout_views.STATEMENT_EXPORT)
-    export_headings = {field: heading for field, (heading, _value) in payout_views.STATEMENT_EXPORT.items()}
-    export_filename = "releves"
-
-    @property
-    def permission_policy(self):
-        return payout_views.AccountingPermissionPolicy(self.model, payout_views.managed_statements)
-
-    @property
-    def list_display(self):
-        return payout_views.statement_columns(self.get_url_name("inspect"))
+    list_columns = payout_views.statement_columns
+    export_columns = payout_views.STATEMENT_EXPORT
 
     def get_common_view_kwargs(self, **kwargs):
         return super().get_common_view_kwargs(payout_inspect_url_name="versements:inspect", **kwargs)
-
-    def get_urlpatterns(self):
-        return [
-            path("", self.index_view, name="index"),
-            path("results/", self.index_results_view, name="index_results"),
-            path("<int:pk>/", self.inspect_view, name="inspect"),
-        ]
 
 
 class PayoutViewSet(ShopScopedViewSet):
@@ -70,45 +54,29 @@ class PayoutViewSet(ShopScopedViewSet):
     menu_label = _("Versements")
     menu_name = "payouts"
     add_to_admin_menu = False
-    managed_rows = staticmethod(payout_views.managed_payouts)
-    action_url_names = ("mark_paid", "export", "batches", "batch", "batch_download", "batch_mark_paid")
+    permission_policy_class = payout_views.AccountingPermissionPolicy
 
     index_view_class = payout_views.PayoutIndexView
     inspect_view_class = payout_views.PayoutInspectView
     inspect_template_name = "checkout/payouts/payout_inspect.html"
     filterset_class = payout_views.PayoutFilterSet
-    list_export = list(payout_views.PAYOUT_EXPORT)
-    export_headings = {field: heading for field, (heading, _value) in payout_views.PAYOUT_EXPORT.items()}
-    export_filename = "versements"
-
-    @property
-    def permission_policy(self):
-        return payout_views.AccountingPermissionPolicy(self.model, payout_views.managed_payouts)
+    list_columns = payout_views.payout_columns
+    export_columns = payout_views.PAYOUT_EXPORT
+    actions = (
+        ("<int:pk>/payer/", payout_views.MarkPayoutPaidView, "mark_paid"),
+        ("exporter/", payout_views.ExportView, "export"),
+        ("lots/", payout_views.BatchIndexView, "batches"),
+        ("lots/<int:pk>/", payout_views.BatchView, "batch"),
+        ("lots/<int:pk>/fichier/", payout_views.BatchDownloadView, "batch_download"),
+        ("lots/<int:pk>/payer/", payout_views.MarkBatchPaidView, "batch_mark_paid"),
+    )
 
     def get_permissions_to_register(self):
         # "Can change payout" makes a user the platform's accounting; it is granted to a group by the operator.
         return payout_views.payout_permissions()
 
-    @property
-    def list_display(self):
-        return payout_views.payout_columns(self.get_url_name("inspect"))
-
     def get_common_view_kwargs(self, **kwargs):
         return super().get_common_view_kwargs(statement_inspect_url_name="releves:inspect", **kwargs)
-
-    def get_urlpatterns(self):
-        view = self.construct_view
-        return [
-            path("", self.index_view, name="index"),
-            path("results/", self.index_results_view, name="index_results"),
-            path("<int:pk>/", self.inspect_view, name="inspect"),
-            path("<int:pk>/payer/", view(payout_views.MarkPayoutPaidView), name="mark_paid"),
-            path("exporter/", view(payout_views.ExportView), name="export"),
-            path("lots/", view(payout_views.BatchIndexView), name="batches"),
-            path("lots/<int:pk>/", view(payout_views.BatchView), name="batch"),
-            path("lots/<int:pk>/fichier/", view(payout_views.BatchDownloadView), name="batch_download"),
-            path("lots/<int:pk>/payer/", view(payout_views.MarkBatchPaidView), name="batch_mark_paid"),
-        ]
 
 
 class PayoutAccountMenuItem(MenuItem):

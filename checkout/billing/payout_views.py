@@ -1,10 +1,10 @@
 """Statements ("Relevés") and payouts ("Versements") in the Wagtail admin.
 
-Who sees what:
+Who sees what (`WeeklyStatement.objects.managed_by(user)`, the same for `Payout`):
 - a merchant, the rows of their shop; a territory's editor, the rows of
   its shops (both through `shops.access.shops_managed_by`);
 - the platform's accounting (superusers, or users holding
-  `checkout.change_payout`), every row. Only they export payouts to the
+  `checkout.change_payout`: `is_accountant`), every row. Only they export payouts to the
   bank, mark them paid, and see or download a batch: a batch file holds
   every merchant's full IBAN.
 
@@ -21,56 +21,41 @@ import django_filters
 from django import forms
 from django.contrib.admin.utils import quote
 from django.contrib.auth.models import Permission
-from django.db.models import QuerySet
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
-from django.utils import formats, timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
 from wagtail.admin import messages
 from wagtail.admin.filters import WagtailFilterSet
-from wagtail.admin.paginator import WagtailPaginator
 from wagtail.admin.ui.tables import Column, StatusTagColumn, TitleColumn
-from wagtail.admin.views.generic import IndexView, InspectView
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.admin.views.generic.permissions import PermissionCheckedMixin
 from wagtail.admin.widgets.button import HeaderButton
-from wagtail.models import ModelLogEntry
-from wagtail.permission_policies import ModelPermissionPolicy
 
 from checkout.billing import payouts
 from checkout.models import Payout, PayoutBatch, PayoutState, WeeklyStatement
-from checkout.shop_scoped_admin import ShopScopedPermissionPolicy, manages_a_shop
+from checkout.models.payouts import is_accountant
+from checkout.shop_scoped_admin import (
+    ManagedRowMixin,
+    ShopScopedIndexView,
+    ShopScopedInspectView,
+    ShopScopedPermissionPolicy,
+    date_column,
+    log_entries,
+    manages_a_shop,
+    money_column,
+    shop_column,
+    short_date,
+    short_datetime,
+)
 from portal.money import ZERO, euros
-from shops.access import shops_managed_by
-
-
-def is_accountant(user) -> bool:
-    """The platform's accounting: exports payouts, marks them paid, sees every statement and payout."""
-    return ModelPermissionPolicy(Payout).user_has_permission(user, "change")
 
 
 def payout_permissions():
     """The one permission the operator may grant an accounting group; add and delete play no part."""
     return Permission.objects.filter(content_type__app_label="checkout", codename="change_payout")
-
-
-def _managed_shop_keys(user):
-    return shops_managed_by(user).values("translation_key")
-
-
-def managed_statements(user) -> QuerySet[WeeklyStatement]:
-    if is_accountant(user):
-        return WeeklyStatement.objects.all()
-    return WeeklyStatement.objects.filter(shop__translation_key__in=_managed_shop_keys(user))
-
-
-def managed_payouts(user) -> QuerySet[Payout]:
-    if is_accountant(user):
-        return Payout.objects.all()
-    return Payout.objects.filter(shop__translation_key__in=_managed_shop_keys(user))
 
 
 class AccountingPermissionPolicy(ShopScopedPermissionPolicy):
@@ -87,16 +72,8 @@ class AccountingPermissionPolicy(ShopScopedPermissionPolicy):
         return super().user_has_permission_for_instance(user, action, instance)
 
 
-def _date(value) -> str:
-    return formats.date_format(value, "SHORT_DATE_FORMAT")
-
-
-def _datetime(value) -> str:
-    return formats.date_format(timezone.localtime(value), "SHORT_DATETIME_FORMAT") if value else ""
-
-
 def _week_label(week_start) -> str:
-    return gettext("Semaine du %(day)s") % {"day": _date(week_start)}
+    return gettext("Semaine du %(day)s") % {"day": short_date(week_start)}
 
 
 class WeekFilterMixin(WagtailFilterSet):
@@ -145,33 +122,13 @@ STATEMENT_EXPORT = OrderedDict(
 )
 
 
-class StatementPaginator(WagtailPaginator):
-    verbose_name = _("relevé")
-    verbose_name_plural = _("relevés")
-
-
-class StatementIndexView(IndexView):
+class StatementIndexView(ShopScopedIndexView):
     page_title = _("Relevés")
     verbose_name = _("relevé")
     verbose_name_plural = _("relevés")
-    paginator_class = StatementPaginator
     default_ordering = "-week_start"
-
-    def get_base_queryset(self):
-        return managed_statements(self.request.user).select_related("payout")
-
-    def order_queryset(self, queryset):
-        queryset = super().order_queryset(queryset)
-        return queryset.order_by(*queryset.query.order_by, "trade_name", "-pk")
-
-    def get_inspect_url(self, instance):
-        return reverse(self.inspect_url_name, args=(quote(instance.pk),))
-
-    def get_list_more_buttons(self, instance):
-        return []
-
-    def to_row_dict(self, item):
-        return OrderedDict((field, STATEMENT_EXPORT[field][1](item)) for field in self.list_export)
+    list_select_related = ("payout",)
+    tie_breakers = ("trade_name", "-pk")
 
 
 def _payout_state(statement) -> str:
@@ -185,26 +142,19 @@ def statement_columns(inspect_url_name: str):
             "week_start", label=_("Semaine"), accessor=lambda s: _week_label(s.week_start),
             url_name=inspect_url_name, sort_key="week_start",
         ),
-        Column("trade_name", label=_("Boutique"), sort_key="trade_name"),
-        Column("sales", label=_("Ventes"), accessor=lambda s: euros(s.sales), sort_key="sales"),
-        Column("commission", label=_("Commission"), accessor=lambda s: euros(s.commission)),
-        Column("payout_amount", label=_("Net versé"), accessor=lambda s: euros(s.payout_amount),
-               sort_key="payout_amount"),
-        Column("carried_out", label=_("Reporté"), accessor=lambda s: euros(s.carried_out)),
+        shop_column(),
+        money_column("sales", _("Ventes")),
+        money_column("commission", _("Commission"), sortable=False),
+        money_column("payout_amount", _("Net versé")),
+        money_column("carried_out", _("Reporté"), sortable=False),
         Column("payout", label=_("Versement"), accessor=_payout_state),
     ]
 
 
-class StatementInspectView(InspectView):
+class StatementInspectView(ShopScopedInspectView):
     page_title = _("Relevé")
     index_url_name = None
     payout_inspect_url_name = None
-
-    def get_fields(self):
-        return []
-
-    def get_object(self, queryset=None):
-        return get_object_or_404(managed_statements(self.request.user), pk=self.pk)
 
     def get_page_subtitle(self):
         return f"{self.object.trade_name}, {_week_label(self.object.week_start).lower()}"
@@ -246,11 +196,6 @@ class PayoutFilterSet(WeekFilterMixin):
         fields = ["state", "week"]
 
 
-class PayoutPaginator(WagtailPaginator):
-    verbose_name = _("versement")
-    verbose_name_plural = _("versements")
-
-
 PAYOUT_EXPORT = OrderedDict(
     [
         ("end_to_end_id", (_("Référence"), lambda p: p.end_to_end_id)),
@@ -259,33 +204,20 @@ PAYOUT_EXPORT = OrderedDict(
         ("amount", (_("Montant"), lambda p: p.amount)),
         ("state", (_("État"), lambda p: p.get_state_display())),
         ("batch", (_("Lot"), lambda p: p.batch.reference if p.batch else "")),
-        ("exported_at", (_("Exporté le"), lambda p: _datetime(p.exported_at))),
-        ("paid_at", (_("Payé le"), lambda p: _datetime(p.paid_at))),
+        ("exported_at", (_("Exporté le"), lambda p: short_datetime(p.exported_at))),
+        ("paid_at", (_("Payé le"), lambda p: short_datetime(p.paid_at))),
     ]
 )
 
 
-class PayoutIndexView(IndexView):
+class PayoutIndexView(ShopScopedIndexView):
     page_title = _("Versements")
     verbose_name = _("versement")
     verbose_name_plural = _("versements")
-    paginator_class = PayoutPaginator
     default_ordering = "-created_at"
+    list_select_related = ("statement", "batch")
     export_url_name = None
     batches_url_name = None
-
-    def get_base_queryset(self):
-        return managed_payouts(self.request.user).select_related("statement", "batch")
-
-    def order_queryset(self, queryset):
-        queryset = super().order_queryset(queryset)
-        return queryset.order_by(*queryset.query.order_by, "-pk")
-
-    def get_inspect_url(self, instance):
-        return reverse(self.inspect_url_name, args=(quote(instance.pk),))
-
-    def get_list_more_buttons(self, instance):
-        return []
 
     @property
     def header_buttons(self):
@@ -296,43 +228,32 @@ class PayoutIndexView(IndexView):
             HeaderButton(gettext("Lots de virements"), url=reverse(self.batches_url_name), icon_name="list-ul"),
         ]
 
-    def to_row_dict(self, item):
-        return OrderedDict((field, PAYOUT_EXPORT[field][1](item)) for field in self.list_export)
-
 
 def payout_columns(inspect_url_name: str):
     return [
         TitleColumn("end_to_end_id", label=_("Référence"), url_name=inspect_url_name, sort_key="end_to_end_id"),
         Column("week", label=_("Semaine"), accessor=lambda p: _week_label(p.statement.week_start),
                sort_key="statement__week_start"),
-        Column("trade_name", label=_("Boutique"), accessor="statement.trade_name", sort_key="statement__trade_name"),
-        Column("amount", label=_("Montant"), accessor=lambda p: euros(p.amount), sort_key="amount"),
+        shop_column("statement.trade_name", sort_key="statement__trade_name"),
+        money_column("amount", _("Montant")),
         StatusTagColumn("state", label=_("État"), accessor="get_state_display",
                         primary=lambda p: p.state == PayoutState.PAID, sort_key="state"),
         Column("batch", label=_("Lot"), accessor=lambda p: p.batch.reference if p.batch else "—"),
-        Column("paid_at", label=_("Payé le"), accessor=lambda p: _datetime(p.paid_at) or "—", sort_key="paid_at"),
+        date_column("paid_at", _("Payé le"), sort_key="paid_at", with_time=True, blank="—"),
     ]
 
 
-class PayoutMixin:
+class PayoutMixin(ManagedRowMixin):
     index_url_name = None
     inspect_url_name = None
     mark_paid_url_name = None
     batch_url_name = None
     statement_inspect_url_name = None
-
-    def get_payout(self, pk) -> Payout:
-        return get_object_or_404(managed_payouts(self.request.user).select_related("statement", "batch"), pk=pk)
+    row_select_related = ("statement", "batch")
 
 
-class PayoutInspectView(PayoutMixin, InspectView):
+class PayoutInspectView(PayoutMixin, ShopScopedInspectView):
     page_title = _("Versement")
-
-    def get_fields(self):
-        return []
-
-    def get_object(self, queryset=None):
-        return self.get_payout(self.pk)
 
     def get_page_subtitle(self):
         return self.object.end_to_end_id
@@ -357,9 +278,7 @@ class PayoutInspectView(PayoutMixin, InspectView):
                 "mark_paid_url": reverse(self.mark_paid_url_name, args=(quote(payout.pk),)),
                 "batch_url": reverse(self.batch_url_name, args=(payout.batch_id,)) if accountant and payout.batch_id else "",
                 "statement_url": reverse(self.statement_inspect_url_name, args=(payout.statement_id,)),
-                "log_entries": list(
-                    ModelLogEntry.objects.for_instance(payout).select_related("user").order_by("-timestamp", "-pk")
-                ),
+                "log_entries": log_entries(payout),
             }
         )
         return context
@@ -386,7 +305,7 @@ class MarkPayoutPaidView(PayoutMixin, AccountingView):
     http_method_names = ["post"]
 
     def post(self, request, pk):
-        payout = self.get_payout(pk)
+        payout = self.get_managed_row(pk)
         try:
             payouts.mark_paid(payout, request.user)
         except payouts.PayoutRefused as refusal:
@@ -490,9 +409,7 @@ class BatchView(AccountingView):
                 "can_mark_paid": any(p.state == PayoutState.EXPORTED for p in rows),
                 "download_url": reverse(self.batch_download_url_name, args=(batch.pk,)),
                 "mark_paid_url": reverse(self.batch_mark_paid_url_name, args=(batch.pk,)),
-                "log_entries": list(
-                    ModelLogEntry.objects.for_instance(batch).select_related("user").order_by("-timestamp", "-pk")
-                ),
+                "log_entries": log_entries(batch),
             }
         )
         return context

@@ -1,8 +1,10 @@
 """Reports in the Wagtail admin: the statement's CSV and PDF, and the territories' sales dashboard.
 
 - `statement_csv` / `statement_pdf` (kwarg `pk`): a weekly statement's
-  downloads, for those who manage its shop (`shops.access`) and superusers;
-  any other statement id answers 404, whether it exists or not.
+  downloads, for those who see it in "Relevés"
+  (`WeeklyStatement.objects.managed_by`: who manages its shop, and the
+  platform's accounting); any other statement id answers 404, whether it
+  exists or not.
 - `sales_dashboard`: the sales of the territories a user edits
   (`markets.editors.territories_edited_by`; all of them for a superuser);
   403 for everyone else, merchants included. The territory and the dates
@@ -40,9 +42,7 @@ DEFAULT_DAYS = 30
 
 def statement_for(user, pk: int) -> WeeklyStatement:
     """The statement `pk` if `user` sees it in "Relevés" (manages its shop, or keeps the accounts); 404 otherwise."""
-    from checkout.billing.payout_views import managed_statements
-
-    return get_object_or_404(managed_statements(user), pk=pk)
+    return get_object_or_404(WeeklyStatement.objects.managed_by(user), pk=pk)
 
 
 def _private(response: HttpResponse) -> HttpResponse:

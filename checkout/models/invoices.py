@@ -14,9 +14,12 @@ See `checkout.billing.invoices`.
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from wagtail.models import GroupPagePermission
 
 from checkout.models.orders import MONEY, ShopOrder
 from checkout.models.payments import Refund
+from checkout.models.shop_rows import managed_shop_keys
+from shops.models import ShopPage
 
 
 class InvoiceImmutable(Exception):
@@ -53,6 +56,32 @@ class InvoiceQuerySet(models.QuerySet):
 
     def delete(self):
         raise InvoiceImmutable("An issued invoice is never deleted.")
+
+    def managed_by(self, user):
+        """The invoices `user` may see and download.
+
+        - a sale invoice or credit note to a customer: whoever manages the
+          shop (its merchant, its territory's editors);
+        - a commission invoice (or credit note) of a weekly statement: the
+          statement's merchant only, whose own page it is. It is a private
+          document between the platform and the merchant: the territory's
+          editors and the accounting see the statement, not this invoice.
+        Superusers see every invoice; an anonymous or inactive user none.
+        """
+        if not user.is_authenticated or not user.is_active:
+            return self.none()
+        if user.is_superuser:
+            return self.all()
+        return self.filter(
+            models.Q(statement__isnull=True, shop__translation_key__in=managed_shop_keys(user))
+            | models.Q(statement__isnull=False, shop__translation_key__in=_shops_run_by(user).values("translation_key"))
+        )
+
+
+def _shops_run_by(user) -> models.QuerySet[ShopPage]:
+    """Shops whose own page `user`'s groups may change: the merchant's, not those an editor reaches from above."""
+    pages = GroupPagePermission.objects.filter(group__user=user, permission__codename="change_page").values("page_id")
+    return ShopPage.objects.filter(pk__in=pages)
 
 
 class Invoice(models.Model):

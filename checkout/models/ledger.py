@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from checkout.models.orders import MONEY, ShopOrder
 from checkout.models.payments import Refund
+from checkout.models.shop_rows import ShopRowQuerySet
 
 
 class LedgerKind(models.TextChoices):
@@ -22,7 +23,7 @@ class LedgerImmutable(Exception):
     pass
 
 
-class LedgerQuerySet(models.QuerySet):
+class LedgerQuerySet(ShopRowQuerySet):
     def update(self, **kwargs):
         raise LedgerImmutable("Ledger entries are append-only.")
 

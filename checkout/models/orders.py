@@ -12,6 +12,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from checkout.models.shop_rows import ShopRowQuerySet
 from shops.models import DeliveryKind, ProductKind
 
 MONEY = {"max_digits": 10, "decimal_places": 2}
@@ -27,6 +28,8 @@ class OrderStatus(models.TextChoices):
     PAID = "paid", _("Payée")
     FAILED = "failed", _("Paiement refusé")
     EXPIRED = "expired", _("Expirée")
+    # Never paid: the customer changed the basket and checked out again (see `services.place_order`).
+    REPLACED = "replaced", _("Remplacée")
 
 
 class Order(models.Model):
@@ -48,6 +51,10 @@ class Order(models.Model):
         on_delete=models.SET_NULL, related_name="orders",
     )
     language = models.CharField(_("langue"), max_length=10, default="fr")
+    # The session basket it was placed from, and what was asked (lines, deliveries,
+    # contact): a second checkout of one basket finds its payable order here.
+    basket_key = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
+    basket_fingerprint = models.CharField(max_length=64, blank=True, editable=False)
     status = models.CharField(
         _("statut"), max_length=10, choices=OrderStatus.choices, default=OrderStatus.PENDING, db_index=True
     )
@@ -63,6 +70,13 @@ class Order(models.Model):
         verbose_name = _("commande")
         verbose_name_plural = _("commandes")
         ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["basket_key"],
+                condition=models.Q(status="pending") & ~models.Q(basket_key=""),
+                name="one_payable_order_per_basket",
+            ),
+        ]
 
     def __str__(self):
         return _("Commande n° %(number)s") % {"number": self.number}
@@ -94,7 +108,8 @@ class ShopOrder(models.Model):
     merchant_email = models.EmailField(_("e-mail du commerçant"), blank=True)
     merchant_language = models.CharField(max_length=10, default="fr")
 
-    delivery_kind = models.CharField(_("mode de livraison"), max_length=10, choices=DeliveryKind.choices)
+    # Empty when the shop order holds only vouchers and services, sent by e-mail.
+    delivery_kind = models.CharField(_("mode de livraison"), max_length=10, choices=DeliveryKind.choices, blank=True)
     delivery_label = models.CharField(_("livraison"), max_length=120)
     delivery_detail = models.TextField(_("détail de livraison"), blank=True)
     delivery_fee = models.DecimalField(_("frais de livraison"), **MONEY)
@@ -111,6 +126,8 @@ class ShopOrder(models.Model):
     )
     archived = models.BooleanField(_("archivée"), default=False)
     merchant_notified_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ShopRowQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("commande boutique")

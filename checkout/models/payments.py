@@ -26,6 +26,8 @@ class Payment(models.Model):
     amount = models.DecimalField(_("montant"), **MONEY)
     currency = models.CharField(max_length=3, default="eur")
     state = models.CharField(_("état"), max_length=10, choices=PaymentState.choices, default=PaymentState.CREATED)
+    # The card tried on this attempt ("" while none was): another card is another attempt.
+    payment_method = models.CharField(max_length=255, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

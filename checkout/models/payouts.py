@@ -11,7 +11,27 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from checkout.models.orders import MONEY
+from checkout.models.shop_rows import ShopRowQuerySet
 from checkout.validators import validate_bic, validate_iban
+
+
+def is_accountant(user) -> bool:
+    """The platform's accounting: superusers, and users holding "Can change payout" (granted to a group).
+
+    They see every statement and payout, export payouts to the bank and
+    mark them paid.
+    """
+    return user.has_perm("checkout.change_payout")
+
+
+class AccountingRowQuerySet(ShopRowQuerySet):
+    """Statements and payouts: read by those who manage the shop, and by the platform's accounting."""
+
+    def managed_by(self, user):
+        """The rows of the shops `user` manages; every row for the accounting (`is_accountant`)."""
+        if is_accountant(user):
+            return self.all()
+        return super().managed_by(user)
 
 
 class PayoutAccount(models.Model):
@@ -31,6 +51,8 @@ class PayoutAccount(models.Model):
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+
+    objects = ShopRowQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("compte de versement")
@@ -81,6 +103,8 @@ class WeeklyStatement(models.Model):
 
     created_at = models.DateTimeField(_("établi le"), auto_now_add=True)
     report_sent_at = models.DateTimeField(null=True, blank=True)
+
+    objects = AccountingRowQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("relevé hebdomadaire")
@@ -159,6 +183,8 @@ class Payout(models.Model):
     paid_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+
+    objects = AccountingRowQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("versement")

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from checkout.models.orders import MONEY, OrderLine
 from checkout.models.payments import Refund
+from checkout.models.shop_rows import ShopRowQuerySet
 from shops.models import ProductKind
 
 
@@ -51,6 +52,8 @@ class Voucher(models.Model):
     created_at = models.DateTimeField(_("émis le"), auto_now_add=True)
     cancelled_at = models.DateTimeField(_("annulé le"), null=True, blank=True)
     reminded_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ShopRowQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("bon")

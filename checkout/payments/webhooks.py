@@ -4,6 +4,12 @@ The event id is recorded in the same transaction as its effect: if the
 effect fails (a lock wait that times out answers 503), the record goes too
 and Stripe's retry is processed; a replay of a processed event finds the id
 taken and changes nothing.
+
+A `payment_intent.succeeded` event is not taken at its word: the
+PaymentIntent is read back from Stripe, before any transaction opens, and
+its own status, amount and currency decide. When Stripe cannot be read the
+webhook answers 503 without recording the event, so Stripe's retry is
+processed.
 """
 
 import logging
@@ -14,7 +20,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from checkout import services
-from checkout.models import WebhookEvent
+from checkout.models import Payment, WebhookEvent
 from checkout.payments import gateway
 
 logger = logging.getLogger(__name__)
@@ -29,6 +35,22 @@ def stripe_webhook(request):
         logger.warning("Stripe webhook with a bad signature refused: %s", error)
         return HttpResponseBadRequest("invalid signature")
 
+    if WebhookEvent.objects.filter(event_id=event.event_id).exists():
+        return HttpResponse("already processed")
+    intent = None
+    # Only our own payments are read back: an event for another application
+    # on the same Stripe account is acknowledged without a call to Stripe.
+    if (
+        event.type == "payment_intent.succeeded"
+        and event.payment_intent_id
+        and Payment.objects.filter(provider_id=event.payment_intent_id).exists()
+    ):
+        try:
+            intent = gateway.retrieve_payment_intent(event.payment_intent_id)
+        except gateway.GatewayError as error:
+            logger.warning("Stripe webhook %s postponed, PaymentIntent not read: %s", event.event_id, error)
+            return HttpResponse("provider unavailable, retry later", status=503)
+
     try:
         with transaction.atomic():
             try:
@@ -36,19 +58,27 @@ def stripe_webhook(request):
                     WebhookEvent.objects.create(event_id=event.event_id, type=event.type)
             except IntegrityError:
                 return HttpResponse("already processed")
-            _dispatch(event)
+            _dispatch(event, intent)
     except OperationalError as error:
         logger.warning("Stripe webhook %s postponed: %s", event.event_id, error)
         return HttpResponse("busy, retry later", status=503)
     return HttpResponse("ok")
 
 
-def _dispatch(event: gateway.WebhookEventInfo) -> None:
+def _dispatch(event: gateway.WebhookEventInfo, intent: gateway.PaymentIntentInfo | None) -> None:
     if event.payment_intent_id is None:
         return
     try:
         if event.type == "payment_intent.succeeded":
-            services.confirm_payment(event.payment_intent_id, event.amount_cents, event.currency)
+            if intent is None:  # not one of our payments, see stripe_webhook
+                raise services.UnknownPayment(event.payment_intent_id)
+            if intent.status != "succeeded":
+                # A succeeded PaymentIntent stays succeeded: Stripe says otherwise, so nothing was paid.
+                logger.error(
+                    "Stripe webhook %s says %s succeeded, Stripe has it %s", event.event_id, intent.id, intent.status
+                )
+                return
+            services.confirm_payment(intent.id, intent.amount_cents, intent.currency)
         elif event.type == "payment_intent.payment_failed":
             services.fail_payment(event.payment_intent_id)
     except services.UnknownPayment:

@@ -1,7 +1,7 @@
 """The merchant's vouchers in the Wagtail admin: check a code and redeem it, list what was sold, export it.
 
 As for orders, which vouchers a user sees follows from
-`shops.access.shops_managed_by` only (`checkout.vouchers.services.managed_vouchers`):
+`shops.access.shops_managed_by` only (`Voucher.objects.managed_by`):
 the pk of another shop's voucher in a URL answers 404. Redeeming goes
 through `checkout.vouchers.services.redeem`, which locks, checks and logs.
 """
@@ -13,23 +13,29 @@ import django_filters
 from django import forms
 from django.contrib.admin.utils import quote
 from django.db.models import Q, QuerySet
-from django.shortcuts import get_object_or_404, redirect
-from django.urls import path, reverse
-from django.utils import formats, timezone
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
 from wagtail.admin import messages
 from wagtail.admin.filters import DateRangePickerWidget, WagtailFilterSet
-from wagtail.admin.paginator import WagtailPaginator
 from wagtail.admin.ui.tables import Column, StatusTagColumn, TitleColumn
-from wagtail.admin.views.generic import IndexView, InspectView
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.admin.views.generic.permissions import PermissionCheckedMixin
-from wagtail.models import ModelLogEntry
+from wagtail.admin.widgets.button import HeaderButton
 
 from checkout.models import Voucher, VoucherStatus
-from checkout.shop_scoped_admin import ShopScopedViewSet
+from checkout.shop_scoped_admin import (
+    ManagedRowMixin,
+    ShopScopedIndexView,
+    ShopScopedInspectView,
+    ShopScopedViewSet,
+    date_column,
+    log_entries,
+    money_column,
+)
 from checkout.vouchers import services as vouchers
 from portal.money import euros
 from shops.models import ProductKind
@@ -87,10 +93,6 @@ def _status_label(voucher: Voucher) -> str:
     return voucher.status_label_on(timezone.localdate())
 
 
-def _date(value) -> str:
-    return formats.date_format(value, "SHORT_DATE_FORMAT")
-
-
 # The CSV/XLSX export replaces the weekly "beneficiaries list" file: one row per voucher.
 EXPORT_COLUMNS = OrderedDict(
     [
@@ -110,40 +112,17 @@ EXPORT_COLUMNS = OrderedDict(
 )
 
 
-class VoucherPaginator(WagtailPaginator):
-    verbose_name = _("bon")
-    verbose_name_plural = _("bons")
-
-
-class VoucherIndexView(IndexView):
+class VoucherIndexView(ShopScopedIndexView):
     page_title = _("Bons et prestations vendus")
     verbose_name = _("bon")
     verbose_name_plural = _("bons")
-    paginator_class = VoucherPaginator
     default_ordering = "-created_at"
+    list_select_related = ("order_line__shop_order__order",)
     lookup_url_name = None
-
-    def get_base_queryset(self):
-        return vouchers.managed_vouchers(self.request.user).select_related("order_line__shop_order__order")
-
-    def order_queryset(self, queryset):
-        queryset = super().order_queryset(queryset)
-        return queryset.order_by(*queryset.query.order_by, "-pk")
-
-    def get_inspect_url(self, instance):
-        return reverse(self.inspect_url_name, args=(quote(instance.pk),))
-
-    def get_list_more_buttons(self, instance):
-        return []
 
     @property
     def header_buttons(self):
-        from wagtail.admin.widgets.button import HeaderButton
-
         return [HeaderButton(gettext("Vérifier un code"), url=reverse(self.lookup_url_name), icon_name="search")]
-
-    def to_row_dict(self, item):
-        return OrderedDict((field, EXPORT_COLUMNS[field][1](item)) for field in self.list_export)
 
 
 def list_display(inspect_url_name: str):
@@ -152,8 +131,8 @@ def list_display(inspect_url_name: str):
         Column("name", label=_("Désignation"), sort_key="name"),
         Column("buyer_name", label=_("Acheteur"), sort_key="buyer_name"),
         Column("beneficiary_name", label=_("Bénéficiaire"), sort_key="beneficiary_name"),
-        Column("amount", label=_("Montant"), accessor=lambda x: euros(x.amount), sort_key="amount"),
-        Column("balance", label=_("Solde"), accessor=lambda x: euros(x.balance), sort_key="balance"),
+        money_column("amount", _("Montant")),
+        money_column("balance", _("Solde")),
         StatusTagColumn(
             "status",
             label=_("Statut"),
@@ -161,7 +140,7 @@ def list_display(inspect_url_name: str):
             primary=lambda x: x.status_on(timezone.localdate()) == VoucherStatus.ACTIVE,
             sort_key="status",
         ),
-        Column("valid_until", label=_("Valable jusqu'au"), accessor=lambda x: _date(x.valid_until), sort_key="valid_until"),
+        date_column("valid_until", _("Valable jusqu'au"), sort_key="valid_until"),
     ]
 
 
@@ -180,29 +159,19 @@ class RedeemForm(forms.Form):
     )
 
 
-class VoucherMixin:
+class VoucherMixin(ManagedRowMixin):
     index_url_name = None
     inspect_url_name = None
     lookup_url_name = None
     redeem_url_name = None
-
-    def get_voucher(self, pk) -> Voucher:
-        return get_object_or_404(
-            vouchers.managed_vouchers(self.request.user).select_related("order_line__shop_order__order"), pk=pk
-        )
+    row_select_related = ("order_line__shop_order__order",)
 
     def get_inspect_url(self):
         return reverse(self.inspect_url_name, args=(quote(self.object.pk),))
 
 
-class VoucherInspectView(VoucherMixin, InspectView):
+class VoucherInspectView(VoucherMixin, ShopScopedInspectView):
     page_title = _("Bon")
-
-    def get_fields(self):
-        return []
-
-    def get_object(self, queryset=None):
-        return self.get_voucher(self.pk)
 
     def get_page_subtitle(self):
         return self.object.display_code
@@ -229,9 +198,7 @@ class VoucherInspectView(VoucherMixin, InspectView):
                 "redeem_url": reverse(self.redeem_url_name, args=(quote(voucher.pk),)),
                 "lookup_url": reverse(self.lookup_url_name),
                 "redemptions": list(voucher.redemptions.select_related("by").order_by("pk")),
-                "log_entries": list(
-                    ModelLogEntry.objects.for_instance(voucher).select_related("user").order_by("-timestamp", "-pk")
-                ),
+                "log_entries": log_entries(voucher),
             }
         )
         return context
@@ -244,7 +211,7 @@ class RedeemView(VoucherMixin, PermissionCheckedMixin, TemplateView):
     http_method_names = ["post"]
 
     def post(self, request, pk):
-        self.object = self.get_voucher(pk)
+        self.object = self.get_managed_row(pk)
         form = RedeemForm(request.POST)
         if not form.is_valid():
             messages.error(request, gettext("Indiquez un montant en euros, par exemple 12,50."))
@@ -324,27 +291,14 @@ class VoucherViewSet(ShopScopedViewSet):
     menu_label = _("Bons et prestations")
     menu_name = "vouchers"
     menu_order = 260
-    managed_rows = staticmethod(vouchers.managed_vouchers)
-    action_url_names = ("lookup", "redeem")
 
     index_view_class = VoucherIndexView
     inspect_view_class = VoucherInspectView
     inspect_template_name = "checkout/vouchers/admin/inspect.html"
-
     filterset_class = VoucherFilterSet
-    list_export = list(EXPORT_COLUMNS)
-    export_headings = {field: heading for field, (heading, _value) in EXPORT_COLUMNS.items()}
-    export_filename = "bons"
-
-    @property
-    def list_display(self):
-        return list_display(self.get_url_name("inspect"))
-
-    def get_urlpatterns(self):
-        return [
-            path("", self.index_view, name="index"),
-            path("results/", self.index_results_view, name="index_results"),
-            path("verifier/", self.construct_view(LookupView), name="lookup"),
-            path("<int:pk>/", self.inspect_view, name="inspect"),
-            path("<int:pk>/utiliser/", self.construct_view(RedeemView), name="redeem"),
-        ]
+    list_columns = list_display
+    export_columns = EXPORT_COLUMNS
+    actions = (
+        ("verifier/", LookupView, "lookup"),
+        ("<int:pk>/utiliser/", RedeemView, "redeem"),
+    )

@@ -9,8 +9,8 @@ conditional UPDATE). A refund of the shop order takes from the balances of
 its vouchers first (`apply_refund`), so money given back can never also be
 spent at the shop.
 
-Which vouchers a user may see or redeem follows from
-`shops.access.shops_managed_by` only.
+Which vouchers a user may see or redeem is `Voucher.objects.managed_by(user)`,
+which follows from `shops.access.shops_managed_by` only.
 """
 
 import logging
@@ -37,7 +37,6 @@ from checkout.models import (
     VoucherStatus,
 )
 from portal.money import CENT, ZERO, euros, parse_eur
-from shops.access import shops_managed_by
 from shops.models import ProductKind
 
 logger = logging.getLogger(__name__)
@@ -223,15 +222,6 @@ def vouchers_of_order(order: Order) -> QuerySet[Voucher]:
     return Voucher.objects.filter(order_line__shop_order__order=order).order_by("pk")
 
 
-# Who sees what ------------------------------------------------------------------
-
-
-def managed_vouchers(user) -> QuerySet[Voucher]:
-    """The vouchers of every shop `user` manages, whatever the shop page's language."""
-    keys = shops_managed_by(user).values("translation_key")
-    return Voucher.objects.filter(shop__translation_key__in=keys)
-
-
 # Look-up, rate-limited -------------------------------------------------------------
 
 
@@ -291,7 +281,7 @@ def find_voucher(user, text: str, ip: str = "") -> Voucher:
     if voucher is None:
         _count_miss(keys)
         raise UnknownCode(_("Aucun bon ne correspond à ce code."))
-    if not managed_vouchers(user).filter(pk=voucher.pk).exists():
+    if not Voucher.objects.managed_by(user).filter(pk=voucher.pk).exists():
         _count_miss(keys)
         raise ForeignVoucher(_("Ce bon a été émis par une autre boutique : il ne peut pas être utilisé chez vous."))
     return voucher
@@ -343,7 +333,7 @@ def redeem(user, voucher_id: int, amount=None, *, now=None) -> RedemptionResult:
     now = now or timezone.now()
     today = timezone.localdate(now)
     with transaction.atomic():
-        voucher = managed_vouchers(user).select_for_update(of=("self",)).filter(pk=voucher_id).first()
+        voucher = Voucher.objects.managed_by(user).select_for_update(of=("self",)).filter(pk=voucher_id).first()
         if voucher is None:
             raise ForeignVoucher(_("Ce bon a été émis par une autre boutique : il ne peut pas être utilisé chez vous."))
         refusal = refusal_for(voucher, today)

@@ -8,6 +8,6 @@
 - `translation`: English versions stored through wagtail-localize.
 - `builder`: creates everything idempotently and reports what it did.
 
-Access rules live next to their apps (`markets.editors`, `shops.merchants`)
+Access rules live in markets (`markets.editors`, `markets.merchants`)
 because merchant onboarding uses them too.
 """

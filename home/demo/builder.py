@@ -30,6 +30,7 @@ from home.demo.plan import ShopPlan, block_id, initials, plan_shops, registratio
 from home.demo.translation import copy_translation, english_copy, translate
 from home.models import HomePage
 from markets.editors import make_editor, territory_collection
+from markets.merchants import make_merchant, shop_collection
 from markets.models import (
     CommissionRate,
     HelpPage,
@@ -41,7 +42,6 @@ from markets.models import (
     TermsVersion,
     Territory,
 )
-from shops.merchants import make_merchant, shop_collection
 from shops.models import DeliveryOption, ProductPage, ProductStock, ShopPage
 
 DEMO_PASSWORD = "noel2026"

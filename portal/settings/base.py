@@ -157,6 +157,10 @@ STRIPE_SECRET_KEY = os.environ.get("STRIPE_SECRET_KEY", "")
 STRIPE_PUBLISHABLE_KEY = os.environ.get("STRIPE_PUBLISHABLE_KEY", "")
 STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET", "")
 STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE", "")
+# Seconds to reach Stripe and to get its answer; the gateway retries twice
+# (with idempotency keys), so a customer waits at most about three times the sum.
+STRIPE_CONNECT_TIMEOUT = float(os.environ.get("STRIPE_CONNECT_TIMEOUT", "3"))
+STRIPE_READ_TIMEOUT = float(os.environ.get("STRIPE_READ_TIMEOUT", "10"))
 
 # Checkout: how long stock stays reserved for an unpaid order, how long a
 # payment confirmation waits for a row lock before Stripe is told to retry.

@@ -29,7 +29,7 @@ def sale_invoice(shop_order) -> Invoice:
 
 def refund(monkeypatch, shop_order, amount: str, now=PAID_AT):
     """Refund through checkout.services, the provider answering yes."""
-    monkeypatch.setattr(stripe_gateway, "refund", lambda intent, value: f"re_test_{next(_refund_ids)}")
+    monkeypatch.setattr(stripe_gateway, "refund", lambda intent, value, **options: f"re_test_{next(_refund_ids)}")
     return refund_shop_order(shop_order.pk, Decimal(amount), now=now)
 
 

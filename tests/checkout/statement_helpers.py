@@ -24,7 +24,7 @@ def paris(*args) -> datetime:
 def provider_refunds(monkeypatch):
     """The provider accepts every refund, without a network."""
     counter = iter(range(1, 10_000))
-    monkeypatch.setattr(stripe_gateway, "refund", lambda payment_id, amount: f"re_test_{next(counter)}")
+    monkeypatch.setattr(stripe_gateway, "refund", lambda payment_id, amount, **options: f"re_test_{next(counter)}")
 
 
 def order_paid_at(m, shop, product, quantity, when, *, delivery=DeliveryKind.PICKUP):

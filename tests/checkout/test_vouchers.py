@@ -191,7 +191,7 @@ def test_another_merchants_voucher_is_refused(voucher, epicerie_merchant):
     voucher.refresh_from_db()
     assert voucher.balance == Decimal("50.00")
     assert Redemption.objects.count() == 0
-    assert list(v.managed_vouchers(epicerie_merchant)) == []
+    assert list(Voucher.objects.managed_by(epicerie_merchant)) == []
 
 
 # Rate limiting --------------------------------------------------------------------------
@@ -210,7 +210,7 @@ def test_twenty_unknown_codes_then_lookups_stop_for_the_user_and_the_address(vou
         assert str(refused.value) == "Trop de codes inconnus saisis : réessayez dans quelques minutes."
     # then another user at the same address is stopped too, and one elsewhere is not
     colleague = User.objects.create_user("colleague")
-    from shops.merchants import make_merchant
+    from markets.merchants import make_merchant
 
     make_merchant(colleague, voucher.shop)
     with pytest.raises(v.TooManyLookups):
@@ -307,7 +307,7 @@ def test_a_cancelled_voucher_is_refused(voucher, atelier_merchant):
         ("0", "Indiquez un montant positif, au centime près."),
         ("-5", "Indiquez un montant positif, au centime près."),
         ("1.005", "Indiquez un montant positif, au centime près."),
-        ("NaN", "Indiquez un montant positif, au centime près."),
+        ("NaN", "Indiquez un montant en euros, par exemple 12,50."),
         ("douze", "Indiquez un montant en euros, par exemple 12,50."),
         (12.5, "Montant invalide."),
     ],

@@ -59,7 +59,7 @@ def paid_order(m, shop, lines, at, customer=ALICE):
 @pytest.fixture
 def no_provider_refunds(monkeypatch):
     refunds = iter(range(1, 100))
-    monkeypatch.setattr(stripe_gateway, "refund", lambda intent, amount: f"re_test_{next(refunds)}")
+    monkeypatch.setattr(stripe_gateway, "refund", lambda intent, amount, **options: f"re_test_{next(refunds)}")
 
 
 @pytest.fixture

@@ -9,8 +9,8 @@ from django.test import Client
 from checkout.models import Voucher
 from checkout.pricing import BasketLine, DeliveryChoice
 from checkout.services import confirm_payment, place_order
+from markets.merchants import make_merchant
 from portal.money import to_cents
-from shops.merchants import make_merchant
 from shops.models import DeliveryKind
 from tests.checkout.helpers import ALICE, fake_payment
 from tests.fixtures import factories as f

@@ -6,7 +6,7 @@ import pytest
 from django.contrib.auth import get_user_model
 
 from checkout.models import Order, OrderStatus
-from shops.merchants import make_merchant
+from markets.merchants import make_merchant
 from shops.models import DeliveryKind, ProductStock
 from tests.fixtures import factories as f
 

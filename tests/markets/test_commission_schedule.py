@@ -16,8 +16,8 @@ from wagtail.models import ModelLogEntry
 from checkout.billing.commissions import rate_in_force
 from markets.commission_admin import CommissionRateForm, CommissionScheduleViewSet, today
 from markets.editors import make_editor
+from markets.merchants import make_merchant
 from markets.models import CommissionRate
-from shops.merchants import make_merchant
 from tests.fixtures import factories as f
 
 INDEX = "commission_schedule:index"

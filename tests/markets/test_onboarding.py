@@ -10,8 +10,8 @@ from wagtail.models import GroupPagePermission, PageLogEntry, WorkflowPage
 from wagtail.models.audit_log import ModelLogEntry
 
 from markets import onboarding
+from markets.merchants import merchant_group, shop_collection
 from markets.models import MerchantRegistration, TermsAcceptance
-from shops.merchants import merchant_group, shop_collection
 from shops.models import ProductPage, ProductStock, ShopPage
 from tests.markets.onboarding_helpers import (
     editor_of,

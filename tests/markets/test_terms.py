@@ -6,8 +6,8 @@ from django.contrib.auth.models import User
 from django.urls import reverse
 from django.utils import timezone
 
+from markets.merchants import make_merchant
 from markets.models import TermsAcceptance, TermsVersion
-from shops.merchants import make_merchant
 from tests.fixtures import factories as f
 from tests.markets.onboarding_helpers import editor_of, terms
 

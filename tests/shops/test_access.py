@@ -3,8 +3,8 @@
 from django.contrib.auth.models import AnonymousUser, User
 
 from markets.editors import make_editor
+from markets.merchants import make_merchant
 from shops.access import can_manage_shop, shops_managed_by
-from shops.merchants import make_merchant
 from tests.fixtures import factories as f
 
 

@@ -13,7 +13,7 @@
       var needsAddress = chosen && chosen.dataset.kind !== "pickup";
       if (address) { address.hidden = !needsAddress; }
       var subtotal = Number(shop.dataset.subtotalCents);
-      var fee = chosen ? Number(chosen.dataset.feeCents) : null;
+      var fee = chosen ? Number(chosen.dataset.feeCents) : (shop.hasAttribute("data-no-delivery") ? 0 : null);
       var feeOut = shop.querySelector("[data-fee]");
       var totalOut = shop.querySelector("[data-shop-total]");
       if (fee === null) { allChosen = false; } else {
