@@ -13,6 +13,7 @@ every translation of the page.
 
 import hashlib
 import json
+import secrets
 from dataclasses import dataclass, field, replace
 from uuid import UUID
 
@@ -26,6 +27,7 @@ from checkout.pricing import (
     BasketError,
     BasketLine,
     PricedItems,
+    check_units_per_product,
     free_amount,
     gift_details,
     price_items,
@@ -135,6 +137,8 @@ class Basket:
         self.session = session
         data = session.get(SESSION_KEY) or {}
         self.territory_id: int | None = data.get("territory")
+        # Names this basket for its whole life (until emptied), so that it has one payable order.
+        self.key: str = data.get("key", "")
         self.entries: list[BasketEntry] = [
             BasketEntry(
                 line["key"], line["quantity"], dict(line.get("options") or {}),
@@ -149,9 +153,11 @@ class Basket:
     def _save(self) -> None:
         if not self.entries:
             self.session.pop(SESSION_KEY, None)
-            self.territory_id = None
+            self.territory_id, self.key = None, ""
             return
+        self.key = self.key or secrets.token_urlsafe(24)
         self.session[SESSION_KEY] = {
+            "key": self.key,
             "territory": self.territory_id,
             "lines": [e.as_dict() for e in self.entries],
         }
@@ -206,6 +212,7 @@ class Basket:
     def _check_quantity(self, product: ProductPage, quantity: int, others: int = 0) -> None:
         if quantity > MAX_QUANTITY:
             raise BasketError(_("La quantité doit être comprise entre 1 et %(max)d.") % {"max": MAX_QUANTITY})
+        check_units_per_product(product, quantity + others)
         availability = availability_of([product])[product.translation_key]
         if not availability.unlimited and availability.quantity < quantity + others:
             if availability.quantity <= 0:

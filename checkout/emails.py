@@ -6,15 +6,24 @@ and sends nothing; a failed send rolls the claim back so a retry sends it.
 """
 
 
+import logging
+
 from django.db import transaction
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone, translation
 
 from checkout.billing.invoice_pdf import customer_pdf_url, sale_invoice_urls
-from checkout.models import Invoice, Order, OrderStatus, Refund, RefundState, ShopOrder
+from checkout.models import FulfilmentStatus, Invoice, Order, OrderStatus, Refund, RefundState, ShopOrder
 from checkout.vouchers.emails import confirmation_items
+from markets.merchants import account_emails
 from portal.emails import send_templated_email
 from portal.pdf import base_url
+from shops.models import DeliveryKind
+
+logger = logging.getLogger(__name__)
+
+# The order's page in the admin: `ShopOrderViewSet` (checkout.wagtail_hooks) is named "commandes".
+ORDER_ADMIN_URL_NAME = "commandes:inspect"
 
 
 def order_url(order: Order) -> str:
@@ -49,27 +58,97 @@ def send_order_confirmation(order_id: int) -> bool:
     return True
 
 
+def merchant_recipients(shop_order: ShopOrder) -> list[str]:
+    """Who hears of a new order: the shop's e-mail as stored on the order, else its merchants' accounts."""
+    if shop_order.merchant_email:
+        return [shop_order.merchant_email]
+    if shop_order.shop is None:
+        return []
+    return account_emails(shop_order.shop.translation_key)
+
+
+def order_admin_url(shop_order: ShopOrder) -> str:
+    return base_url() + reverse(ORDER_ADMIN_URL_NAME, args=[shop_order.pk])
+
+
 def notify_merchants(order_id: int) -> int:
+    """Tell each merchant of a paid order about their part, once; returns the number of shop orders told.
+
+    A shop order with no one to tell (no shop e-mail, no merchant account
+    with an e-mail) is left unclaimed and logged; the merchant's dashboard
+    warns them of the missing address.
+    """
     sent = 0
     for shop_order_id in ShopOrder.objects.filter(order_id=order_id, order__status=OrderStatus.PAID).values_list(
         "pk", flat=True
     ).order_by("pk"):
         with transaction.atomic():
+            shop_order = ShopOrder.objects.select_related("order", "shop").get(pk=shop_order_id)
+            recipients = merchant_recipients(shop_order)
+            if not recipients:
+                logger.warning("No e-mail address to announce shop order %s to its merchant", shop_order_id)
+                continue
             claimed = ShopOrder.objects.filter(
                 pk=shop_order_id, merchant_notified_at__isnull=True
-            ).exclude(merchant_email="").update(merchant_notified_at=timezone.now())
+            ).update(merchant_notified_at=timezone.now())
             if not claimed:
                 continue
-            shop_order = ShopOrder.objects.select_related("order").get(pk=shop_order_id)
             context = {
                 "order": shop_order.order,
                 "shop_order": shop_order,
                 "lines": list(shop_order.lines.all()),
-                "admin_url": base_url() + "/admin/",
+                "admin_url": order_admin_url(shop_order),
             }
-            _send("merchant_new_order", context, shop_order.merchant_email, shop_order.merchant_language)
+            for recipient in recipients:
+                _send("merchant_new_order", context, recipient, shop_order.merchant_language)
             sent += 1
     return sent
+
+
+def _send_fulfilment_notice(
+    shop_order_id: int, status: str, delivery_kinds: tuple[str, ...], sent_column: str, template: str
+) -> bool:
+    """Tell the customer their shop order reached `status`, at most once (claimed on `sent_column`).
+
+    Nothing is sent when the order has moved on or back since (the step was
+    undone, or the pick-up already collected when the task runs).
+    """
+    with transaction.atomic():
+        claimed = ShopOrder.objects.filter(
+            pk=shop_order_id,
+            order__status=OrderStatus.PAID,
+            fulfilment_status=status,
+            delivery_kind__in=delivery_kinds,
+            **{f"{sent_column}__isnull": True},
+        ).update(**{sent_column: timezone.now()})
+        if not claimed:
+            return False
+        shop_order = ShopOrder.objects.select_related("order").get(pk=shop_order_id)
+        order = shop_order.order
+        context = {
+            "order": order,
+            "shop_order": shop_order,
+            "lines": list(shop_order.lines.all()),
+            "order_url": order_url(order),
+        }
+        _send(template, context, order.customer_email, order.language)
+    return True
+
+
+def send_ready_for_pickup_notice(shop_order_id: int) -> bool:
+    """"Your order is ready": where (the shop's address as on the order), when and how to collect it."""
+    return _send_fulfilment_notice(
+        shop_order_id, FulfilmentStatus.READY_FOR_PICKUP, (DeliveryKind.PICKUP,), "ready_notified_at",
+        "ready_for_pickup",
+    )
+
+
+def send_shipped_notice(shop_order_id: int) -> bool:
+    """"Your order is on its way", with the parcel's tracking for a postal shipment."""
+    return _send_fulfilment_notice(
+        shop_order_id, FulfilmentStatus.SHIPPED, (DeliveryKind.HOME, DeliveryKind.POSTAL), "shipped_notified_at",
+        "shipped",
+    )
 
 
 def send_refund_notice(refund_id: int) -> bool:

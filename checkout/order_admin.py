@@ -16,6 +16,8 @@ from decimal import Decimal
 
 from django import forms
 from django.contrib.admin.utils import quote
+from django.core.validators import URLValidator
+from django.db import transaction
 from django.db.models import DecimalField, OuterRef, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.shortcuts import redirect
@@ -25,6 +27,7 @@ from django.utils.functional import cached_property
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
+from django_q.tasks import async_task
 from wagtail.admin import messages
 from wagtail.admin.ui.tables import Column, StatusTagColumn, TitleColumn
 from wagtail.admin.views.generic.base import (
@@ -61,35 +64,129 @@ ARCHIVE_ACTION = "checkout.shop_order.archive"
 UNARCHIVE_ACTION = "checkout.shop_order.unarchive"
 REFUND_ACTION = "checkout.shop_order.refund"
 
-# What a merchant may do next, per delivery mode: a parcel is shipped, a
-# pick-up is collected; each step can be undone in case of a wrong click.
+# What a merchant may do next, per delivery mode. A pick-up is made ready
+# (the customer is told to come) then collected; it may also be collected
+# straight away, when the customer comes before being told. A parcel or a
+# home delivery is shipped (the customer is told, with the tracking of a
+# postal parcel), then delivered if the merchant wants to record it. Each
+# step can be undone after a wrong click: back one step, or back to "to
+# prepare" as before these steps existed. A shop order without delivery
+# (vouchers and services, sent by e-mail) has no step at all.
 FULFILMENT_STEPS = {
     DeliveryKind.PICKUP: {
-        FulfilmentStatus.READY: [FulfilmentStatus.COLLECTED],
-        FulfilmentStatus.COLLECTED: [FulfilmentStatus.READY],
+        FulfilmentStatus.TO_PREPARE: [FulfilmentStatus.READY_FOR_PICKUP, FulfilmentStatus.COLLECTED],
+        FulfilmentStatus.READY_FOR_PICKUP: [FulfilmentStatus.COLLECTED, FulfilmentStatus.TO_PREPARE],
+        FulfilmentStatus.COLLECTED: [FulfilmentStatus.READY_FOR_PICKUP, FulfilmentStatus.TO_PREPARE],
     },
     DeliveryKind.HOME: {
-        FulfilmentStatus.READY: [FulfilmentStatus.SHIPPED],
-        FulfilmentStatus.SHIPPED: [FulfilmentStatus.READY],
+        FulfilmentStatus.TO_PREPARE: [FulfilmentStatus.SHIPPED],
+        FulfilmentStatus.SHIPPED: [FulfilmentStatus.DELIVERED, FulfilmentStatus.TO_PREPARE],
+        FulfilmentStatus.DELIVERED: [FulfilmentStatus.SHIPPED],
     },
     DeliveryKind.POSTAL: {
-        FulfilmentStatus.READY: [FulfilmentStatus.SHIPPED],
-        FulfilmentStatus.SHIPPED: [FulfilmentStatus.READY],
+        FulfilmentStatus.TO_PREPARE: [FulfilmentStatus.SHIPPED],
+        FulfilmentStatus.SHIPPED: [FulfilmentStatus.DELIVERED, FulfilmentStatus.TO_PREPARE],
+        FulfilmentStatus.DELIVERED: [FulfilmentStatus.SHIPPED],
     },
 }
 FULFILMENT_BUTTONS = {
-    FulfilmentStatus.READY: _("Remettre « À préparer »"),
+    FulfilmentStatus.TO_PREPARE: _("Remettre « À préparer »"),
+    FulfilmentStatus.READY_FOR_PICKUP: _("Marquer comme prête à retirer"),
     FulfilmentStatus.SHIPPED: _("Marquer comme expédiée"),
     FulfilmentStatus.COLLECTED: _("Marquer comme retirée"),
+    FulfilmentStatus.DELIVERED: _("Marquer comme livrée"),
+}
+# How far along each status is: a step to a lower rank is an undo.
+FULFILMENT_RANK = {
+    FulfilmentStatus.TO_PREPARE: 0,
+    FulfilmentStatus.READY_FOR_PICKUP: 1,
+    FulfilmentStatus.SHIPPED: 1,
+    FulfilmentStatus.COLLECTED: 2,
+    FulfilmentStatus.DELIVERED: 2,
+}
+# The steps the customer is told about, by the task that tells them (each e-mail at most once).
+FULFILMENT_NOTICE_TASKS = {
+    FulfilmentStatus.READY_FOR_PICKUP: "checkout.tasks.send_ready_for_pickup_notice",
+    FulfilmentStatus.SHIPPED: "checkout.tasks.send_shipped_notice",
 }
 
 
 def next_fulfilment_statuses(shop_order: ShopOrder) -> list[str]:
-    """The statuses a merchant may set now; none before the order is paid."""
+    """The statuses a merchant may set now; none before the order is paid, none without delivery."""
     if shop_order.order.status != OrderStatus.PAID:
         return []
     steps = FULFILMENT_STEPS.get(shop_order.delivery_kind, {})
     return [str(status) for status in steps.get(shop_order.fulfilment_status, [])]
+
+
+class FulfilmentDetailsForm(forms.Form):
+    """What the merchant may add when an order is made ready or shipped; all optional.
+
+    The tracking fields exist for a postal parcel only. A tracking link is
+    an http(s) address: it is put in an e-mail as a link.
+    """
+
+    note = forms.CharField(
+        label=_("Message au client (facultatif)"),
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Repris dans l'e-mail envoyé au client, par exemple : « Demandez Marie au comptoir »."),
+    )
+    tracking_number = forms.CharField(label=_("N° de suivi (facultatif)"), required=False, max_length=60)
+    # A CharField, not a URLField: one validator, http(s) only, and no scheme guessed for the merchant.
+    tracking_url = forms.CharField(
+        label=_("Lien de suivi du transporteur (facultatif)"),
+        required=False,
+        max_length=500,
+        validators=[
+            URLValidator(
+                schemes=["http", "https"],
+                message=_("Indiquez l'adresse complète de la page de suivi, commençant par https://."),
+            )
+        ],
+        widget=forms.URLInput,
+    )
+
+    def __init__(self, *args, delivery_kind: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        if delivery_kind != DeliveryKind.POSTAL:
+            del self.fields["tracking_number"]
+            del self.fields["tracking_url"]
+
+    @classmethod
+    def for_shop_order(cls, shop_order: ShopOrder, data=None) -> "FulfilmentDetailsForm":
+        return cls(
+            data,
+            delivery_kind=shop_order.delivery_kind,
+            initial={
+                "note": shop_order.fulfilment_note,
+                "tracking_number": shop_order.tracking_number,
+                "tracking_url": shop_order.tracking_url,
+            },
+        )
+
+    def changes(self) -> dict:
+        """The ShopOrder fields to set with the new status."""
+        changes = {"fulfilment_note": self.cleaned_data["note"].strip()}
+        if "tracking_number" in self.fields:
+            changes["tracking_number"] = self.cleaned_data["tracking_number"].strip()
+            changes["tracking_url"] = self.cleaned_data["tracking_url"]
+        return changes
+
+
+def fulfilment_actions(shop_order: ShopOrder) -> list[dict]:
+    """The buttons of the order's page: each next status, its label, whether it undoes, its details form."""
+    current = FULFILMENT_RANK.get(shop_order.fulfilment_status, 0)
+    return [
+        {
+            "status": status,
+            "label": FULFILMENT_BUTTONS[status],
+            "undo": FULFILMENT_RANK[status] < current,
+            "form": FulfilmentDetailsForm.for_shop_order(shop_order) if status in FULFILMENT_NOTICE_TASKS else None,
+        }
+        for status in next_fulfilment_statuses(shop_order)
+    ]
 
 
 def _refunded_subquery():
@@ -106,6 +203,8 @@ def _state_label(shop_order: ShopOrder) -> str:
     """Fulfilment for a paid order; for an unpaid one, why there is nothing to prepare."""
     if shop_order.order.status != OrderStatus.PAID:
         state = shop_order.order.get_status_display()
+    elif not shop_order.delivery_kind:
+        state = gettext("Envoyée par e-mail")
     else:
         state = shop_order.get_fulfilment_status_display()
     if shop_order.archived:
@@ -211,7 +310,8 @@ def list_display(inspect_url_name: str):
             label=_("Préparation"),
             accessor=_state_label,
             primary=lambda so: so.order.status == OrderStatus.PAID
-            and so.fulfilment_status == FulfilmentStatus.READY,
+            and so.fulfilment_status == FulfilmentStatus.TO_PREPARE
+            and bool(so.delivery_kind),
             sort_key="fulfilment_status",
         ),
     ]
@@ -274,9 +374,7 @@ class ShopOrderInspectView(ShopOrderMixin, ShopScopedInspectView):
                     if shop_order.commission_amount is not None
                     else None
                 ),
-                "fulfilment_actions": [
-                    (status, FULFILMENT_BUTTONS[status]) for status in next_fulfilment_statuses(shop_order)
-                ],
+                "fulfilment_actions": fulfilment_actions(shop_order),
                 "fulfilment_url": reverse(self.fulfilment_url_name, args=(pk,)),
                 "archive_url": reverse(self.archive_url_name, args=(pk,)),
                 "unarchive_url": reverse(self.unarchive_url_name, args=(pk,)),
@@ -316,9 +414,17 @@ class FulfilmentView(ShopOrderOperationView):
         if target not in next_fulfilment_statuses(shop_order):
             messages.error(self.request, gettext("Ce changement de préparation n'est pas possible pour cette commande."))
             return
+        changes = {}
+        if target in FULFILMENT_NOTICE_TASKS:
+            form = FulfilmentDetailsForm.for_shop_order(shop_order, self.request.POST)
+            if not form.is_valid():
+                errors = " ".join(error for field_errors in form.errors.values() for error in field_errors)
+                messages.error(self.request, gettext("Rien n'a été modifié : %(errors)s") % {"errors": errors})
+                return
+            changes = form.changes()
         changed = ShopOrder.objects.filter(
             pk=shop_order.pk, fulfilment_status=shop_order.fulfilment_status
-        ).update(fulfilment_status=target)
+        ).update(fulfilment_status=target, **changes)
         if not changed:
             messages.error(self.request, gettext("La commande a été modifiée entre-temps ; vérifiez son état."))
             return
@@ -328,11 +434,20 @@ class FulfilmentView(ShopOrderOperationView):
             user=self.request.user,
             data={"from": shop_order.fulfilment_status, "to": target},
         )
-        messages.success(
-            self.request,
-            gettext("Commande n° %(number)s : %(status)s.")
-            % {"number": shop_order.order.number, "status": FulfilmentStatus(target).label},
-        )
+        message = gettext("Commande n° %(number)s : %(status)s.") % {
+            "number": shop_order.order.number, "status": FulfilmentStatus(target).label,
+        }
+        task = FULFILMENT_NOTICE_TASKS.get(target)
+        if task is not None:
+            # The task claims its e-mail once: undoing and redoing a step tells the customer once.
+            transaction.on_commit(lambda: async_task(task, shop_order.pk))
+            already_told = {
+                FulfilmentStatus.READY_FOR_PICKUP: shop_order.ready_notified_at,
+                FulfilmentStatus.SHIPPED: shop_order.shipped_notified_at,
+            }[target]
+            if already_told is None:
+                message += " " + gettext("Le client en est informé par e-mail.")
+        messages.success(self.request, message)
 
 
 class ArchiveView(ShopOrderOperationView):
@@ -450,6 +565,19 @@ class RefundView(ShopOrderMixin, PermissionCheckedMixin, WagtailAdminTemplateMix
             user=request.user,
             data={"amount": str(refund.amount), "refund": refund.pk},
         )
+        if refund.state != RefundState.SUCCEEDED:
+            # No answer from Stripe, or not recorded yet: checkout.services.reconcile_refunds settles it.
+            messages.warning(
+                request,
+                gettext(
+                    "Le remboursement est en cours de vérification auprès du prestataire de paiement. Les "
+                    "%(amount)s restent réservés pour ce remboursement : le résultat s’affichera sur la commande "
+                    "dans quelques minutes et le client sera informé par e-mail s’il aboutit. Inutile de le "
+                    "refaire."
+                )
+                % {"amount": euros(refund.amount)},
+            )
+            return redirect(self.get_inspect_url())
         messages.success(
             request,
             gettext("Remboursement de %(amount)s effectué ; le client en est informé par e-mail.")

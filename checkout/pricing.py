@@ -10,7 +10,9 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
+from django.conf import settings
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from wagtail.models import Locale, Page
 
@@ -127,6 +129,17 @@ def _checked_quantity(value) -> int:
     if not 1 <= value <= MAX_QUANTITY:
         raise BasketError(_("La quantité doit être comprise entre 1 et %(max)d.") % {"max": MAX_QUANTITY})
     return value
+
+
+def check_units_per_product(product: ProductPage, units: int) -> None:
+    """Refuse more units of one product than a basket may hold (its stock is held for the basket)."""
+    if product.kind in VOUCHER_KINDS:
+        return  # nothing is held: vouchers and services have no stock to share
+    cap = settings.CHECKOUT_MAX_UNITS_PER_PRODUCT
+    if units > cap:
+        raise BasketError(
+            _("Un panier peut contenir au plus %(max)d « %(product)s ».") % {"max": cap, "product": product.title}
+        )
 
 
 def _checked_options(product: ProductPage, chosen: Mapping[str, str]) -> dict[str, str]:
@@ -266,6 +279,12 @@ def price_items(territory_id: int, lines: Iterable[BasketLine]) -> list[PricedIt
             )
         )
         shop_by_id[shop.pk] = shop
+    units: dict = {}
+    for line in lines:
+        product = products[line.product_id]
+        units[product.translation_key] = (product, units.get(product.translation_key, (None, 0))[1] + line.quantity)
+    for product, count in units.values():
+        check_units_per_product(product, count)
     return [
         PricedItems(shop=shop_by_id[shop_id], lines=shop_lines, subtotal=sum((line.total for line in shop_lines), ZERO))
         for shop_id, shop_lines in by_shop.items()
@@ -299,6 +318,13 @@ def price_basket(
         option = options_by_id.get(choice.option_id) if choice is not None else None
         if option is None or option.page_id != shop_id:
             raise BasketError(_("Choisissez un mode de livraison proposé par « %(shop)s ».") % {"shop": shop.title})
+        if option.kind in (DeliveryKind.HOME, DeliveryKind.POSTAL) and not shop.takes_delivery_orders():
+            raise BasketError(
+                _(
+                    "« %(shop)s » ne prend plus de commande à livrer ou à envoyer avant Noël "
+                    "(dernier jour de commande : %(date)s). Choisissez le retrait en boutique s'il est proposé."
+                ) % {"shop": shop.title, "date": date_format(shop.last_delivery_order_date)}
+            )
         address = (choice.address or "").strip()
         if option.kind in (DeliveryKind.HOME, DeliveryKind.POSTAL):
             if not address:

@@ -17,6 +17,7 @@ urlpatterns = [
     path("validation/", views.checkout_view, name="checkout"),
     path("paiement/<str:token>/", views.payment_view, name="payment"),
     path("paiement/<str:token>/carte/", views.confirm_card, name="confirm_card"),
+    path("paiement/<str:token>/reservation/", views.extend_hold, name="hold"),
     path("paiement/<str:token>/retour/", views.payment_return, name="payment_return"),
     path("commande/<str:token>/", views.order_view, name="order"),
 ]

@@ -5,6 +5,8 @@ store these dotted paths (`checkout.tasks.<name>`), so a function here keeps
 its name even when the code it calls moves.
 """
 
+from dataclasses import asdict
+
 from checkout import emails, services
 from checkout.billing import emails as billing_emails
 from checkout.billing import reports, statements
@@ -48,3 +50,18 @@ def send_weekly_report(statement_id: int) -> bool:
 
 def send_bank_details_changed(account_id: int, changed_by_id: int | None) -> int:
     return billing_emails.send_bank_details_changed(account_id, changed_by_id)
+
+
+def send_ready_for_pickup_notice(shop_order_id: int) -> bool:
+    """Enqueued when a merchant marks a pick-up ready (checkout.order_admin); sent once per shop order."""
+    return emails.send_ready_for_pickup_notice(shop_order_id)
+
+
+def send_shipped_notice(shop_order_id: int) -> bool:
+    """Enqueued when a merchant marks a delivery shipped (checkout.order_admin); sent once per shop order."""
+    return emails.send_shipped_notice(shop_order_id)
+
+
+def reconcile_refunds() -> dict:
+    """Scheduled every five minutes (migration 0009): settle refunds Stripe did not answer or a crash left open."""
+    return asdict(services.reconcile_refunds())

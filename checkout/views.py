@@ -23,7 +23,7 @@ from checkout import services
 from checkout.basket import Basket, BasketEntry
 from checkout.billing.invoice_pdf import customer_invoices, customer_pdf_path
 from checkout.forms import AddToBasketForm, ContactForm, DeliveryForm, QuantityForm
-from checkout.models import Order, OrderStatus, PaymentState, Refund, RefundState
+from checkout.models import Order, OrderStatus, Refund, RefundState
 from checkout.payments import gateway
 from checkout.pricing import BasketError, DeliveryChoice
 from checkout.vouchers.pdf import order_voucher_items
@@ -220,7 +220,8 @@ def checkout_view(request):
         )
         try:
             order = services.place_order(
-                basket.territory_id, basket.lines(), deliveries, customer, get_language(), user=request.user
+                basket.territory_id, basket.lines(), deliveries, customer, get_language(),
+                user=request.user, basket_key=basket.key,
             )
         except services.OutOfStock as error:
             messages.error(request, str(error) + " " + _("Modifiez votre panier : rien n'a été payé."))
@@ -228,6 +229,9 @@ def checkout_view(request):
         except BasketError as error:
             messages.error(request, str(error))
             return redirect("checkout:basket")
+        except services.PaymentUnderway as error:
+            messages.warning(request, str(error))
+            return redirect("checkout:payment", token=error.order.token)
         except services.CheckoutError as error:
             contact.add_error(None, str(error))
         else:
@@ -268,14 +272,18 @@ def _order(token: str) -> Order:
     return get_object_or_404(Order, token=token)
 
 
-def _open_payment(order: Order):
-    return order.payments.filter(state__in=[PaymentState.CREATED, PaymentState.PENDING]).order_by("-pk").first()
-
-
 def _empty_basket_once_paid(request, order: Order) -> None:
     if order.status == OrderStatus.PAID and request.session.get(BASKET_ORDER_KEY) == order.token:
         Basket(request.session).clear()
         del request.session[BASKET_ORDER_KEY]
+
+
+def _held(order: Order) -> bool:
+    """Whether the order is still payable, its hold extended; an order past its hold is expired now."""
+    if order.status == OrderStatus.PENDING and services.extend_hold(order) is None:
+        services.expire_order(order.pk)
+        order.refresh_from_db()
+    return order.status == OrderStatus.PENDING
 
 
 def payment_view(request, token):
@@ -283,7 +291,7 @@ def payment_view(request, token):
     if order.status == OrderStatus.PAID:
         return redirect("checkout:order", token=order.token)
     context = {"order": order, "shop_orders": order.shop_orders.prefetch_related("lines").order_by("pk")}
-    if order.status != OrderStatus.PENDING:
+    if not _held(order):
         return render(request, "checkout/payment_failed.html", context)
     try:
         client_secret = services.start_payment(order)
@@ -293,6 +301,7 @@ def payment_view(request, token):
     context.update(
         {
             "client_secret": client_secret,
+            "hold_url": reverse("checkout:hold", args=[order.token]),
             "publishable_key": gateway.publishable_key(),
             "stripe_js_url": gateway.js_url(),
         }
@@ -302,11 +311,13 @@ def payment_view(request, token):
 
 @require_POST
 def confirm_card(request, token):
-    """Pay the order's PaymentIntent with the card the page just turned into a payment method.
+    """One card attempt on the order, with the card the page just turned into a payment method.
 
     Answers JSON: {"status": ..., "client_secret": ...} — `requires_action`
-    means the page runs the 3-D Secure step with `confirmCardPayment` — or
-    {"error": message for the customer}.
+    means the page runs the 3-D Secure step with `confirmCardPayment` and
+    that client secret, `processing` that an earlier attempt may be paying —
+    or {"error": message for the customer}. After a declined card the same
+    page tries another: each attempt has its own PaymentIntent.
     """
     order = _order(token)
     payment_method = request.POST.get("payment_method", "")
@@ -314,27 +325,40 @@ def confirm_card(request, token):
         return HttpResponseBadRequest("payment_method")
     if order.status == OrderStatus.PAID:
         return JsonResponse({"status": "succeeded"})
-    payment = _open_payment(order)
-    if order.status != OrderStatus.PENDING or payment is None:
-        return JsonResponse({"error": _("Cette commande ne peut plus être payée.")}, status=409)
+    if not _held(order):
+        return JsonResponse({"error": _("La réservation de vos articles a expiré : validez à nouveau votre panier.")}, status=409)
     try:
-        info = gateway.confirm_with_payment_method(
-            payment.provider_id,
-            payment_method,
-            idempotency_key=gateway.confirm_key(payment.provider_id, payment_method),
-        )
+        info = services.pay_by_card(order, payment_method)
+    except services.PaymentUnderway:
+        return JsonResponse({"status": "processing"})
     except gateway.PaymentDeclined as error:
         return JsonResponse({"error": error.customer_message}, status=402)
     except gateway.GatewayError:
         return JsonResponse({"error": _("Le paiement n'a pas pu être effectué. Réessayez dans un instant.")}, status=502)
+    except services.CheckoutError as error:
+        return JsonResponse({"error": str(error)}, status=409)
     return JsonResponse({"status": info.status, "client_secret": info.client_secret})
+
+
+@require_POST
+def extend_hold(request, token):
+    """The open payment page keeps the order's stock held: {"expires_at": ISO time} or 409 once it ended."""
+    order = _order(token)
+    if order.status == OrderStatus.PAID:
+        return JsonResponse({"status": "paid"})
+    if not _held(order):
+        return JsonResponse(
+            {"status": "expired", "error": _("La réservation de vos articles a expiré : validez à nouveau votre panier.")},
+            status=409,
+        )
+    return JsonResponse({"status": "pending", "expires_at": order.hold_expires_at.isoformat()})
 
 
 def payment_return(request, token):
     """Where the payment page leads: ask the provider now, so the order is confirmed before the webhook."""
     order = _order(token)
     if order.status == OrderStatus.PENDING:
-        payment = _open_payment(order)
+        payment = services.open_payment(order)
         if payment is not None:
             with contextlib.suppress(gateway.GatewayError, services.PaymentMismatch, services.UnknownPayment):
                 services.sync_payment(payment.provider_id)

@@ -5,7 +5,7 @@ from django.utils.translation import gettext as _
 from wagtail.admin.ui.components import Component
 
 from markets import onboarding
-from markets.merchants import is_merchant
+from markets.merchants import account_emails, is_merchant
 from shops.access import shops_managed_by
 from shops.models import ProductPage, ProductStock
 
@@ -16,6 +16,14 @@ def shop_status(shop) -> tuple[str, str]:
     if shop.workflow_in_progress:
         return "moderation", _("En cours de validation par l'office de tourisme")
     return "draft", _("Brouillon")
+
+
+def order_email_missing(shop) -> bool:
+    """Whether new orders of `shop` would reach no one: no shop e-mail and no merchant account with one.
+
+    The same rule as checkout.emails.merchant_recipients, read on the shop page rather than on an order.
+    """
+    return not shop.email and not account_emails(shop.translation_key)
 
 
 def next_steps(shop, status: str, terms_ok: bool, products: int, without_stock: int) -> list[dict]:
@@ -64,5 +72,7 @@ class MerchantPanel(Component):
                 "shop": shop, "status": status, "status_label": label, "products": len(keys),
                 "products_without_stock": without_stock,
                 "next_steps": next_steps(shop, status, terms_ok, len(keys), without_stock),
+                "order_email_missing": order_email_missing(shop),
+                "edit_url": reverse("wagtailadmin_pages:edit", args=[shop.pk]),
             })
         return {"shops": items, "terms_ok": terms_ok}

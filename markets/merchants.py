@@ -149,3 +149,17 @@ def is_merchant(user) -> bool:
         and MerchantShop.objects.filter(group__in=user.groups.all()).exists()
         and not is_editor(user)
     )
+
+
+def account_emails(shop_translation_key) -> list[str]:
+    """The e-mail addresses of the shop's active merchant accounts, oldest account first, each once.
+
+    Where a shop's orders are announced when the shop page has no e-mail of its own.
+    """
+    emails = (
+        Merchant.objects.filter(shop__translation_key=shop_translation_key, user__is_active=True)
+        .exclude(user__email="")
+        .order_by("pk")
+        .values_list("user__email", flat=True)
+    )
+    return list(dict.fromkeys(emails))

@@ -72,6 +72,15 @@ class ShopPage(Page):
     phone = models.CharField(_("téléphone"), max_length=30, blank=True)
     email = models.EmailField(_("e-mail"), blank=True)
     website = models.URLField(_("site web"), blank=True)
+    # A fact like the delivery options: synchronised to translations (wagtail-localize
+    # copies a DateField, it is not offered to translators).
+    last_delivery_order_date = models.DateField(
+        _("dernier jour de commande pour une livraison avant Noël"), null=True, blank=True,
+        help_text=_(
+            "Après ce jour, la livraison à domicile et l'envoi postal ne sont plus proposés ; "
+            "le retrait en boutique et les bons cadeaux restent en vente. Laissez vide s'il n'y a pas de limite."
+        ),
+    )
 
     content_panels = [
         FieldPanel("title", heading=_("Nom commercial")),
@@ -90,6 +99,7 @@ class ShopPage(Page):
             heading=_("Adresse et contact"),
         ),
         InlinePanel("delivery_options", label=_("modes de livraison"), min_num=1),
+        FieldPanel("last_delivery_order_date"),
         MultiFieldPanel(
             [
                 FieldPanel("legal_name"),
@@ -119,8 +129,8 @@ class ShopPage(Page):
         verbose_name = _("boutique")
         verbose_name_plural = _("boutiques")
 
-    def merchant_identity(self) -> dict:
-        """The merchant as copied onto a shop order or a statement the day it is made (fields of both)."""
+    def invoicing_identity(self) -> dict:
+        """The merchant as copied onto a shop order or a weekly statement the day it is made (fields of both)."""
         return {
             "trade_name": self.trade_name,
             "legal_name": self.legal_name,
@@ -130,6 +140,29 @@ class ShopPage(Page):
             "merchant_email": self.email,
             "merchant_language": self.locale.language_code,
         }
+
+    def merchant_identity(self) -> dict:
+        """What a shop order copies of its shop the day it is placed (fields of ShopOrder).
+
+        The merchant as invoiced, and where and when a pick-up is collected:
+        the customer's e-mails quote these, not the shop's later address.
+        """
+        return {
+            **self.invoicing_identity(),
+            "shop_street": self.street,
+            "shop_postcode": self.postcode,
+            "shop_city": self.city,
+            "shop_opening_hours": self.opening_hours,
+        }
+
+    def takes_delivery_orders(self, today: date | None = None) -> bool:
+        """Whether home delivery and postal shipping may still be ordered on `today` (Paris; default: today).
+
+        True up to and including the last order date; pick-up is not concerned.
+        """
+        if self.last_delivery_order_date is None:
+            return True
+        return (today or timezone.localdate()) <= self.last_delivery_order_date
 
     @property
     def trade_name(self) -> str:

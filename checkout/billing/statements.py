@@ -187,7 +187,7 @@ def _make_statement(
         territory_id=territory_id,
         week_start=week_start,
         period_end=end,
-        **shop.merchant_identity(),
+        **shop.invoicing_identity(),
         orders_count=moved.orders_count,
         carried_in=carried_in,
         sales=moved.sales,

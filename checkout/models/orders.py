@@ -87,9 +87,28 @@ class Order(models.Model):
 
 
 class FulfilmentStatus(models.TextChoices):
-    READY = "ready", _("À préparer")
+    """Where a paid shop order stands, per delivery mode (the steps are in `checkout.order_admin`).
+
+    Pick-up: to prepare → ready for collection → collected. Home delivery
+    and postal: to prepare → shipped → (optionally) delivered. A shop order
+    of vouchers and services only has nothing to hand over and stays "to
+    prepare" with no step offered.
+
+    "ready" is the stored value of TO_PREPARE: it has meant "à préparer" since
+    the first order, and is in saved filter links (`?fulfilment_status=ready`),
+    CSV exports already sent and the data of past log entries. Renaming it
+    would need a data migration and would still misread those; giving
+    "ready" to the new "ready for collection" state would silently turn
+    every order waiting to be prepared into one the customer is told to
+    come and fetch. So the stored value stays, and the new states get new
+    values.
+    """
+
+    TO_PREPARE = "ready", _("À préparer")
+    READY_FOR_PICKUP = "ready_for_pickup", _("Prête à retirer")
     SHIPPED = "shipped", _("Expédiée")
     COLLECTED = "collected", _("Retirée")
+    DELIVERED = "delivered", _("Livrée")
 
 
 class ShopOrder(models.Model):
@@ -107,6 +126,11 @@ class ShopOrder(models.Model):
     vat_number = models.CharField(_("n° de TVA"), max_length=20, blank=True)
     merchant_email = models.EmailField(_("e-mail du commerçant"), blank=True)
     merchant_language = models.CharField(max_length=10, default="fr")
+    # Where a pick-up is collected, as on the day of the order (told in the e-mails).
+    shop_street = models.CharField(_("adresse de la boutique"), max_length=255, blank=True)
+    shop_postcode = models.CharField(_("code postal de la boutique"), max_length=10, blank=True)
+    shop_city = models.CharField(_("commune de la boutique"), max_length=120, blank=True)
+    shop_opening_hours = models.TextField(_("horaires d'ouverture"), blank=True)
 
     # Empty when the shop order holds only vouchers and services, sent by e-mail.
     delivery_kind = models.CharField(_("mode de livraison"), max_length=10, choices=DeliveryKind.choices, blank=True)
@@ -122,8 +146,16 @@ class ShopOrder(models.Model):
     commission_amount = models.DecimalField(_("commission"), null=True, **MONEY)
 
     fulfilment_status = models.CharField(
-        _("préparation"), max_length=10, choices=FulfilmentStatus.choices, default=FulfilmentStatus.READY
+        _("préparation"), max_length=20, choices=FulfilmentStatus.choices, default=FulfilmentStatus.TO_PREPARE
     )
+    # What the merchant tells the customer when the order is ready or shipped.
+    fulfilment_note = models.TextField(_("message au client"), max_length=1000, blank=True)
+    tracking_number = models.CharField(_("n° de suivi"), max_length=60, blank=True)
+    tracking_url = models.URLField(_("lien de suivi"), max_length=500, blank=True)
+    # Each customer notice is sent at most once: claimed by a conditional UPDATE
+    # of its column (see checkout.emails), never reset when a step is undone.
+    ready_notified_at = models.DateTimeField(null=True, blank=True)
+    shipped_notified_at = models.DateTimeField(null=True, blank=True)
     archived = models.BooleanField(_("archivée"), default=False)
     merchant_notified_at = models.DateTimeField(null=True, blank=True)
 
@@ -136,6 +168,11 @@ class ShopOrder(models.Model):
 
     def __str__(self):
         return f"{self.order} — {self.trade_name}"
+
+    @property
+    def shop_address(self) -> str:
+        """The shop's address on two lines, "" when the order did not record it."""
+        return "\n".join(part for part in (self.shop_street, f"{self.shop_postcode} {self.shop_city}".strip()) if part)
 
 
 class OrderLine(models.Model):

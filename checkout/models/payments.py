@@ -55,16 +55,49 @@ class WebhookEvent(models.Model):
 
 
 class RefundState(models.TextChoices):
-    PENDING = "pending", _("En cours")
+    """Where a refund stands; the provider is called between REQUESTED and the other three.
+
+    requested ─(provider says yes)→ succeeded
+              ─(provider says no)→ failed
+              ─(no answer)→ unknown ─(reconcile_refunds finds it)→ succeeded / failed
+
+    Requested and unknown refunds count as given back (see
+    `checkout.services.refundable_amount`) until they are settled, so no
+    amount is ever refunded twice.
+    """
+
+    # Committed with its idempotency key before the provider is asked (was "pending").
+    REQUESTED = "requested", _("Demandé")
     SUCCEEDED = "succeeded", _("Effectué")
     FAILED = "failed", _("Échoué")
+    # The provider did not answer: it may have refunded; reconcile_refunds asks it again.
+    UNKNOWN = "unknown", _("En vérification")
 
 
 class Refund(models.Model):
-    shop_order = models.ForeignKey(ShopOrder, on_delete=models.PROTECT, related_name="refunds")
+    """Money given back on one PaymentIntent: part of a shop order, or a whole payment we cannot honour.
+
+    A merchant's refund has a `shop_order` (and its ledger entries and
+    credit note once it succeeds); the full refund of a payment that came
+    too late or twice (`checkout.services.refund_unfulfilled_payment`) has
+    none, only its `payment`.
+    """
+
+    shop_order = models.ForeignKey(
+        ShopOrder, null=True, blank=True, on_delete=models.PROTECT, related_name="refunds"
+    )
+    # The PaymentIntent given back on; empty only on rows made before refunds recorded it.
+    payment = models.ForeignKey(
+        Payment, null=True, blank=True, on_delete=models.PROTECT, related_name="refunds"
+    )
     amount = models.DecimalField(_("montant"), validators=[MinValueValidator(Decimal("0.01"))], **MONEY)
     provider_id = models.CharField(max_length=255, unique=True, null=True, blank=True)
-    state = models.CharField(_("état"), max_length=10, choices=RefundState.choices, default=RefundState.PENDING)
+    state = models.CharField(_("état"), max_length=10, choices=RefundState.choices, default=RefundState.REQUESTED)
+    # Sent with every call for this refund, so the provider refunds once however often it is asked;
+    # unique, so one request (one payment's full refund) cannot be recorded twice.
+    idempotency_key = models.CharField(max_length=255, unique=True, null=True, blank=True, editable=False)
+    # When the provider was last asked to make it; empty while it never was.
+    provider_asked_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

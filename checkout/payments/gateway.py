@@ -272,22 +272,77 @@ def cancel_payment_intent(payment_intent_id: str) -> None:
         raise _gateway_error(error) from error
 
 
-def refund(payment_intent_id: str, amount: Decimal, *, idempotency_key: str) -> str:
+@dataclass(frozen=True)
+class RefundInfo:
+    """A refund as the provider has it; `metadata["refund"]` is our Refund row's id when we made it."""
+
+    id: str
+    amount: Decimal
+    status: str  # pending, requires_action, succeeded, failed, canceled
+    metadata: dict[str, str]
+
+
+def _refund_error(error: stripe.StripeError) -> GatewayError:
+    # Stripe asks to repeat with the same key after a 409 (the same key in use) or a 5xx: the
+    # refund may have been made. Anything else it answered is a refusal.
+    status = getattr(error, "http_status", None) or 0
+    if status == 409 or status >= 500:
+        return GatewayTimeout(str(error))
+    return _gateway_error(error)
+
+
+def refund(
+    payment_intent_id: str, amount: Decimal, *, idempotency_key: str, metadata: dict[str, str] | None = None
+) -> str:
     """Refund `amount` of a succeeded PaymentIntent; returns the refund id.
 
     With the same `idempotency_key` (see `refund_key`, `full_refund_key`)
     a repeated call returns the same refund instead of paying back twice.
+    `metadata` goes on the provider's refund (put our Refund row's id under
+    "refund"), so that `list_refunds` can tell which one it is.
+
+    Raises GatewayTimeout when the outcome is unknown (no answer, a 5xx, the
+    key in use by a concurrent call): the refund may have been made; repeat
+    with the same key or look for it with `list_refunds`. Raises
+    GatewayError when the provider refused it (or made it in a failed state).
     """
+    params = {"payment_intent": payment_intent_id, "amount": to_cents(amount)}
+    if metadata:
+        params["metadata"] = metadata
     try:
-        result = _client().v1.refunds.create(
-            params={"payment_intent": payment_intent_id, "amount": to_cents(amount)},
-            options={"idempotency_key": idempotency_key},
-        )
+        result = _client().v1.refunds.create(params=params, options={"idempotency_key": idempotency_key})
     except stripe.StripeError as error:
-        raise _gateway_error(error) from error
+        raise _refund_error(error) from error
     if result.status not in ("succeeded", "pending"):
         raise GatewayError(f"refund {result.id} is {result.status}")
     return result.id
+
+
+def _metadata(metadata) -> dict[str, str]:
+    values = metadata.to_dict() if isinstance(metadata, stripe.StripeObject) else metadata or {}
+    return {str(key): str(value) for key, value in values.items()}
+
+
+def list_refunds(payment_intent_id: str) -> list[RefundInfo]:
+    """Every refund the provider holds for a PaymentIntent, newest first (all pages).
+
+    Raises GatewayError (GatewayTimeout without an answer) when it cannot
+    be asked; nothing is changed by asking.
+    """
+    try:
+        page = _client().v1.refunds.list(params={"payment_intent": payment_intent_id, "limit": 100})
+        found = [
+            RefundInfo(
+                id=item.id,
+                amount=from_cents(int(item.amount)),
+                status=item.status,
+                metadata=_metadata(getattr(item, "metadata", None)),
+            )
+            for item in page.auto_paging_iter()
+        ]
+    except stripe.StripeError as error:
+        raise _gateway_error(error) from error
+    return found
 
 
 # Declines --------------------------------------------------------------------

@@ -164,9 +164,16 @@ STRIPE_READ_TIMEOUT = float(os.environ.get("STRIPE_READ_TIMEOUT", "10"))
 
 # Checkout: how long stock stays reserved for an unpaid order, how long a
 # payment confirmation waits for a row lock before Stripe is told to retry.
-CHECKOUT_HOLD_MINUTES = 30
+# Stock is held for an unpaid order this long from the payment page, extended
+# while the page stays open, never beyond the maximum from the order's creation.
+CHECKOUT_HOLD_MINUTES = 15
+CHECKOUT_HOLD_MAX_MINUTES = 45
+# Units of one product a basket may hold, so one visitor cannot hold a whole stock.
+CHECKOUT_MAX_UNITS_PER_PRODUCT = 10
 CHECKOUT_LOCK_TIMEOUT_MS = 5000
 CHECKOUT_DEFAULT_COMMISSION_RATE = "0"
+# A refund left requested or unknown this long is looked up at Stripe (and failed if Stripe never got it).
+CHECKOUT_REFUND_RECONCILE_AFTER_MINUTES = 5
 
 # The platform: who issues commission invoices and pays merchants (the SEPA
 # debtor). Production reads every value from the environment.

@@ -18,7 +18,7 @@ from wagtail.models import ModelLogEntry
 
 from checkout.models import FulfilmentStatus, LedgerEntry, Order, OrderStatus, Refund, RefundState, ShopOrder
 from checkout.pricing import BasketLine, DeliveryChoice
-from checkout.services import confirm_payment, fail_payment, place_order, start_payment
+from checkout.services import confirm_payment, place_order, start_payment
 from markets.editors import ADMIN_ACCESS, grant_model_permissions, make_editor
 from markets.merchants import make_merchant
 from portal.money import to_cents
@@ -129,7 +129,7 @@ def test_another_shops_order_answers_404_everywhere_and_nothing_changes(
     # then every answer is 404 and the order is as it was
     assert [not_found(r) for r in responses] == [True] * 9
     epicerie.refresh_from_db()
-    assert (epicerie.fulfilment_status, epicerie.archived) == (FulfilmentStatus.READY, False)
+    assert (epicerie.fulfilment_status, epicerie.archived) == (FulfilmentStatus.TO_PREPARE, False)
     assert Refund.objects.count() == 0
     assert stripe.refunds(order.payments.get().provider_id) == []
     assert epicerie.ledger_entries.count() == 2
@@ -208,7 +208,8 @@ def test_list_shows_paid_current_orders_by_default_and_filters_show_the_rest(mar
     paid_order = shop_order_of(paid(one_product_order(m, m.atelier_visite)), m.epicerie)
     pending = shop_order_of(one_product_order(m, m.atelier_visite), m.epicerie)
     failed_order = one_product_order(m, m.atelier_visite)
-    fail_payment(fake_payment(failed_order).provider_id)
+    # A payment refused before declined attempts kept the order payable.
+    Order.objects.filter(pk=failed_order.pk).update(status=OrderStatus.FAILED)
     failed = shop_order_of(failed_order, m.epicerie)
     archived = shop_order_of(paid(one_product_order(m, m.atelier_visite)), m.epicerie)
     ShopOrder.objects.filter(pk=archived.pk).update(archived=True)
@@ -382,7 +383,7 @@ def test_pickup_order_is_collected_then_back_to_ready_each_step_logged(market, a
     # when they go back to ready
     client.post(url(atelier, "preparation"), {"status": "ready"})
     atelier.refresh_from_db()
-    assert atelier.fulfilment_status == FulfilmentStatus.READY
+    assert atelier.fulfilment_status == FulfilmentStatus.TO_PREPARE
     assert logs(atelier) == [
         ("checkout.shop_order.fulfilment", {"from": "ready", "to": "collected"}),
         ("checkout.shop_order.fulfilment", {"from": "collected", "to": "ready"}),
@@ -422,7 +423,7 @@ def test_unpaid_order_cannot_be_marked_collected(market, atelier_merchant):
     atelier = shop_order_of(order, market.atelier)
     client_for(atelier_merchant).post(url(atelier, "preparation"), {"status": "collected"})
     atelier.refresh_from_db()
-    assert atelier.fulfilment_status == FulfilmentStatus.READY
+    assert atelier.fulfilment_status == FulfilmentStatus.TO_PREPARE
     assert logs(atelier) == []
 
 
@@ -462,7 +463,7 @@ def test_get_on_action_urls_changes_nothing(market, atelier_merchant):
     }
     assert "Montant à rembourser" in responses["rembourser"].content.decode()
     atelier.refresh_from_db()
-    assert (atelier.fulfilment_status, atelier.archived) == (FulfilmentStatus.READY, False)
+    assert (atelier.fulfilment_status, atelier.archived) == (FulfilmentStatus.TO_PREPARE, False)
     assert Refund.objects.count() == 0
     assert logs(atelier) == []
 
@@ -479,7 +480,7 @@ def test_actions_need_the_csrf_token(market, atelier_merchant):
     ]
     assert [r.status_code for r in responses] == [403, 403, 403]
     atelier.refresh_from_db()
-    assert (atelier.fulfilment_status, atelier.archived) == (FulfilmentStatus.READY, False)
+    assert (atelier.fulfilment_status, atelier.archived) == (FulfilmentStatus.TO_PREPARE, False)
     assert Refund.objects.count() == 0
 
 

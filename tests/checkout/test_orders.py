@@ -209,16 +209,17 @@ def test_amount_mismatch_refused_and_nothing_changes(market, django_capture_on_c
     assert mail.outbox == []
 
 
-def test_failed_payment_releases_stock_once(market):
+def test_a_failed_attempt_fails_once_and_keeps_the_order_payable_with_its_stock_held(market):
     m = market
     order = two_shop_order(m)
     payment = fake_payment(order)
     assert fail_payment(payment.provider_id) is True
     assert fail_payment(payment.provider_id) is False
     order.refresh_from_db()
-    assert order.status == OrderStatus.FAILED
-    assert stock(m.santon) == (5, 0)
-    assert stock(m.miel) == (3, 0)
+    payment.refresh_from_db()
+    assert (order.status, payment.state) == (OrderStatus.PENDING, PaymentState.FAILED)
+    assert stock(m.santon) == (3, 0)
+    assert stock(m.miel) == (2, 0)
 
 
 def test_success_after_failure_takes_the_stock_again(market, django_capture_on_commit_callbacks):

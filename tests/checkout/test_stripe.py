@@ -1,6 +1,7 @@
 """Payments against a real localstripe: intents, cards, signed webhooks, refunds."""
 
 import json
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -168,7 +169,7 @@ def test_amount_mismatch_refused(market, stripe, client, django_capture_on_commi
     assert mail.outbox == []
 
 
-def test_declined_card_fails_the_order_and_frees_stock(market, stripe, client, django_capture_on_commit_callbacks):
+def test_declined_card_fails_the_attempt_and_the_order_stays_payable(market, stripe, client, django_capture_on_commit_callbacks):
     m = market
     order = two_shop_order(m)
     start_payment(order)
@@ -179,10 +180,10 @@ def test_declined_card_fails_the_order_and_frees_stock(market, stripe, client, d
         assert post_webhook(client, body, signature).status_code == 200
     order.refresh_from_db()
     payment.refresh_from_db()
-    assert order.status == OrderStatus.FAILED
+    assert order.status == OrderStatus.PENDING
     assert payment.state == PaymentState.FAILED
-    assert stock(m.santon) == (5, 0)
-    assert stock(m.miel) == (3, 0)
+    assert stock(m.santon) == (3, 0)
+    assert stock(m.miel) == (2, 0)
     assert LedgerEntry.objects.count() == 0
     assert mail.outbox == []
 
@@ -333,17 +334,22 @@ def test_webhook_for_an_unknown_intent_is_acknowledged(stripe, client, db):
 
 
 def test_paid_after_stock_went_to_someone_else_is_refunded_in_full(
-    market, stripe, client, django_capture_on_commit_callbacks
+    market, stripe, client, django_capture_on_commit_callbacks, monkeypatch
 ):
-    # given an order whose first card failed, so its 3 honey jars went back on sale and were sold
+    # given an order that expired while its intent could not be cancelled, so its 3 honey jars
+    # went back on sale and were sold
     m = market
-    from checkout.services import fail_payment
+    from checkout.payments import gateway
+    from checkout.services import expire_unpaid_orders
     from tests.checkout.helpers import one_product_order
 
     order = two_shop_order(m, santons=1, miels=3)
     start_payment(order)
     payment = order.payments.get()
-    fail_payment(payment.provider_id)
+    with monkeypatch.context() as patch:
+        patch.setattr(gateway, "cancel_payment_intent", lambda intent_id: None)
+        Order.objects.filter(pk=order.pk).update(hold_expires_at=timezone.now() - timedelta(minutes=1))
+        assert expire_unpaid_orders() == 1
     one_product_order(m, m.miel, 3)
     # when the customer's next card succeeds on the same intent
     assert stripe.pay(payment.provider_id) == "succeeded"
@@ -353,7 +359,7 @@ def test_paid_after_stock_went_to_someone_else_is_refunded_in_full(
     # then the order is not paid, its money goes back, and the other buyer keeps the honey
     order.refresh_from_db()
     payment.refresh_from_db()
-    assert order.status == OrderStatus.FAILED
+    assert order.status == OrderStatus.EXPIRED
     assert payment.state == PaymentState.REFUNDED
     assert [r["amount"] for r in stripe.refunds(payment.provider_id)] == [order.total * 100]
     assert stock(m.miel) == (0, 0)

@@ -122,7 +122,7 @@ def test_no_voucher_when_the_payment_fails(market, gift):
     order = order_of(market, [(gift, 2)])
     payment = fake_payment(order)
     assert fail_payment(payment.provider_id) is True
-    assert Order.objects.get(pk=order.pk).status == OrderStatus.FAILED
+    assert Order.objects.get(pk=order.pk).status == OrderStatus.PENDING
     assert Voucher.objects.count() == 0
 
 

@@ -36,6 +36,23 @@
     });
   }
 
+  // Keep the stock held while the page is open; say so when the hold has ended.
+  function keepHold() {
+    fetch(data.holdUrl, {
+      method: "POST", headers: { "X-CSRFToken": csrf }, credentials: "same-origin"
+    }).then(function (response) { return response.json(); }).then(function (answer) {
+      if (answer.status === "expired") {
+        window.clearInterval(holdTimer);
+        errors.textContent = answer.error;
+        button.disabled = true;
+        window.setTimeout(function () { window.location.assign(data.expiredUrl); }, 4000);
+      } else if (answer.status === "paid") {
+        window.location.assign(data.returnUrl);
+      }
+    }).catch(function () { /* offline for a moment: the next beat tries again */ });
+  }
+  var holdTimer = window.setInterval(keepHold, 120000);
+
   form.addEventListener("submit", function (event) {
     event.preventDefault();
     errors.textContent = "";
@@ -52,7 +69,8 @@
     }).then(function (answer) {
       if (answer.error) { throw { message: answer.error }; }
       if (answer.status === "requires_action") {
-        return stripe.confirmCardPayment(data.clientSecret).then(function (result) {
+        // Each card is its own attempt, with its own PaymentIntent: authenticate that one.
+        return stripe.confirmCardPayment(answer.client_secret || data.clientSecret).then(function (result) {
           if (result.error) { throw result.error; }
         });
       }
