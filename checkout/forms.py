@@ -78,7 +78,8 @@ class ContactForm(forms.Form):
         widget=forms.TextInput(attrs={"autocomplete": "tel", "type": "tel"}),
     )
     accept_terms = forms.BooleanField(
-        label=_("J'ai lu et j'accepte les conditions générales de vente des boutiques."),
+        # The checkout page follows it with each shop's name, linked to its terms.
+        label=_("J'ai lu et j'accepte les conditions de vente de :"),
         error_messages={"required": _("Acceptez les conditions générales de vente pour commander.")},
     )
 

@@ -199,14 +199,19 @@ def _refunded_subquery():
     return Coalesce(Subquery(refunds), Value(ZERO), output_field=DecimalField(max_digits=10, decimal_places=2))
 
 
+def _fulfilment_label(shop_order: ShopOrder) -> str:
+    """The fulfilment status, or that there is none: vouchers and services only go by e-mail."""
+    if not shop_order.delivery_kind:
+        return gettext("Envoyée par e-mail")
+    return shop_order.get_fulfilment_status_display()
+
+
 def _state_label(shop_order: ShopOrder) -> str:
     """Fulfilment for a paid order; for an unpaid one, why there is nothing to prepare."""
     if shop_order.order.status != OrderStatus.PAID:
         state = shop_order.order.get_status_display()
-    elif not shop_order.delivery_kind:
-        state = gettext("Envoyée par e-mail")
     else:
-        state = shop_order.get_fulfilment_status_display()
+        state = _fulfilment_label(shop_order)
     if shop_order.archived:
         return gettext("%(state)s, archivée") % {"state": state}
     return state
@@ -255,7 +260,7 @@ EXPORT_COLUMNS = OrderedDict(
         ("total", (_("Total TTC"), lambda so: so.total)),
         ("commission", (_("Commission"), lambda so: so.commission_amount if so.commission_amount is not None else "")),
         ("refunded", (_("Remboursé"), lambda so: quantize_eur(so.refunded))),
-        ("fulfilment", (_("Préparation"), lambda so: so.get_fulfilment_status_display())),
+        ("fulfilment", (_("Préparation"), _fulfilment_label)),
         ("archived", (_("Archivée"), lambda so: _yes_no(so.archived))),
     ]
 )

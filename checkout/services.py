@@ -327,6 +327,7 @@ def _create_order(territory_id, basket, names, customer, language, user, now, ba
                 total=line.total,
                 beneficiary_name=line.beneficiary,
                 gift_message=line.message,
+                withdrawal=line.product.withdrawal,
             )
             for line in priced.lines
         )

@@ -14,6 +14,8 @@ from django.db.models import Sum
 from django.http import Http404, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -278,6 +280,23 @@ def _empty_basket_once_paid(request, order: Order) -> None:
         del request.session[BASKET_ORDER_KEY]
 
 
+def _not_payable_message(order: Order) -> str:
+    if order.status == OrderStatus.REPLACED:
+        return _("Cette commande a été remplacée par une commande plus récente de votre panier : rien n'a été débité pour celle-ci.")
+    return _("La réservation de vos articles a expiré : validez à nouveau votre panier.")
+
+
+def _failed_page(request, order: Order):
+    """The page of an order that cannot be paid: why, and where to go on (the basket's newer order, if any)."""
+    context = {"order": order, "shop_orders": order.shop_orders.prefetch_related("lines").order_by("pk")}
+    if order.status == OrderStatus.REPLACED:
+        context["newer"] = (
+            Order.objects.filter(basket_key=order.basket_key, pk__gt=order.pk).order_by("-pk").first()
+            if order.basket_key else None
+        )
+    return render(request, "checkout/payment_failed.html", context)
+
+
 def _held(order: Order) -> bool:
     """Whether the order is still payable, its hold extended; an order past its hold is expired now."""
     if order.status == OrderStatus.PENDING and services.extend_hold(order) is None:
@@ -290,9 +309,9 @@ def payment_view(request, token):
     order = _order(token)
     if order.status == OrderStatus.PAID:
         return redirect("checkout:order", token=order.token)
-    context = {"order": order, "shop_orders": order.shop_orders.prefetch_related("lines").order_by("pk")}
     if not _held(order):
-        return render(request, "checkout/payment_failed.html", context)
+        return _failed_page(request, order)
+    context = {"order": order, "shop_orders": order.shop_orders.prefetch_related("lines").order_by("pk")}
     try:
         client_secret = services.start_payment(order)
     except (services.CheckoutError, gateway.GatewayError):
@@ -302,6 +321,11 @@ def payment_view(request, token):
         {
             "client_secret": client_secret,
             "hold_url": reverse("checkout:hold", args=[order.token]),
+            # A <time> the page updates as it extends the hold.
+            "hold_until": format_html(
+                '<time id="hold-until" datetime="{}">{}</time>',
+                order.hold_expires_at.isoformat(), timezone.localtime(order.hold_expires_at).strftime("%H:%M"),
+            ),
             "publishable_key": gateway.publishable_key(),
             "stripe_js_url": gateway.js_url(),
         }
@@ -326,7 +350,7 @@ def confirm_card(request, token):
     if order.status == OrderStatus.PAID:
         return JsonResponse({"status": "succeeded"})
     if not _held(order):
-        return JsonResponse({"error": _("La réservation de vos articles a expiré : validez à nouveau votre panier.")}, status=409)
+        return JsonResponse({"error": _not_payable_message(order)}, status=409)
     try:
         info = services.pay_by_card(order, payment_method)
     except services.PaymentUnderway:
@@ -347,10 +371,7 @@ def extend_hold(request, token):
     if order.status == OrderStatus.PAID:
         return JsonResponse({"status": "paid"})
     if not _held(order):
-        return JsonResponse(
-            {"status": "expired", "error": _("La réservation de vos articles a expiré : validez à nouveau votre panier.")},
-            status=409,
-        )
+        return JsonResponse({"status": "expired", "error": _not_payable_message(order)}, status=409)
     return JsonResponse({"status": "pending", "expires_at": order.hold_expires_at.isoformat()})
 
 
@@ -366,8 +387,7 @@ def payment_return(request, token):
     if order.status == OrderStatus.PAID:
         _empty_basket_once_paid(request, order)
         return redirect("checkout:order", token=order.token)
-    context = {"order": order, "shop_orders": order.shop_orders.prefetch_related("lines").order_by("pk")}
-    return render(request, "checkout/payment_failed.html", context)
+    return _failed_page(request, order)
 
 
 def _with_refunds(order: Order, shop_orders: list) -> dict:

@@ -1,10 +1,13 @@
-"""The portal's front door, one per locale."""
+"""The portal's front door, one per locale, and the platform's legal pages under it."""
 
-from django.db import models
+from django.db import models, transaction
 from django.utils.translation import gettext_lazy as _
+from wagtail.admin.forms import WagtailAdminPageForm
 from wagtail.admin.panels import FieldPanel
 from wagtail.fields import RichTextField
 from wagtail.models import Page
+from wagtail.search import index
+from wagtail_localize.fields import SynchronizedField
 
 
 class HomePage(Page):
@@ -17,7 +20,7 @@ class HomePage(Page):
     content_panels = Page.content_panels + [FieldPanel("intro"), FieldPanel("hero_image")]
 
     parent_page_types = ["wagtailcore.Page"]
-    subpage_types = ["markets.MarketPage"]
+    subpage_types = ["markets.MarketPage", "home.LegalPage"]
 
     class Meta:
         verbose_name = _("accueil")
@@ -39,3 +42,64 @@ class HomePage(Page):
             .order_by("title")
         )
         return context
+
+
+class LegalKind(models.TextChoices):
+    LEGAL_NOTICE = "legal_notice", _("Mentions légales")
+    TERMS = "terms", _("Conditions générales de vente")
+    WITHDRAWAL = "withdrawal", _("Droit de rétractation")
+
+
+class LegalPageForm(WagtailAdminPageForm):
+    def clean(self):
+        cleaned = super().clean()
+        kind = cleaned.get("kind")
+        siblings = LegalPage.objects.child_of(self.parent_page).exclude(pk=self.instance.pk)
+        if kind and siblings.filter(kind=kind).exists():
+            self.add_error("kind", _("Ce site a déjà une page de ce type : modifiez-la plutôt que d'en créer une autre."))
+        return cleaned
+
+
+class LegalPage(Page):
+    """A text the platform owes its visitors (legal notice, terms of sale, withdrawal), one of each kind per home.
+
+    Checkout and the footer find it by `kind` (see `home.legal`), so the
+    platform may retitle or move the text without breaking their links.
+    """
+
+    kind = models.CharField(_("type de page"), max_length=20, choices=LegalKind.choices)
+    body = RichTextField(_("texte"), features=["h2", "h3", "bold", "italic", "link", "ol", "ul", "hr"])
+
+    content_panels = Page.content_panels + [FieldPanel("kind"), FieldPanel("body")]
+    base_form_class = LegalPageForm
+    search_fields = Page.search_fields + [index.SearchField("body")]
+
+    parent_page_types = ["home.HomePage"]
+    subpage_types = []
+
+    # Which text it is does not depend on the language: the English terms are the terms.
+    override_translatable_fields = [SynchronizedField("kind", overridable=False)]
+
+    class Meta:
+        verbose_name = _("page légale")
+        verbose_name_plural = _("pages légales")
+
+    # Publishing, unpublishing and renaming save the page: the footer's cached links follow at once.
+    def save(self, *args, **kwargs):
+        result = super().save(*args, **kwargs)
+        self._forget_urls()
+        return result
+
+    def delete(self, *args, **kwargs):
+        result = super().delete(*args, **kwargs)
+        self._forget_urls()
+        return result
+
+    @staticmethod
+    def _forget_urls():
+        from home.legal import forget_legal_page_urls
+
+        # Now, for this transaction's own reads; and after commit, for what others cached meanwhile.
+        forget_legal_page_urls()
+        transaction.on_commit(forget_legal_page_urls)
+

@@ -87,7 +87,7 @@ def merchant_shop(shop: ShopPage) -> MerchantShop:
 def _access(source: ShopPage) -> MerchantShop:
     access, _ = MerchantShop.objects.get_or_create(translation_key=source.translation_key)
     # Serialises the first creation: two approvals at once make one group.
-    access = MerchantShop.objects.select_for_update().select_related("group", "collection").get(pk=access.pk)
+    access = MerchantShop.objects.select_for_update(of=("self",)).select_related("group", "collection").get(pk=access.pk)
     changed = []
     group_name = f"{MERCHANT_GROUP_PREFIX}{source.slug}"
     if access.group is None:

@@ -14,6 +14,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalKey
 from wagtail import blocks
@@ -81,6 +82,14 @@ class ShopPage(Page):
             "le retrait en boutique et les bons cadeaux restent en vente. Laissez vide s'il n'y a pas de limite."
         ),
     )
+    # Prose, translated like the description; without it the platform's terms of sale apply.
+    terms_of_sale = RichTextField(
+        _("conditions de vente de la boutique"), features=["h3", "bold", "italic", "link", "ol", "ul"], blank=True,
+        help_text=_(
+            "Facultatif : vos propres conditions de vente. Laissées vides, les conditions générales de vente "
+            "de la plateforme s'appliquent à vos ventes."
+        ),
+    )
 
     content_panels = [
         FieldPanel("title", heading=_("Nom commercial")),
@@ -105,6 +114,7 @@ class ShopPage(Page):
                 FieldPanel("legal_name"),
                 FieldPanel("siret"),
                 FieldRowPanel([FieldPanel("vat_status"), FieldPanel("vat_number")]),
+                FieldPanel("terms_of_sale"),
             ],
             heading=_("Informations légales"),
         ),
@@ -271,6 +281,50 @@ class ProductKind(models.TextChoices):
     VOUCHER = "voucher", _("Bon cadeau")
 
 
+class Withdrawal(models.TextChoices):
+    """Which withdrawal rule of a distance sale applies to a product (Code de la consommation).
+
+    Goods and gift vouchers may be withdrawn from within 14 days (L221-18);
+    the others are exceptions of L221-28: perishable food (4°), goods made
+    to the customer's specification (3°), and leisure services to be
+    provided on a set date or period (12°).
+    """
+
+    FOURTEEN_DAYS = "14_days", _("14 jours")
+    PERISHABLE = "perishable", _("denrée périssable")
+    PERSONALISED = "personalised", _("bien personnalisé")
+    DATED_SERVICE = "dated_service", _("prestation à date fixe")
+
+
+# Shops whose goods are food by default: a product they sell is perishable unless the merchant says otherwise.
+FOOD_CATEGORIES = (ShopCategory.FOOD, ShopCategory.RESTAURANT)
+
+
+def default_withdrawal(kind: str, shop_category: str | None) -> str:
+    """The withdrawal rule a product gets when its merchant chooses none.
+
+    A service is used on a set date; a gift voucher is not a service on a
+    set date (14 days); goods have 14 days, except in a food shop, where
+    they are perishable.
+    """
+    if kind == ProductKind.SERVICE:
+        return Withdrawal.DATED_SERVICE
+    if kind == ProductKind.PHYSICAL and shop_category in FOOD_CATEGORIES:
+        return Withdrawal.PERISHABLE
+    return Withdrawal.FOURTEEN_DAYS
+
+
+def withdrawal_notice(rule: str) -> str:
+    """The short mention of a rule, in the active language: "Rétractation : 14 jours",
+    "Pas de rétractation (denrée périssable)"; "" for no (or an unknown) rule."""
+    if rule == Withdrawal.FOURTEEN_DAYS:
+        return gettext("Rétractation : 14 jours")
+    reason = dict(Withdrawal.choices).get(rule)
+    if reason is None:
+        return ""
+    return gettext("Pas de rétractation (%(reason)s)") % {"reason": reason}
+
+
 class VatRate(models.TextChoices):
     # French rates; the value is the percentage as a decimal string.
     STANDARD = "20.00", _("20 % (taux normal)")
@@ -320,9 +374,17 @@ class ProductPage(Page):
         [("option", OptionBlock())], verbose_name=_("options"), blank=True,
         help_text=_("Choix simples proposés à l'acheteur, comme la taille ou la couleur."),
     )
+    withdrawal = models.CharField(
+        _("droit de rétractation"), max_length=20, choices=Withdrawal.choices, blank=True, default="",
+        help_text=_(
+            "Laissé vide, il est choisi selon le type : 14 jours pour un produit ou un bon cadeau, "
+            "denrée périssable dans une épicerie ou un restaurant, prestation à date fixe pour une prestation."
+        ),
+    )
 
     content_panels = Page.content_panels + [
         FieldRowPanel([FieldPanel("kind"), FieldPanel("valid_until")]),
+        FieldPanel("withdrawal"),
         FieldRowPanel([FieldPanel("price"), FieldPanel("vat_rate")]),
         FieldRowPanel(
             [FieldPanel("voucher_min_amount"), FieldPanel("voucher_max_amount")],
@@ -338,6 +400,9 @@ class ProductPage(Page):
     parent_page_types = ["shops.ShopPage"]
     subpage_types = []
 
+    # A fact, like the price: the English page must not promise a withdrawal the French one refuses.
+    override_translatable_fields = [SynchronizedField("withdrawal", overridable=False)]
+
     class Meta:
         verbose_name = _("produit")
         verbose_name_plural = _("produits")
@@ -345,6 +410,21 @@ class ProductPage(Page):
     @property
     def vat_rate_decimal(self) -> Decimal:
         return Decimal(self.vat_rate)
+
+    @property
+    def withdrawal_notice(self) -> str:
+        return withdrawal_notice(self.withdrawal)
+
+    def save(self, *args, **kwargs):
+        if not self.withdrawal:
+            self.withdrawal = default_withdrawal(self.kind, self._shop_category())
+        return super().save(*args, **kwargs)
+
+    def _shop_category(self) -> str | None:
+        """The category of the shop this page is (being) added under; None before it has a place in the tree."""
+        if not self.path or self.depth is None or self.depth < 2:
+            return None
+        return ShopPage.objects.filter(path=self.path[: -self.steplen]).values_list("category", flat=True).first()
 
     def clean(self):
         super().clean()

@@ -13,7 +13,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from checkout.models.shop_rows import ShopRowQuerySet
-from shops.models import DeliveryKind, ProductKind
+from shops.models import DeliveryKind, ProductKind, Withdrawal, withdrawal_notice
 
 MONEY = {"max_digits": 10, "decimal_places": 2}
 
@@ -191,6 +191,8 @@ class OrderLine(models.Model):
     # For a gift voucher or a service: who it is for, printed on the voucher.
     beneficiary_name = models.CharField(_("bénéficiaire"), max_length=200, blank=True)
     gift_message = models.TextField(_("message"), max_length=500, blank=True)
+    # The withdrawal rule of the product on the day of the order; empty on lines older than the rule.
+    withdrawal = models.CharField(_("droit de rétractation"), max_length=20, choices=Withdrawal.choices, blank=True)
 
     class Meta:
         verbose_name = _("ligne de commande")
@@ -199,3 +201,7 @@ class OrderLine(models.Model):
 
     def __str__(self):
         return f"{self.quantity} × {self.name}"
+
+    @property
+    def withdrawal_notice(self) -> str:
+        return withdrawal_notice(self.withdrawal)

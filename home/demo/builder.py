@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.core.files.base import ContentFile
@@ -28,7 +29,7 @@ from home.demo.content import FAQ, HELP_PAGE_STEPS, TUTORIALS, Bi, TerritorySpec
 from home.demo.indexing import deferred_indexing
 from home.demo.plan import ShopPlan, block_id, initials, plan_shops, registration_plan
 from home.demo.translation import copy_translation, english_copy, translate
-from home.models import HomePage
+from home.models import HomePage, LegalPage
 from markets.editors import make_editor, territory_collection
 from markets.merchants import make_merchant, shop_collection
 from markets.models import (
@@ -98,6 +99,7 @@ class DemoBuilder:
         self.report.logins.append(Login("admin", "superuser", "toute la plateforme"))
         with deferred_indexing(), transaction.atomic():
             self._home_pages(admin)
+            self._legal_pages(admin)
         self.terms = self._terms()
         for spec in self.territories:
             self._territory(spec)
@@ -133,6 +135,29 @@ class DemoBuilder:
                                else self.home.intro)
         translate(self.home, english, self.en, user=admin)
         self.report.note("page", True)
+
+    def _legal_pages(self, admin) -> None:
+        """The legal notice, terms of sale and withdrawal pages under the home, in French and English.
+
+        Found by kind; an English version is added only to a French text
+        still as seeded (an editor's rewrite is theirs to translate).
+        """
+        platform = {key: str(value).replace("\n", ", ") for key, value in settings.PLATFORM.items()}
+        existing = {page.kind: page for page in LegalPage.objects.child_of(self.home)}
+        for spec in content.LEGAL_PAGES:
+            body = spec.body.format(**platform)
+            page = existing.get(spec.kind)
+            self.report.note("page", page is None)
+            if page is None:
+                page = LegalPage(title=spec.title.fr, slug=spec.slug.fr, kind=spec.kind, body=body.fr, owner=admin)
+                self.home.add_child(instance=page)
+                page.save_revision(user=admin).publish(user=admin, skip_permission_checks=True)
+            if page.get_translation_or_none(self.en) is not None or page.body != body.fr:
+                self.report.note("page", False)
+                continue
+            english = english_copy(page, title=spec.title.en, slug=spec.slug.en, body=body.en)
+            translate(page, english, self.en, user=admin)
+            self.report.note("page", True)
 
     # Territory, market, partners, help ----------------------------------
 

@@ -1309,3 +1309,185 @@ la consommation (denrées périssables, prestations datées).</p>
 <h2>6. Durée et modification</h2>
 <p>Toute nouvelle version de ces conditions est soumise à l'acceptation du commerçant lors de sa
 connexion suivante.</p>"""
+
+
+# The platform's legal pages (home.LegalPage), under each home --------------
+# {name}, {legal_name}, {address}, {siret}, {vat_number} and {email} come from settings.PLATFORM.
+# French and English have the same elements in the same order: wagtail-localize pairs them one by one.
+
+
+@dataclass(frozen=True)
+class LegalPageSpec:
+    kind: str
+    title: Bi
+    slug: Bi
+    body: Bi
+
+
+LEGAL_NOTICE = Bi(
+    "<h2>Éditeur</h2>"
+    "<p>Le site {name} est édité par {legal_name}, {address}. SIRET {siret}, "
+    "n° de TVA intracommunautaire {vat_number}.</p>"
+    "<p>Contact : {email}</p>"
+    "<h2>Hébergement</h2>"
+    "<p>Le site est hébergé par son éditeur, {legal_name}, {address}.</p>"
+    "<h2>Les boutiques</h2>"
+    "<p>Chaque boutique est tenue par un commerçant indépendant, seul vendeur de ses produits : sa raison "
+    "sociale, son SIRET et son adresse figurent sur sa page, dans la rubrique « Informations légales ».</p>"
+    "<h2>Données personnelles</h2>"
+    "<p>Vos coordonnées servent à exécuter vos commandes : elles sont transmises à la boutique qui vous vend, "
+    "et à personne d'autre. Vous pouvez exporter ou effacer vos données depuis votre compte, ou en écrivant "
+    "à {email}.</p>",
+    "<h2>Publisher</h2>"
+    "<p>{name} is published by {legal_name}, {address}. SIRET {siret}, EU VAT number {vat_number}.</p>"
+    "<p>Contact: {email}</p>"
+    "<h2>Hosting</h2>"
+    "<p>The site is hosted by its publisher, {legal_name}, {address}.</p>"
+    "<h2>The shops</h2>"
+    "<p>Each shop is run by an independent merchant, the sole seller of its products: its company name, "
+    "SIRET number and address are shown on its page, under “Legal information”.</p>"
+    "<h2>Personal data</h2>"
+    "<p>Your details are used to fulfil your orders: they are passed on to the shop that sells to you, "
+    "and to no one else. You can export or erase your data from your account, or by writing to {email}.</p>",
+)
+
+TERMS_OF_SALE = Bi(
+    "<h2>1. Qui vend ?</h2>"
+    "<p>Sur {name}, chaque produit est vendu par la boutique qui le propose : le commerçant est le vendeur, "
+    "seul responsable de ses produits, de ses prix, de leur livraison et des garanties. Son identité figure "
+    "sur la page de sa boutique et sur votre confirmation de commande.</p>"
+    "<p>{legal_name}, qui exploite la plateforme, est un intermédiaire : elle présente les offres des "
+    "boutiques, réunit vos achats en un seul panier et encaisse le paiement pour le compte de chaque "
+    "commerçant. Elle n'est pas partie au contrat de vente.</p>"
+    "<h2>2. Commande et prix</h2>"
+    "<p>Les prix sont indiqués en euros, toutes taxes comprises ; les frais de livraison de chaque boutique "
+    "sont affichés avant le paiement. La vente est conclue quand le paiement par carte est accepté ; vous "
+    "recevez alors une confirmation par e-mail.</p>"
+    "<h2>3. Retrait et livraison</h2>"
+    "<p>Chaque boutique propose ses modes de retrait et de livraison. Les bons cadeaux et les prestations "
+    "sont envoyés par e-mail dès le paiement.</p>"
+    "<h2>4. Droit de rétractation</h2>"
+    "<p>Vous disposez de 14 jours pour vous rétracter d'un achat à distance, sauf pour les denrées "
+    "périssables, les biens personnalisés et les prestations de loisirs à date fixe ; chaque produit indique "
+    "la règle qui s'applique. Les modalités et le formulaire figurent sur la page « Droit de rétractation ».</p>"
+    "<h2>5. Garanties</h2>"
+    "<p>Le vendeur répond des défauts de conformité (articles L217-3 et suivants du Code de la consommation) "
+    "et des vices cachés (articles 1641 et suivants du Code civil).</p>"
+    "<h2>6. Conditions propres à une boutique</h2>"
+    "<p>Une boutique peut préciser ses propres conditions de vente sur sa page ; pour tout ce qu'elles ne "
+    "prévoient pas, les présentes conditions s'appliquent.</p>"
+    "<h2>7. Réclamations</h2>"
+    "<p>Adressez-vous d'abord à la boutique. Sans réponse satisfaisante, écrivez à {email} : nous vous "
+    "aiderons à trouver une solution. Vous pouvez aussi recourir gratuitement à un médiateur de la "
+    "consommation.</p>",
+    "<h2>1. Who sells?</h2>"
+    "<p>On {name}, each product is sold by the shop that offers it: the merchant is the seller, solely "
+    "responsible for its products, prices, delivery and guarantees. The merchant's identity is shown on "
+    "the shop's page and in your order confirmation.</p>"
+    "<p>{legal_name}, which runs the platform, is an intermediary: it presents the shops' offers, gathers "
+    "your purchases in one basket and collects the payment on behalf of each merchant. It is not a party "
+    "to the contract of sale.</p>"
+    "<h2>2. Orders and prices</h2>"
+    "<p>Prices are in euros, all taxes included; each shop's delivery fees are shown before payment. The "
+    "sale is made when the card payment is accepted; you then receive a confirmation by e-mail.</p>"
+    "<h2>3. Collection and delivery</h2>"
+    "<p>Each shop offers its own ways of collection and delivery. Gift vouchers and services are sent by "
+    "e-mail as soon as you have paid.</p>"
+    "<h2>4. Right of withdrawal</h2>"
+    "<p>You have 14 days to withdraw from a distance purchase, except for perishable food, personalised "
+    "goods and leisure services on a set date; each product says which rule applies. How to withdraw, and "
+    "the form, are on the “Right of withdrawal” page.</p>"
+    "<h2>5. Guarantees</h2>"
+    "<p>The seller is liable for lack of conformity (articles L217-3 and following of the French Consumer "
+    "Code) and for hidden defects (articles 1641 and following of the French Civil Code).</p>"
+    "<h2>6. A shop's own terms</h2>"
+    "<p>A shop may set out its own terms of sale on its page; these terms apply to anything they do not "
+    "cover.</p>"
+    "<h2>7. Complaints</h2>"
+    "<p>Contact the shop first. If its answer does not satisfy you, write to {email}: we will help you find "
+    "a solution. You may also turn to a consumer mediator, free of charge.</p>",
+)
+
+WITHDRAWAL = Bi(
+    "<h2>Votre droit de rétractation</h2>"
+    "<p>Vous avez le droit de vous rétracter d'un achat sans donner de motif dans un délai de quatorze jours "
+    "(article L221-18 du Code de la consommation). Ce délai court à partir du jour où vous, ou un tiers autre "
+    "que le transporteur désigné par vous, prenez physiquement possession du bien ; pour un bon cadeau, à "
+    "partir du jour de l'achat.</p>"
+    "<p>Pour exercer ce droit, informez la boutique qui vous a vendu le produit de votre décision par une "
+    "déclaration dénuée d'ambiguïté (lettre ou e-mail, à l'adresse indiquée sur sa page et dans votre "
+    "confirmation de commande). Vous pouvez utiliser le modèle de formulaire ci-dessous, mais ce n'est pas "
+    "obligatoire. Il suffit d'envoyer votre décision avant la fin du délai.</p>"
+    "<h2>Exceptions</h2>"
+    "<p>Selon l'article L221-28 du Code de la consommation, le droit de rétractation ne peut pas être exercé "
+    "pour :</p>"
+    "<ul><li>les denrées périssables ou qui se dégradent rapidement ;</li>"
+    "<li>les biens confectionnés selon vos spécifications ou nettement personnalisés ;</li>"
+    "<li>les prestations de loisirs à fournir à une date ou à une période déterminée.</li></ul>"
+    "<p>La règle qui s'applique est indiquée pour chaque produit : sur sa page, au moment de commander et "
+    "dans votre confirmation de commande.</p>"
+    "<h2>Effets de la rétractation</h2>"
+    "<p>La boutique vous rembourse tous les paiements reçus, frais de livraison standard compris, au plus "
+    "tard quatorze jours après avoir été informée de votre décision, sur la carte utilisée pour la commande. "
+    "Elle peut différer le remboursement jusqu'à ce qu'elle ait récupéré le bien ou que vous ayez fourni une "
+    "preuve de son expédition. Renvoyez ou rapportez le bien à la boutique au plus tard quatorze jours après "
+    "lui avoir communiqué votre décision ; les frais directs de renvoi sont à votre charge.</p>"
+    "<h2>Modèle de formulaire de rétractation</h2>"
+    "<p>(Annexe à l'article R221-1 du Code de la consommation. Veuillez compléter et renvoyer le présent "
+    "formulaire uniquement si vous souhaitez vous rétracter du contrat.)</p>"
+    "<ul><li>À l'attention de [nom, adresse et adresse électronique de la boutique, indiqués sur sa page et "
+    "dans votre confirmation de commande] :</li>"
+    "<li>Je/nous (*) vous notifie/notifions (*) par la présente ma/notre (*) rétractation du contrat portant "
+    "sur la vente du bien (*)/pour la prestation de services (*) ci-dessous :</li>"
+    "<li>Commandé le (*)/reçu le (*) :</li>"
+    "<li>Nom du (des) consommateur(s) :</li>"
+    "<li>Adresse du (des) consommateur(s) :</li>"
+    "<li>Signature du (des) consommateur(s) (uniquement en cas de notification du présent formulaire sur "
+    "papier) :</li>"
+    "<li>Date :</li></ul>"
+    "<p>(*) Rayez la mention inutile.</p>",
+    "<h2>Your right of withdrawal</h2>"
+    "<p>You have the right to withdraw from a purchase without giving any reason within fourteen days "
+    "(article L221-18 of the French Consumer Code). The period runs from the day on which you, or a third "
+    "party other than the carrier and indicated by you, take physical possession of the goods; for a gift "
+    "voucher, from the day of purchase.</p>"
+    "<p>To exercise this right, inform the shop that sold you the product of your decision by an "
+    "unequivocal statement (a letter or an e-mail, to the address shown on its page and in your order "
+    "confirmation). You may use the model form below, but it is not obligatory. Sending your decision "
+    "before the period has expired is enough.</p>"
+    "<h2>Exceptions</h2>"
+    "<p>Under article L221-28 of the French Consumer Code, the right of withdrawal does not apply to:</p>"
+    "<ul><li>goods that are perishable or liable to deteriorate rapidly;</li>"
+    "<li>goods made to your specifications or clearly personalised;</li>"
+    "<li>leisure services to be provided on a specific date or within a specific period.</li></ul>"
+    "<p>The rule that applies is stated for each product: on its page, when you order and in your order "
+    "confirmation.</p>"
+    "<h2>Effects of withdrawal</h2>"
+    "<p>The shop reimburses all payments received from you, including standard delivery costs, no later "
+    "than fourteen days after being informed of your decision, to the card used for the order. It may "
+    "withhold the reimbursement until it has received the goods back or you have supplied evidence of "
+    "having sent them. Send back or bring the goods to the shop no later than fourteen days after telling it "
+    "of your decision; you bear the direct cost of returning them.</p>"
+    "<h2>Model withdrawal form</h2>"
+    "<p>(Annex to article R221-1 of the French Consumer Code. Complete and return this form only if you "
+    "wish to withdraw from the contract.)</p>"
+    "<ul><li>To [the shop's name, address and e-mail address, as shown on its page and in your order "
+    "confirmation]:</li>"
+    "<li>I/We (*) hereby give notice that I/We (*) withdraw from my/our (*) contract of sale of the "
+    "following goods (*)/for the provision of the following service (*),</li>"
+    "<li>Ordered on (*)/received on (*),</li>"
+    "<li>Name of consumer(s),</li>"
+    "<li>Address of consumer(s),</li>"
+    "<li>Signature of consumer(s) (only if this form is notified on paper),</li>"
+    "<li>Date</li></ul>"
+    "<p>(*) Delete as appropriate.</p>",
+)
+
+LEGAL_PAGES: tuple[LegalPageSpec, ...] = (
+    LegalPageSpec("legal_notice", Bi("Mentions légales", "Legal notice"),
+                  Bi("mentions-legales", "legal-notice"), LEGAL_NOTICE),
+    LegalPageSpec("terms", Bi("Conditions générales de vente", "Terms of sale"),
+                  Bi("conditions-generales-de-vente", "terms-of-sale"), TERMS_OF_SALE),
+    LegalPageSpec("withdrawal", Bi("Droit de rétractation", "Right of withdrawal"),
+                  Bi("droit-de-retractation", "right-of-withdrawal"), WITHDRAWAL),
+)

@@ -14,7 +14,7 @@ from tests.checkout.voucher_fixtures import client_for, merchant_of, pay
 from tests.fixtures import factories as f
 
 DASHBOARD_WARNING = (
-    "Vos commandes ne peuvent pas vous être annoncées : ni la boutique ni votre compte n&#x27;ont d&#x27;adresse e-mail."
+    "Vos commandes ne peuvent pas vous être annoncées : ni la boutique ni votre compte n'ont d'adresse e-mail."
 )
 
 
@@ -109,7 +109,7 @@ def test_dashboard_warns_when_the_merchant_cannot_be_reached(market):
     # then the shop's panel warns them, with a link to the shop page's editor
     assert DASHBOARD_WARNING in page
     edit_url = reverse("wagtailadmin_pages:edit", args=[m.atelier.pk])
-    assert f'<a href="{edit_url}">Indiquer l&#x27;e-mail de la boutique</a>' in page
+    assert f'<a href="{edit_url}">Indiquer l\'e-mail de la boutique</a>' in page
     # when their account gets an e-mail
     user.email = "maiwenn@example.org"
     user.save()

@@ -6,6 +6,7 @@ changed basket replaces the order; a declined card or a failed 3-D Secure
 check fails only that attempt, and the next card pays the same order.
 """
 
+import html
 from datetime import timedelta
 
 import pytest
@@ -64,7 +65,11 @@ def test_going_back_and_changing_the_basket_replaces_the_order_and_its_hold(clie
     assert (first.status, second.status) == (OrderStatus.REPLACED, OrderStatus.PENDING)
     assert first.payments.get().state == PaymentState.FAILED  # its intent was cancelled before the release
     assert (stock(market.santon), stock(market.miel)) == ((4, 0), (0, 0))
-    assert "Le paiement n’a pas abouti" in client.get(payment_url(first)).content.decode()
+    old_page = html.unescape(client.get(payment_url(first)).content.decode())
+    assert "remplacée par une commande plus récente de votre panier : rien n'a été débité" in old_page
+    assert f'href="{payment_url(second)}"' in old_page
+    refused = client.post(payment_url(first, "carte/"), {"payment_method": "pm_123"})
+    assert refused.status_code == 409 and "remplacée" in refused.json()["error"]
 
 
 def test_an_order_of_another_basket_is_not_replaced(market):

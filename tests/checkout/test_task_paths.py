@@ -15,6 +15,7 @@ def test_every_stored_schedule_names_a_function_of_checkout_tasks():
         "checkout.tasks.expire_unpaid_orders",
         "checkout.tasks.send_voucher_expiry_reminders",
         "checkout.tasks.run_weekly_statements",
+        "checkout.tasks.reconcile_refunds",
     }
     assert all(callable(import_string(func)) for func in funcs)
 

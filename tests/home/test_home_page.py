@@ -2,7 +2,7 @@ import pytest
 from wagtail.models import Page
 from wagtail.test.utils import WagtailPageTestCase
 
-from home.models import HomePage
+from home.models import HomePage, LegalPage
 from markets.models import HelpPage, MarketPage
 from shops.models import ProductPage, ShopPage
 from tests.fixtures.pages import assert_served_in_its_language
@@ -12,7 +12,7 @@ rules = WagtailPageTestCase()
 
 def test_home_page_sits_at_the_root_and_holds_only_markets():
     rules.assertAllowedParentPageTypes(HomePage, {Page})
-    rules.assertAllowedSubpageTypes(HomePage, {MarketPage})
+    rules.assertAllowedSubpageTypes(HomePage, {MarketPage, LegalPage})
     rules.assertCanCreateAt(Page, HomePage)
     rules.assertCanCreateAt(HomePage, MarketPage)
     for other in (ShopPage, ProductPage, HelpPage, HomePage):

@@ -48,6 +48,14 @@
         window.setTimeout(function () { window.location.assign(data.expiredUrl); }, 4000);
       } else if (answer.status === "paid") {
         window.location.assign(data.returnUrl);
+      } else if (answer.expires_at) {
+        var until = document.getElementById("hold-until");
+        if (until) {
+          until.setAttribute("datetime", answer.expires_at);
+          until.textContent = new Intl.DateTimeFormat(document.documentElement.lang || "fr", {
+            hour: "2-digit", minute: "2-digit", timeZone: "Europe/Paris"
+          }).format(new Date(answer.expires_at));
+        }
       }
     }).catch(function () { /* offline for a moment: the next beat tries again */ });
   }
