@@ -17,6 +17,7 @@ from django.db import transaction
 from django.test import Client
 
 from checkout.models import LedgerEntry, Order, OrderStatus, WebhookEvent
+from checkout.payments import gateway
 from checkout.services import Confirmation, OutOfStock, confirm_payment
 from shops.models import ProductStock
 from tests.checkout.conftest import WEBHOOK_SECRET
@@ -103,13 +104,17 @@ def signed(payload: dict) -> tuple[bytes, str]:
 
 
 @pytest.mark.urls("tests.checkout.urls")
-def test_lock_timeout_answers_503_and_the_retry_is_processed(market, settings):
-    # given the order row is locked by a slow transaction
+def test_lock_timeout_answers_503_and_the_retry_is_processed(market, settings, monkeypatch):
+    # given the order row is locked by a slow transaction, and Stripe has the intent paid
     m = market
     settings.STRIPE_WEBHOOK_SECRET = WEBHOOK_SECRET
     settings.CHECKOUT_LOCK_TIMEOUT_MS = 200
     order = one_product_order(m, m.santon, 1)
     payment = fake_payment(order)
+    monkeypatch.setattr(
+        gateway, "retrieve_payment_intent",
+        lambda intent_id: gateway.PaymentIntentInfo(intent_id, "succeeded", 1250, "eur"),
+    )
     body, signature = signed(
         {
             "id": "evt_locked",
