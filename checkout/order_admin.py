@@ -326,15 +326,11 @@ class ShopOrderMixin(ManagedRowMixin):
     """A view of one shop order, found among the user's orders only (404 otherwise)."""
 
     index_url_name = None
-    inspect_url_name = None
     fulfilment_url_name = None
     archive_url_name = None
     unarchive_url_name = None
     refund_url_name = None
     row_select_related = ("order",)
-
-    def get_inspect_url(self):
-        return reverse(self.inspect_url_name, args=(quote(self.object.pk),))
 
     def get_breadcrumbs_items(self):
         return self.breadcrumbs_items + [

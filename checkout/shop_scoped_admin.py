@@ -123,8 +123,12 @@ class ManagedRowMixin:
     """A view of one row, found among the rows the user sees only (404 otherwise)."""
 
     model = None
+    inspect_url_name = None
     # What the view reads of each row besides the row itself.
     row_select_related: tuple[str, ...] = ()
+
+    def get_inspect_url(self):
+        return reverse(self.inspect_url_name, args=(quote(self.object.pk),))
 
     def get_managed_row(self, pk):
         rows = self.model.objects.managed_by(self.request.user)

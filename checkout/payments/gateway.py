@@ -144,10 +144,8 @@ def http_client() -> stripe.HTTPClient:
     Kept per pair of time-outs so that connections to Stripe are reused
     (requests sessions are per thread inside the client).
     """
-    timeout = (
-        float(getattr(settings, "STRIPE_CONNECT_TIMEOUT", 3)),
-        float(getattr(settings, "STRIPE_READ_TIMEOUT", 10)),
-    )
+    # Seconds, read as numbers by the settings (a time-out, not an amount).
+    timeout = (settings.STRIPE_CONNECT_TIMEOUT, settings.STRIPE_READ_TIMEOUT)
     if timeout not in _http_clients:
         _http_clients[timeout] = stripe.RequestsClient(timeout=timeout)
     return _http_clients[timeout]

@@ -161,13 +161,9 @@ class RedeemForm(forms.Form):
 
 class VoucherMixin(ManagedRowMixin):
     index_url_name = None
-    inspect_url_name = None
     lookup_url_name = None
     redeem_url_name = None
     row_select_related = ("order_line__shop_order__order",)
-
-    def get_inspect_url(self):
-        return reverse(self.inspect_url_name, args=(quote(self.object.pk),))
 
 
 class VoucherInspectView(VoucherMixin, ShopScopedInspectView):
