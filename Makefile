@@ -32,6 +32,7 @@ translations: install
 setup: translations
 	$(MANAGE) migrate --noinput
 	$(MANAGE) seed_demo
+	$(MANAGE) sync_locale_trees
 
 run: setup
 	$(MANAGE) devserver 127.0.0.1:8000

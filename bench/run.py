@@ -115,7 +115,7 @@ def django_env(key: str, **extra) -> dict:
 
 
 # Bumped when bench/seed.py writes something new: older seeds are made again.
-SEED_VERSION = 2  # 2: ledger entries carry their shop, shops have bank accounts (weekly statements)
+SEED_VERSION = 3  # 2: ledger entries carry their shop, shops have bank accounts; 3: translatable delivery options
 
 
 def ensure_seed(size) -> float:

@@ -215,10 +215,13 @@ class BulkShops:
             type(market).objects.filter(pk=market.pk).update(numchild=market.numchild + len(plans))
             market.numchild += len(plans)
 
+        # One translation key per French row, shared by its English row (translatable rows).
+        option_keys = [[uuid.uuid4() for _ in plan.deliveries] for plan in plans]
         DeliveryOption.objects.bulk_create([
-            DeliveryOption(page_id=shop.pk, kind=d.kind, instructions=d.instructions, area=d.area,
+            DeliveryOption(page_id=shop.pk, locale=shop.locale, translation_key=keys[i], kind=d.kind,
+                           instructions=getattr(d.instructions, lang), area=getattr(d.area, lang),
                            carrier=d.carrier, fee=d.fee, sort_order=i)
-            for lang in ("fr", "en") for shop, plan in zip(shops[lang], plans, strict=True)
+            for lang in ("fr", "en") for shop, plan, keys in zip(shops[lang], plans, option_keys, strict=True)
             for i, d in enumerate(plan.deliveries)
         ])
 

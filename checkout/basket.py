@@ -17,7 +17,9 @@ import secrets
 from dataclasses import dataclass, field, replace
 from uuid import UUID
 
+from django.conf import settings
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from wagtail.models import Locale, Page
 
@@ -34,6 +36,7 @@ from checkout.pricing import (
     sale_refusal,
 )
 from markets.models import MarketPage
+from portal.emails import site_language
 from shops.models import ProductPage, ShopPage
 from shops.stock import availability_of
 
@@ -72,6 +75,29 @@ def _parent_path(page: Page) -> str:
     return page.path[: -Page.steplen]
 
 
+def shown_names(products) -> dict:
+    """The name of each default-locale product as the visitor reads it, by translation key.
+
+    Its live translation's title in the active language, else the French
+    title: one query, none in the default language. For the messages that
+    name a product; prices and checks stay on the French pages.
+    """
+    products = list(products)
+    names = {product.translation_key: product.title for product in products}
+    language = site_language(get_language())
+    if products and language != settings.LANGUAGE_CODE:
+        names.update(
+            ProductPage.objects.live()
+            .filter(translation_key__in=names, locale__language_code=language)
+            .values_list("translation_key", "title")
+        )
+    return names
+
+
+def _shown_name(product: ProductPage) -> str:
+    return shown_names([product])[product.translation_key]
+
+
 def _default_locale_product(product_id) -> ProductPage:
     """The live French page of the live product `product_id` (any locale), or BasketError."""
     if isinstance(product_id, bool) or not isinstance(product_id, int):
@@ -107,7 +133,7 @@ def _chosen_options(product: ProductPage, indexes: dict[int, int]) -> dict[str, 
     """{option name: value} from the index of each choice, as the French page names them."""
     offered = [block.value for block in product.options]
     if set(indexes) - set(range(len(offered))):
-        raise BasketError(_("Option inconnue pour « %(product)s ».") % {"product": product.title})
+        raise BasketError(_("Option inconnue pour « %(product)s ».") % {"product": _shown_name(product)})
     chosen = {}
     for position, option in enumerate(offered):
         values = list(option["values"])
@@ -115,7 +141,7 @@ def _chosen_options(product: ProductPage, indexes: dict[int, int]) -> dict[str, 
         if not isinstance(index, int) or isinstance(index, bool) or not 0 <= index < len(values):
             raise BasketError(
                 _("Choisissez « %(option)s » pour « %(product)s ».")
-                % {"option": option["name"], "product": product.title}
+                % {"option": option["name"], "product": _shown_name(product)}
             )
         chosen[option["name"]] = values[index]
     return chosen
@@ -130,6 +156,18 @@ def _amount_still_offered(product: ProductPage, amount: str) -> bool:
     except BasketError:
         return False
     return True
+
+
+class _LazyNames:
+    """`shown_names` of a basket's products, looked up once, on the first message that needs one."""
+
+    def __init__(self, products):
+        self.products, self.names = list(products), None
+
+    def __getitem__(self, product: ProductPage) -> str:
+        if self.names is None:
+            self.names = shown_names(self.products)
+        return self.names[product.translation_key]
 
 
 class Basket:
@@ -216,10 +254,10 @@ class Basket:
         availability = availability_of([product])[product.translation_key]
         if not availability.unlimited and availability.quantity < quantity + others:
             if availability.quantity <= 0:
-                raise BasketError(_("« %(product)s » est épuisé.") % {"product": product.title})
+                raise BasketError(_("« %(product)s » est épuisé.") % {"product": _shown_name(product)})
             raise BasketError(
                 _("Il reste %(count)d « %(product)s » en stock.")
-                % {"count": availability.quantity, "product": product.title}
+                % {"count": availability.quantity, "product": _shown_name(product)}
             )
 
     def update(self, line_id: str, quantity: int) -> None:
@@ -283,10 +321,11 @@ class Basket:
         markets = {m.path: m for m in MarketPage.objects.filter(path__in=market_paths)}
         today = timezone.localdate()
         kept, dropped = [], []
+        names = _LazyNames(products.values())
         for entry in self.entries:
             product = products.get(entry.key)
             if product is None or _parent_path(product) not in live_shop_paths:
-                name = product.title if product is not None else _("un produit retiré de la vente")
+                name = names[product] if product is not None else _("un produit retiré de la vente")
                 dropped.append(_no_longer_for_sale(name))
                 continue
             refusal = sale_refusal(product, markets[_parent_path(product)[: -Page.steplen]], today)
@@ -295,10 +334,10 @@ class Basket:
                 continue
             offered = {block.value["name"]: list(block.value["values"]) for block in product.options}
             if set(entry.options) != set(offered) or any(entry.options[n] not in v for n, v in offered.items()):
-                dropped.append(_no_longer_for_sale(product.title))
+                dropped.append(_no_longer_for_sale(names[product]))
                 continue
             if entry.amount and not _amount_still_offered(product, entry.amount):
-                dropped.append(_no_longer_for_sale(product.title))
+                dropped.append(_no_longer_for_sale(names[product]))
                 continue
             kept.append(entry)
         if dropped:

@@ -15,8 +15,8 @@ from django.utils import timezone, translation
 from checkout.billing.invoice_pdf import customer_pdf_url, sale_invoice_urls
 from checkout.models import FulfilmentStatus, Invoice, Order, OrderStatus, Refund, RefundState, ShopOrder
 from checkout.vouchers.emails import confirmation_items
-from markets.merchants import account_emails
-from portal.emails import send_templated_email
+from markets.emails import merchant_accounts
+from portal.emails import send_templated_email, site_language
 from portal.pdf import base_url
 from shops.models import DeliveryKind
 
@@ -58,13 +58,20 @@ def send_order_confirmation(order_id: int) -> bool:
     return True
 
 
-def merchant_recipients(shop_order: ShopOrder) -> list[str]:
-    """Who hears of a new order: the shop's e-mail as stored on the order, else its merchants' accounts."""
+def merchant_recipients(shop_order: ShopOrder) -> list[tuple[str, str]]:
+    """Who hears of a new order, each with their language (one query).
+
+    The shop's e-mail as stored on the order, in the language of the
+    account with that address when there is one (the registrant's address
+    usually is the shop's), else in the order's `merchant_language`;
+    without a shop e-mail, each of its merchants' accounts in its own.
+    """
+    accounts = merchant_accounts(shop_order.shop.translation_key) if shop_order.shop is not None else []
     if shop_order.merchant_email:
-        return [shop_order.merchant_email]
-    if shop_order.shop is None:
-        return []
-    return account_emails(shop_order.shop.translation_key)
+        languages = {email.lower(): language for email, language in accounts}
+        language = languages.get(shop_order.merchant_email.lower(), site_language(shop_order.merchant_language))
+        return [(shop_order.merchant_email, language)]
+    return accounts
 
 
 def order_admin_url(shop_order: ShopOrder) -> str:
@@ -99,8 +106,8 @@ def notify_merchants(order_id: int) -> int:
                 "lines": list(shop_order.lines.all()),
                 "admin_url": order_admin_url(shop_order),
             }
-            for recipient in recipients:
-                _send("merchant_new_order", context, recipient, shop_order.merchant_language)
+            for recipient, language in recipients:
+                _send("merchant_new_order", {**context, "language": language}, recipient, language)
             sent += 1
     return sent
 

@@ -85,7 +85,9 @@ class ContactForm(forms.Form):
 
 
 def _option_label(option: DeliveryOption) -> str:
-    return str(option.get_kind_display())
+    """The option as the customer reads it: its mode, and its detail in their language (`option.shown`)."""
+    detail = getattr(option, "shown", option).detail
+    return f"{option.get_kind_display()} — {detail}" if detail else str(option.get_kind_display())
 
 
 class DeliveryForm(forms.Form):
@@ -101,10 +103,17 @@ class DeliveryForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3, "autocomplete": "street-address"}),
     )
 
-    def __init__(self, *args, shop, options: list[DeliveryOption], **kwargs):
+    def __init__(self, *args, shop, options: list[DeliveryOption], translations: dict | None = None, **kwargs):
+        """`options`: the shop's default-locale rows, whose ids are what pricing accepts.
+
+        `translations`: those options in the customer's language, by translation key; each
+        option's `shown` is the row whose words the page shows (itself when not translated).
+        """
         super().__init__(*args, **kwargs)
         self.shop = shop
         self.options = options
+        for option in options:
+            option.shown = (translations or {}).get(option.translation_key, option)
         self.options_by_id = {option.pk: option for option in options}
         self.fields["option"].choices = [(option.pk, _option_label(option)) for option in options]
         if len(options) == 1 and not self.is_bound:

@@ -12,12 +12,12 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from wagtail.models import Locale, Page
 
 from checkout.vouchers.services import VOUCHER_KINDS, BadAmount, free_amount_price
 from markets.models import MarketPage
+from portal.dates import long_date
 from portal.money import ZERO, quantize_eur
 from shops.models import DeliveryKind, DeliveryOption, ProductPage, ShopPage
 
@@ -323,7 +323,7 @@ def price_basket(
                 _(
                     "« %(shop)s » ne prend plus de commande à livrer ou à envoyer avant Noël "
                     "(dernier jour de commande : %(date)s). Choisissez le retrait en boutique s'il est proposé."
-                ) % {"shop": shop.title, "date": date_format(shop.last_delivery_order_date)}
+                ) % {"shop": shop.title, "date": long_date(shop.last_delivery_order_date)}
             )
         address = (choice.address or "").strip()
         if option.kind in (DeliveryKind.HOME, DeliveryKind.POSTAL):

@@ -41,8 +41,10 @@ from checkout.models import (
 from checkout.payments import gateway
 from checkout.pricing import BasketLine, DeliveryChoice, price_basket
 from checkout.vouchers import services as vouchers
-from portal.money import CENT, ZERO, from_cents
-from shops.models import ProductStock
+from markets.emails import merchant_languages
+from portal.emails import site_language
+from portal.money import CENT, ZERO, euros, from_cents
+from shops.models import DeliveryOption, ProductPage, ProductStock, ShopPage
 
 logger = logging.getLogger(__name__)
 
@@ -251,12 +253,13 @@ def place_order(
         # Outside the transaction: nobody may pay the old order once its stock is released.
         if not _cancel_open_payments(previous.pk):
             raise PaymentUnderway(previous)
+    words = _other_languages_words(basket)
     try:
         with transaction.atomic():
             _lock_timeout()
             _replace_payable_order(basket_key)
             order = _create_order(
-                territory_id, basket, names, customer, language, user, now, basket_key, fingerprint
+                territory_id, basket, names, words, customer, language, user, now, basket_key, fingerprint
             )
     except IntegrityError:
         # A double submission placed the basket's order in the same instant: that one stands.
@@ -278,8 +281,77 @@ def _replace_payable_order(basket_key: str) -> None:
     _release_stock(previous)
 
 
-def _create_order(territory_id, basket, names, customer, language, user, now, basket_key, fingerprint) -> Order:
-    """Reserve the stock and write the order, its shop orders and lines (inside the caller's transaction)."""
+@dataclass(frozen=True)
+class _Words:
+    """What the basket's pages say in the site's other languages: {translation key: {language: {field: text}}}."""
+
+    products: dict
+    shops: dict
+    options: dict
+    merchant_languages: dict
+
+
+def _by_language(rows) -> dict:
+    found: dict = {}
+    for key, language, texts in rows:
+        found.setdefault(key, {})[site_language(language)] = texts
+    return found
+
+
+def _other_languages_words(basket) -> _Words:
+    """The names, opening hours and delivery details of the basket's live translations, in four queries at most.
+
+    Read outside the order's transaction: they are words, not stock, and a
+    translation published meanwhile changes no price.
+    """
+    default = settings.LANGUAGE_CODE
+    product_keys = {line.product.translation_key for shop in basket.shops for line in shop.lines}
+    shop_keys = {shop.shop.translation_key for shop in basket.shops}
+    option_keys = {shop.delivery.translation_key for shop in basket.shops if shop.delivery is not None}
+    products = ProductPage.objects.live().filter(translation_key__in=product_keys).exclude(
+        locale__language_code=default
+    ).values_list("translation_key", "locale__language_code", "title")
+    shops = ShopPage.objects.live().filter(translation_key__in=shop_keys).exclude(
+        locale__language_code=default
+    ).values_list("translation_key", "locale__language_code", "title", "opening_hours")
+    options = (
+        DeliveryOption.objects.filter(translation_key__in=option_keys, page__live=True)
+        .exclude(locale__language_code=default)
+        .select_related("locale")
+        if option_keys else []
+    )
+    return _Words(
+        products=_by_language((key, code, {"name": title}) for key, code, title in products),
+        shops=_by_language(
+            (key, code, {"trade_name": title, "shop_opening_hours": hours}) for key, code, title, hours in shops
+        ),
+        options=_by_language(
+            (option.translation_key, option.locale.language_code, {"delivery_detail": option.detail})
+            for option in options
+        ),
+        merchant_languages=merchant_languages(shop_keys),
+    )
+
+
+def _shop_order_translations(words: _Words, priced) -> dict:
+    translations: dict = {}
+    sources = [words.shops.get(priced.shop.translation_key, {})]
+    if priced.delivery is not None:
+        sources.append(words.options.get(priced.delivery.translation_key, {}))
+    for source in sources:
+        for language, texts in source.items():
+            translations.setdefault(language, {}).update(texts)
+    return translations
+
+
+def _create_order(
+    territory_id, basket, names, words, customer, language, user, now, basket_key, fingerprint
+) -> Order:
+    """Reserve the stock and write the order, its shop orders and lines (inside the caller's transaction).
+
+    Each shop order and line keeps its words in the site's other languages
+    as well (`words`, see `checkout.models.orders`).
+    """
     _reserve_stock(basket.quantities_by_key(), names)
     order = Order.objects.create(
         territory_id=territory_id,
@@ -306,7 +378,8 @@ def _create_order(territory_id, basket, names, customer, language, user, now, ba
         shop_order = ShopOrder.objects.create(
             order=order,
             shop=shop,
-            **shop.merchant_identity(),
+            **{**shop.merchant_identity(), "merchant_language": words.merchant_languages[shop.translation_key]},
+            translations=_shop_order_translations(words, priced),
             **delivery,
             delivery_fee=priced.delivery_fee,
             delivery_address=priced.address,
@@ -319,6 +392,7 @@ def _create_order(territory_id, basket, names, customer, language, user, now, ba
                 product_key=line.product.translation_key,
                 product=line.product,
                 name=line.product.title,
+                translations=words.products.get(line.product.translation_key, {}),
                 kind=line.product.kind,
                 unit_price=line.unit_price,
                 vat_rate=Decimal(line.product.vat_rate),
@@ -644,7 +718,7 @@ def refund_shop_order(shop_order_id: int, amount: Decimal, by_user=None, *, now=
             raise RefundRefused(_("Seule une commande payée peut être remboursée."))
         left = refundable_amount(shop_order)
         if amount > left:
-            raise RefundRefused(_("Vous pouvez rembourser au plus %(amount)s €.") % {"amount": left})
+            raise RefundRefused(_("Vous pouvez rembourser au plus %(amount)s.") % {"amount": euros(left)})
         refund = Refund.objects.create(shop_order=shop_order, payment=payment, amount=amount, created_by=by_user)
         refund.idempotency_key = gateway.refund_key(refund.pk, amount)
         refund.save(update_fields=["idempotency_key"])

@@ -9,6 +9,7 @@ ids, quantities, option choices and delivery option ids only.
 import contextlib
 import re
 
+from django.conf import settings
 from django.contrib import messages
 from django.db.models import Sum
 from django.http import Http404, HttpResponseBadRequest, JsonResponse
@@ -29,6 +30,7 @@ from checkout.models import Order, OrderStatus, Refund, RefundState
 from checkout.payments import gateway
 from checkout.pricing import BasketError, DeliveryChoice
 from checkout.vouchers.pdf import order_voucher_items
+from portal.emails import site_language
 from portal.money import ZERO, to_cents
 from shops.models import DeliveryOption
 
@@ -168,12 +170,29 @@ def empty_basket(request):
 # Checkout ----------------------------------------------------------------------
 
 
+def _option_translations(options, language: str) -> dict:
+    """The delivery options of live pages in `language`, by translation key (one query; none in French).
+
+    Fees and on/off come from the French rows, which pricing reads; only
+    their words (instructions, area, carrier) are shown from these.
+    """
+    if not options or site_language(language) == settings.LANGUAGE_CODE:
+        return {}
+    rows = DeliveryOption.objects.filter(
+        translation_key__in={option.translation_key for option in options},
+        locale__language_code=site_language(language),
+        page__live=True,
+    )
+    return {row.translation_key: row for row in rows}
+
+
 def _delivery_forms(request, groups, data=None) -> list[DeliveryForm]:
     options_by_shop: dict[int, list] = {}
     for option in DeliveryOption.objects.filter(page_id__in=[g["source"].pk for g in groups], active=True).order_by(
         "page_id", "sort_order", "pk"
     ):
         options_by_shop.setdefault(option.page_id, []).append(option)
+    translations = _option_translations([o for options in options_by_shop.values() for o in options], get_language())
     saved = request.session.get(CONTACT_KEY, {}).get("deliveries", {})
     forms = []
     for group in groups:
@@ -184,7 +203,7 @@ def _delivery_forms(request, groups, data=None) -> list[DeliveryForm]:
         initial = saved.get(str(shop.pk), {})
         form = DeliveryForm(
             data, prefix=f"shop-{shop.pk}", shop=shop, options=options_by_shop.get(shop.pk, []),
-            initial=initial if data is None else None,
+            translations=translations, initial=initial if data is None else None,
         )
         group["form"] = form
         forms.append(form)
@@ -411,6 +430,9 @@ def order_view(request, token):
     totals = _with_refunds(order, shop_orders) if order.status == OrderStatus.PAID else {}
     _empty_basket_once_paid(request, order)
     voucher_items = order_voucher_items(order) if order.status == OrderStatus.PAID else []
+    names = {line.pk: line.display_name for shop_order in shop_orders for line in shop_order.lines.all()}
+    for item in voucher_items:
+        item["name"] = names.get(item["voucher"].order_line_id, "")
     invoice_items = [
         {"invoice": invoice, "path": customer_pdf_path(invoice, order)} for invoice in customer_invoices(order)
     ]

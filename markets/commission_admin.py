@@ -41,6 +41,7 @@ from wagtail.permission_policies import ModelPermissionPolicy
 
 from markets.editors import territories_edited_by
 from markets.models import CommissionRate, Territory
+from portal.dates import short_date
 from portal.money import percent
 
 FUTURE_ONLY_ACTIONS = ("change", "delete")
@@ -141,12 +142,12 @@ class CommissionRateForm(WagtailAdminModelForm):
             raise ValidationError(
                 _("Ce palier a commencé le %(day)s : des commandes ont pu être payées à ce taux, il ne peut plus "
                   "être modifié. Ajoutez un nouveau palier à partir d'aujourd'hui.")
-                % {"day": self.stored_starts_on.strftime("%d/%m/%Y")}
+                % {"day": short_date(self.stored_starts_on)}
             )
         starts_on = cleaned_data.get("starts_on")
         if starts_on is not None and starts_on < self.today:
             self.add_error("starts_on", _("Un palier ne peut pas commencer dans le passé : choisissez le %(day)s "
-                                          "ou une date plus tardive.") % {"day": self.today.strftime("%d/%m/%Y")})
+                                          "ou une date plus tardive.") % {"day": short_date(self.today)})
             return cleaned_data
         territory = cleaned_data.get("territory")
         if territory is not None and starts_on is not None:
@@ -156,7 +157,7 @@ class CommissionRateForm(WagtailAdminModelForm):
         return cleaned_data
 
     def add_duplicate_error(self, starts_on: date):
-        self.add_error("starts_on", self.duplicate_message % {"day": starts_on.strftime("%d/%m/%Y")})
+        self.add_error("starts_on", self.duplicate_message % {"day": short_date(starts_on)})
 
 
 # Views --------------------------------------------------------------------------------
@@ -192,10 +193,10 @@ class SaveOnceMixin:
 
 def step_period(step) -> str:
     """ "du 01/12/2026 au 14/12/2026 : 4 %": until the day before the next step, or the season's end."""
-    start, rate = step.starts_on.strftime("%d/%m/%Y"), percent(step.rate)
+    start, rate = short_date(step.starts_on), percent(step.rate)
     if step.next_starts_on is None:
         return _("du %(start)s à la fin de la saison : %(rate)s %%") % {"start": start, "rate": rate}
-    end = (step.next_starts_on - timedelta(days=1)).strftime("%d/%m/%Y")
+    end = short_date(step.next_starts_on - timedelta(days=1))
     return _("du %(start)s au %(end)s : %(rate)s %%") % {"start": start, "end": end, "rate": rate}
 
 

@@ -6,15 +6,19 @@ An editor of territory A can, in the Wagtail admin:
   both the French and the English trees;
 - add, edit, delete and choose images and documents in A's collection and
   its sub-collections (each merchant's own collection);
-- add, edit, delete and publish partner contacts.
+- add, edit, delete and publish partner contacts;
+- translate all of these with wagtail-localize ("Translate", "Sync
+  translated pages", the translation editor): they hold
+  `wagtail_localize.submit_translation`, which localize checks alone, and
+  markets.localize_access narrows every localize view to the pages they can
+  edit and their territories' partner contacts.
 
 An editor cannot:
 - touch another territory's pages or collections;
 - create, rename or delete territories, or edit the home pages;
 - delete a page that has children (no bulk delete);
-- submit or sync translations (`wagtail_localize.submit_translation`):
-  wagtail-localize's submit and sync views check only that permission, not
-  the page, so granting it would let an editor re-translate any territory.
+- translate or sync another territory's pages or partner contacts
+  (markets.localize_access refuses them, and hides the buttons).
 
 Partner contacts and merchant registrations carry a territory: the model
 permissions are global, and the admin views (markets.admin_views) narrow
@@ -38,6 +42,8 @@ from wagtail.models import Collection, GroupCollectionPermission, GroupPagePermi
 from markets.models import MarketPage, Territory
 
 ADMIN_ACCESS = ("wagtailadmin", "access_admin")
+# Global in wagtail-localize; markets.localize_access adds the object check.
+SUBMIT_TRANSLATION = ("wagtail_localize", "submit_translation")
 # Labels for humans in the admin; access is never looked up by them.
 EDITORS_GROUP_PREFIX = "Éditeurs — "
 TERRITORY_COLLECTION_PREFIX = "Boutiques — "
@@ -60,6 +66,7 @@ EDITOR_MODEL_PERMISSIONS = (
     ("markets", "publish_partnercontact"),
     # Registrations of their own territories only (markets.admin_views scopes them).
     ("markets", "view_merchantregistration"),
+    SUBMIT_TRANSLATION,
 )
 
 

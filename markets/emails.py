@@ -3,6 +3,15 @@
 Each sender claims its `*_sent_at` column with a conditional UPDATE inside
 a transaction, then sends: a second run finds the column set and sends
 nothing; a failed send rolls the claim back so a retry sends it.
+
+Their language: the one chosen on the registration form until the
+merchant has an account and picks a language for it, the account's from
+then on. A territory is named in the recipient's language: its market
+page's title there (the territory itself has one name, see `territory_name`).
+
+Also here: who a shop's merchants are and which language each reads
+(`merchant_accounts`, `merchant_languages`), for the e-mails about orders,
+payouts and statements.
 """
 
 from urllib.parse import quote, urlencode
@@ -16,9 +25,10 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext
 from wagtail.models import Locale
+from wagtail.users.models import UserProfile
 
-from markets.models import MerchantRegistration
-from portal.emails import send_templated_email
+from markets.models import MarketPage, Merchant, MerchantRegistration
+from portal.emails import send_templated_email, site_language
 
 Status = MerchantRegistration.Status
 
@@ -38,12 +48,16 @@ def set_password_url(user) -> str:
     return base_url() + reverse("wagtailadmin_password_reset_confirm", args=[uid, token])
 
 
-def shop_url(shop, language: str) -> str:
-    """The shop's public address in `language` when it has a live translation there."""
+def shop_in(shop, language: str):
+    """The shop's live translation in `language`, else the shop itself."""
     locale = Locale.objects.filter(language_code=language).first()
     translated = shop.get_translation_or_none(locale) if locale is not None else None
-    page = translated if translated is not None and translated.live else shop
-    return page.get_full_url()
+    return translated if translated is not None and translated.live else shop
+
+
+def shop_url(shop, language: str) -> str:
+    """The shop's public address in `language` when it has a live translation there."""
+    return shop_in(shop, language).get_full_url()
 
 
 def share_links(url: str, shop_name: str) -> dict:
@@ -51,6 +65,67 @@ def share_links(url: str, shop_name: str) -> dict:
         "facebook": "https://www.facebook.com/sharer/sharer.php?" + urlencode({"u": url}),
         "email": "mailto:?" + urlencode({"subject": shop_name, "body": url}, quote_via=quote),
     }
+
+
+def merchant_accounts(shop_translation_key) -> list[tuple[str, str]]:
+    """(e-mail, language) of the shop's active merchant accounts with an address, oldest first, each once (one query)."""
+    accounts = {}
+    for _key, email, language in _merchant_rows([shop_translation_key]):
+        if email and email.lower() not in accounts:
+            accounts[email.lower()] = (email, site_language(language))
+    return list(accounts.values())
+
+
+def merchant_languages(shop_translation_keys) -> dict:
+    """The language of each shop's oldest active merchant account, by shop translation key (one query).
+
+    What the shop's own address is written in: it belongs to no account,
+    and the people reading it are the shop's merchants. A shop without an
+    account gets the default language.
+    """
+    languages = dict.fromkeys(shop_translation_keys, settings.LANGUAGE_CODE)
+    seen = set()
+    for key, _email, language in _merchant_rows(shop_translation_keys):
+        if key not in seen:
+            seen.add(key)
+            languages[key] = site_language(language)
+    return languages
+
+
+def _merchant_rows(shop_translation_keys):
+    return (
+        Merchant.objects.filter(shop__translation_key__in=list(shop_translation_keys), user__is_active=True)
+        .order_by("pk")
+        .values_list("shop__translation_key", "user__email", "user__wagtail_userprofile__preferred_language")
+    )
+
+
+def registrant_language(registration: MerchantRegistration) -> str:
+    """The registration form's language, or the account's once the merchant chose one for it."""
+    if registration.user_id is not None:
+        chosen = (
+            UserProfile.objects.filter(user_id=registration.user_id)
+            .values_list("preferred_language", flat=True)
+            .first()
+        )
+        if chosen:
+            return site_language(chosen)
+    return site_language(registration.language)
+
+
+def territory_name(territory, market, language: str) -> str:
+    """How an e-mail in `language` names `territory`.
+
+    In the default language, the territory's own name ("Pays de Morlaix");
+    in another, the title of its market page there ("Christmas market of
+    the Morlaix area"), the page being `market` (that language's, else the
+    French one). The sentences that use it in another language say so
+    (msgctxt "market title"), so that the title is not wrapped in a second
+    "Christmas market".
+    """
+    if site_language(language) == settings.LANGUAGE_CODE or market is None:
+        return territory.name
+    return market.title
 
 
 def _send(template: str, context: dict, to: str, language: str) -> None:
@@ -67,10 +142,15 @@ def _claim(registration_id: int, column: str, **conditions) -> MerchantRegistrat
 
 
 def _market(registration, language):
-    from markets.models import MarketPage
-
     market = MarketPage.objects.filter(territory=registration.territory, locale__language_code=language).first()
     return market or MarketPage.objects.filter(territory=registration.territory).first()
+
+
+def _about(registration: MerchantRegistration) -> tuple[str, dict]:
+    """The registrant's language, and the market and territory's name as the e-mail shows them."""
+    language = registrant_language(registration)
+    market = _market(registration, language)
+    return language, {"market": market, "territory_name": territory_name(registration.territory, market, language)}
 
 
 def send_registration_acknowledgement(registration_id: int) -> bool:
@@ -79,12 +159,13 @@ def send_registration_acknowledgement(registration_id: int) -> bool:
                               status__in=[Status.PENDING, Status.WAITLISTED])
         if registration is None:
             return False
+        language, about = _about(registration)
         context = {
             "registration": registration,
             "waitlisted": registration.status == Status.WAITLISTED,
-            "market": _market(registration, registration.language),
+            **about,
         }
-        _send("acknowledgement", context, registration.email, registration.language)
+        _send("acknowledgement", context, registration.email, language)
     return True
 
 
@@ -93,15 +174,16 @@ def send_invitation(registration_id: int) -> bool:
         registration = _claim(registration_id, "invitation_sent_at", status=Status.APPROVED, user__isnull=False)
         if registration is None:
             return False
+        language, about = _about(registration)
         context = {
             "registration": registration,
             "user": registration.user,
             "set_password_url": set_password_url(registration.user),
             "valid_days": max(1, settings.PASSWORD_RESET_TIMEOUT // 86400),
             "admin_url": base_url() + reverse("wagtailadmin_home"),
-            "market": _market(registration, registration.language),
+            **about,
         }
-        _send("invitation", context, registration.email, registration.language)
+        _send("invitation", context, registration.email, language)
     return True
 
 
@@ -110,8 +192,9 @@ def send_rejection(registration_id: int) -> bool:
         registration = _claim(registration_id, "rejection_sent_at", status=Status.REJECTED)
         if registration is None:
             return False
-        context = {"registration": registration, "market": _market(registration, registration.language)}
-        _send("rejection", context, registration.email, registration.language)
+        language, about = _about(registration)
+        context = {"registration": registration, **about}
+        _send("rejection", context, registration.email, language)
     return True
 
 
@@ -120,18 +203,19 @@ def send_shop_online(registration_id: int) -> bool:
         registration = _claim(registration_id, "online_sent_at", status=Status.APPROVED, shop__live=True)
         if registration is None:
             return False
-        shop = registration.shop
-        url = shop_url(shop, registration.language)
-        with translation.override(registration.language):
+        language, about = _about(registration)
+        shop = shop_in(registration.shop, language)
+        url = shop.get_full_url()
+        with translation.override(language):
             links = share_links(url, gettext("%(shop)s au marché de Noël numérique") % {"shop": shop.title})
         context = {
             "registration": registration,
             "shop": shop,
             "shop_url": url,
             "share": links,
-            "visual_url": base_url() + reverse("markets:shop_visual", args=[shop.pk]),
+            "visual_url": base_url() + reverse("markets:shop_visual", args=[registration.shop.pk]),
             "admin_url": base_url() + reverse("wagtailadmin_home"),
-            "market": _market(registration, registration.language),
+            **about,
         }
-        _send("shop_online", context, registration.email, registration.language)
+        _send("shop_online", context, registration.email, language)
     return True

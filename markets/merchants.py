@@ -3,6 +3,10 @@
 A merchant of shop S can, in the Wagtail admin:
 - edit S's shop page, in French and in English (through wagtail-localize's
   translation editor for the English page);
+- translate S and its products with wagtail-localize ("Translate", "Sync
+  translated pages", the translation editor): they hold
+  `wagtail_localize.submit_translation`, and markets.localize_access
+  narrows every localize view to the pages they can edit;
 - add, edit and delete S's products (pages under the shop page);
 - publish S and its products once S has been published a first time: until
   then they submit S to the territory's editors ("Première mise en ligne"
@@ -17,8 +21,8 @@ A merchant cannot:
   copy pages outside S;
 - see other collections' images (in their own collection, Wagtail's
   `change_image` lets them edit and delete any image);
-- edit partner contacts or territories, or submit/sync translations
-  (see markets.editors for why `submit_translation` is withheld).
+- edit partner contacts or territories, or translate anything but S and
+  its products (markets.localize_access refuses it and hides the buttons).
 
 The shop's group and collection hang on a MerchantShop row keyed by the
 shop's translation key (shared by its French and English pages): they are
@@ -39,6 +43,7 @@ from wagtail.models import Collection, Locale
 
 from markets.editors import (
     ADMIN_ACCESS,
+    SUBMIT_TRANSLATION,
     add_to_group,
     grant_collection_permissions,
     grant_model_permissions,
@@ -115,7 +120,7 @@ def shop_collection(shop: ShopPage) -> Collection:
 def _granted_access(shop: ShopPage) -> MerchantShop:
     source = _source_shop(shop)
     access = _access(source)
-    grant_model_permissions(access.group, [ADMIN_ACCESS])
+    grant_model_permissions(access.group, [ADMIN_ACCESS, SUBMIT_TRANSLATION])
     codenames = MERCHANT_PAGE_PERMISSIONS
     if source.first_published_at is not None:
         codenames += (MERCHANT_PUBLISH_PERMISSION,)

@@ -8,7 +8,6 @@ from django.contrib.auth.models import Group
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalKey
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel
@@ -23,8 +22,10 @@ from wagtail.models import (
     TranslatableMixin,
 )
 from wagtail.search import index
+from wagtail_localize.fields import SynchronizedField
 
 from markets.blocks import FaqStreamBlock, HelpStreamBlock
+from portal.dates import long_date, short_date
 from shops.models import ShopCategory, VatStatus
 
 
@@ -147,7 +148,7 @@ class CommissionRate(models.Model):
 
     def __str__(self):
         return _("%(territory)s : %(rate)s %% à partir du %(day)s") % {
-            "territory": self.territory, "rate": self.rate, "day": self.starts_on.strftime("%d/%m/%Y")
+            "territory": self.territory, "rate": self.rate, "day": short_date(self.starts_on)
         }
 
 
@@ -188,6 +189,13 @@ class PartnerContact(TranslatableMixin, DraftStateMixin, RevisionMixin, models.M
         FieldPanel("website"),
         FieldPanel("address"),
         FieldPanel("logo"),
+    ]
+
+    # Who and how to reach them are facts, the same in English (see portal.translation_sync);
+    # the organisation's name and the person's role are translated.
+    override_translatable_fields = [
+        SynchronizedField(name, overridable=False)
+        for name in ("territory", "kind", "person", "email", "phone", "website", "address", "logo")
     ]
 
     class Meta(TranslatableMixin.Meta):
@@ -237,6 +245,12 @@ class MarketPage(RoutablePageMixin, Page):
     parent_page_types = ["home.HomePage"]
     subpage_types = ["shops.ShopPage", "markets.HelpPage"]
 
+    # Facts of the market, the same in every language (see portal.translation_sync).
+    override_translatable_fields = [
+        SynchronizedField(name, overridable=False)
+        for name in ("territory", "market_opens", "market_closes", "allow_preorders", "hero_image", "contact_email")
+    ]
+
     class Meta:
         verbose_name = _("marché")
         verbose_name_plural = _("marchés")
@@ -267,9 +281,9 @@ class MarketPage(RoutablePageMixin, Page):
         are paid after it.
         """
         if today > self.market_closes:
-            return _("Le marché est clos depuis le %(date)s.") % {"date": date_format(self.market_closes)}
+            return _("Le marché est clos depuis le %(date)s.") % {"date": long_date(self.market_closes)}
         if today < self.market_opens and not self.allow_preorders:
-            return _("Le marché ouvre le %(date)s.") % {"date": date_format(self.market_opens)}
+            return _("Le marché ouvre le %(date)s.") % {"date": long_date(self.market_opens)}
         return ""
 
     def get_context(self, request, *args, **kwargs):
@@ -287,20 +301,37 @@ class MarketPage(RoutablePageMixin, Page):
         context.update(
             filters=filters,
             shops=shops,
-            partners=[p.partner for p in self._partners_with_logos() if p.partner.live],
+            partners=self.partners_shown(),
             help_pages=HelpPage.objects.child_of(self).live().specific(),
         )
         return context
 
 
-    def _partners_with_logos(self):
+    def partners_shown(self) -> list["PartnerContact"]:
+        """The live partner contacts of this page, in its order, each in the page's language when translated.
+
+        The rows are synchronised from the French page and point at the French
+        contacts; the English page shows their English translations (two queries
+        more, on a translated page only).
+        """
         from django.db.models import Prefetch
         from wagtail.images import get_image_model
 
         # The logo rendition must match templates/markets/includes/partner.html.
-        return self.partners.select_related("partner").prefetch_related(
-            Prefetch("partner__logo", queryset=get_image_model().objects.prefetch_renditions("max-160x80"))
-        )
+        logos = get_image_model().objects.prefetch_renditions("max-160x80")
+        rows = self.partners.select_related("partner").prefetch_related(Prefetch("partner__logo", queryset=logos))
+        chosen = [row.partner for row in rows]
+        foreign = [p.translation_key for p in chosen if p.locale_id != self.locale_id]
+        translated = {}
+        if foreign:
+            translated = {
+                p.translation_key: p
+                for p in PartnerContact.objects.filter(
+                    translation_key__in=foreign, locale_id=self.locale_id, live=True
+                ).prefetch_related(Prefetch("logo", queryset=logos))
+            }
+        shown = [translated.get(p.translation_key, p) for p in chosen]
+        return [p for p in shown if p.live]
 
 
 class MarketPagePartner(Orderable):

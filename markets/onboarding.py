@@ -17,6 +17,8 @@ from django_q.tasks import async_task
 from wagtail.images import get_image_model
 from wagtail.log_actions import log
 from wagtail.models import GroupApprovalTask, Locale, Workflow, WorkflowPage, WorkflowTask
+from wagtail.users.models import UserProfile
+from wagtail_localize.synctree import create_aliases_for_new_page
 
 from markets.editors import editors_group
 from markets.merchants import make_merchant, merchant_group, shop_collection
@@ -99,6 +101,10 @@ def _merchant_user(registration: MerchantRegistration, slug: str):
     # No password until the merchant chooses one through the invitation link.
     user.set_unusable_password()
     user.save()
+    # The admin and the e-mails to the merchant speak the language they registered in.
+    profile = UserProfile.get_for_user(user)
+    profile.preferred_language = registration.language
+    profile.save(update_fields=["preferred_language"])
     return user
 
 
@@ -183,6 +189,10 @@ def approve_registration(registration_id: int, editor) -> MerchantRegistration:
         # A draft's row and its first revision both carry the photo.
         shop.save(update_fields=["cover_image"])
         shop.save_revision(user=editor)
+        # A page made in code misses wagtail-localize's after_create_page hook:
+        # make the English alias it would have made (a draft, like the shop),
+        # before the merchant's rights, which cover every page of the shop's key.
+        create_aliases_for_new_page(shop)
         make_merchant(user, shop)
         WorkflowPage.objects.update_or_create(
             page=shop, defaults={"workflow": first_publication_workflow(registration.territory)}

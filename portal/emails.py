@@ -5,8 +5,14 @@ rendered in the recipient's language. The subject and the text part are
 plain text: they are rendered without HTML escaping (an apostrophe in a
 shop's pick-up instructions must not arrive as `&#x27;`); the HTML part is
 escaped as usual.
+
+The recipient's language: a customer's is their order's; an account's
+(merchant, editor) is the language they chose for the admin (Wagtail's
+`UserProfile.preferred_language`), else the site's default. An e-mail to
+several people is sent once per recipient, each in their own language.
 """
 
+from collections.abc import Iterable
 from email.mime.image import MIMEImage
 
 from django.conf import settings
@@ -14,6 +20,34 @@ from django.core.mail import EmailMultiAlternatives
 from django.template import Context
 from django.template.loader import get_template, render_to_string
 from django.utils import translation
+from wagtail.users.models import UserProfile
+
+
+def site_language(code: str | None) -> str:
+    """`code` as one of the site's languages ("en-gb" → "en"); the default language for none or another."""
+    if code:
+        try:
+            return translation.get_supported_language_variant(code)
+        except LookupError:
+            pass
+    return settings.LANGUAGE_CODE
+
+
+def account_languages(user_ids: Iterable[int]) -> dict[int, str]:
+    """The language each account is written to in, by user id (one query).
+
+    Not `UserProfile.get_preferred_language()`: without a choice it answers
+    the language active in the process, which in a task is nobody's.
+    """
+    user_ids = set(user_ids)
+    if not user_ids:
+        return {}
+    chosen = dict(UserProfile.objects.filter(user_id__in=user_ids).values_list("user_id", "preferred_language"))
+    return {user_id: site_language(chosen.get(user_id)) for user_id in user_ids}
+
+
+def account_language(user) -> str:
+    return account_languages([user.pk])[user.pk] if user is not None and user.pk else settings.LANGUAGE_CODE
 
 
 def render_plain_text(template_name: str, context: dict) -> str:

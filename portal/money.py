@@ -4,6 +4,13 @@ Integer cents exist only at the payment provider's boundary. There is one
 rounding rule, ROUND_HALF_UP to the cent, applied by `quantize_eur`. Amounts
 are shown in the active language through Babel (`euros`, `whole_euros`) and
 read from what a person typed with `parse_eur`.
+
+Every page, e-mail and PDF shows an amount through `euros` (the template
+filter `|euros` in `portal_tags`), never as `{{ amount }} €`: French says
+"1 234,50 €" (narrow no-break space between thousands, no-break space
+before the sign), English "€1,234.50". `babel_locale` is the one place that
+turns the active language into a Babel locale; `portal.dates` uses it too.
+CSV exports keep their machine format ("1234.50") and do not come here.
 """
 
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
@@ -59,8 +66,15 @@ def parse_eur(text: str | Decimal | int) -> Decimal:
     return amount
 
 
-def _babel_locale() -> str:
-    return translation.to_locale(translation.get_language() or settings.LANGUAGE_CODE)
+# The Babel locale of each site language. English is British English: same
+# "€1,234.50" as American, but dates day-first ("27 November 2026", "27/11/2026").
+BABEL_LOCALES = {"fr": "fr_FR", "en": "en_GB"}
+
+
+def babel_locale() -> str:
+    """The Babel locale of the active language: "fr_FR", "en_GB" (a regional code such as "en-us": its own)."""
+    language = translation.get_language() or settings.LANGUAGE_CODE
+    return BABEL_LOCALES.get(language, translation.to_locale(language))
 
 
 def euros(amount: Decimal | int | str | None) -> str:
@@ -70,12 +84,12 @@ def euros(amount: Decimal | int | str | None) -> str:
     """
     if amount is None or amount == "":
         return ""
-    return format_currency(quantize_eur(amount), "EUR", locale=_babel_locale())
+    return format_currency(quantize_eur(amount), "EUR", locale=babel_locale())
 
 
 def whole_euros(amount: Decimal | int) -> str:
     """An amount without cents in the active language, for chart axes: "1 000 €", "€1,000"."""
-    locale = Locale.parse(_babel_locale())
+    locale = Locale.parse(babel_locale())
     pattern = locale.currency_formats["standard"].pattern.split(";")[0].replace(".00", "")
     return format_currency(amount, "EUR", format=pattern, locale=locale, currency_digits=False)
 
@@ -84,4 +98,4 @@ def percent(rate: Decimal | str | None) -> str:
     """A rate stored as a decimal string ("5.50") as a number in the active language ("5,5"); "" for None."""
     if rate is None or rate == "":
         return ""
-    return format_decimal(Decimal(rate), locale=_babel_locale())
+    return format_decimal(Decimal(rate), locale=babel_locale())

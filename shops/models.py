@@ -13,17 +13,17 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalKey
 from wagtail import blocks
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel
 from wagtail.fields import RichTextField, StreamField
-from wagtail.models import Orderable, Page
+from wagtail.models import Orderable, Page, TranslatableMixin
 from wagtail.search import index
 from wagtail_localize.fields import SynchronizedField
 
+from portal.dates import long_date
 from shops.validators import validate_eu_vat_number, validate_siret
 
 MONEY = {"max_digits": 10, "decimal_places": 2}
@@ -128,11 +128,16 @@ class ShopPage(Page):
     parent_page_types = ["markets.MarketPage"]
     subpage_types = ["shops.ProductPage"]
 
-    # Identity and address are facts, not text: the same in every language,
-    # copied to translations rather than offered to translators.
+    # Identity, address, contact, category, photo and delivery dates are
+    # facts, not text: the same in every language, copied to translations
+    # (portal.translation_sync, on every French publication) and never
+    # offered to translators. Photos' captions stay translatable.
     override_translatable_fields = [
-        SynchronizedField(name)
-        for name in ("legal_name", "siret", "vat_number", "street", "postcode", "city", "phone")
+        SynchronizedField(name, overridable=False)
+        for name in (
+            "legal_name", "siret", "vat_status", "vat_number", "category", "street", "postcode", "city", "phone",
+            "email", "website", "cover_image", "last_delivery_order_date",
+        )
     ]
 
     class Meta:
@@ -220,8 +225,15 @@ class ShopPhoto(Orderable):
     panels = [FieldPanel("image"), FieldPanel("caption")]
 
 
-class DeliveryOption(Orderable):
-    """How a shop hands its goods over; merchants switch them on and off day to day."""
+class DeliveryOption(TranslatableMixin, Orderable):
+    """How a shop hands its goods over; merchants switch them on and off day to day.
+
+    Translatable rows: the English shop page has its own rows, paired with
+    the French ones by `translation_key`, so that the instructions and the
+    area are translated while the facts (mode, on/off, fee, carrier) are
+    synchronised fields a translator cannot change. Orders are priced on
+    the French rows; the English row only says the same thing in English.
+    """
 
     page = ParentalKey(ShopPage, on_delete=models.CASCADE, related_name="delivery_options")
     kind = models.CharField(_("mode"), max_length=10, choices=DeliveryKind.choices)
@@ -244,7 +256,11 @@ class DeliveryOption(Orderable):
         FieldPanel("fee"),
     ]
 
-    class Meta(Orderable.Meta):
+    override_translatable_fields = [
+        SynchronizedField(name, overridable=False) for name in ("kind", "active", "fee", "carrier")
+    ]
+
+    class Meta(TranslatableMixin.Meta, Orderable.Meta):
         verbose_name = _("mode de livraison")
         verbose_name_plural = _("modes de livraison")
 
@@ -400,8 +416,15 @@ class ProductPage(Page):
     parent_page_types = ["shops.ShopPage"]
     subpage_types = []
 
-    # A fact, like the price: the English page must not promise a withdrawal the French one refuses.
-    override_translatable_fields = [SynchronizedField("withdrawal", overridable=False)]
+    # Facts, like the price: the English page must not show another price, validity or photo,
+    # nor promise a withdrawal the French one refuses (see portal.translation_sync).
+    override_translatable_fields = [
+        SynchronizedField(name, overridable=False)
+        for name in (
+            "kind", "price", "vat_rate", "valid_until", "voucher_min_amount", "voucher_max_amount", "cover_image",
+            "withdrawal",
+        )
+    ]
 
     class Meta:
         verbose_name = _("produit")
@@ -451,7 +474,7 @@ class ProductPage(Page):
         """Why this service or voucher can no longer be sold on `today`: its validity has ended; "" otherwise."""
         if self.valid_until is not None and self.valid_until < today:
             return _("« %(product)s » n'est plus valable depuis le %(date)s.") % {
-                "product": self.title, "date": date_format(self.valid_until),
+                "product": self.title, "date": long_date(self.valid_until),
             }
         return ""
 

@@ -5,29 +5,52 @@ Actors: the merchant owning shop A1, another merchant of the same territory
 anonymous visitor. Each case asserts the exact outcome — allowed, denied
 (403 or sent back to the dashboard), or sent to the login page — and, for a
 refused change, that nothing changed.
+
+Every wagtail-localize URL (`/admin/localize/…`) has its cases, on A's
+help page (editors of A), A1's product (its merchant and editors of A) and
+A's partner contact (editors of A), each already submitted for translation
+into English; `test_every_localize_url_has_a_case` keeps the list whole.
 """
 
 import datetime
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
+from urllib.parse import urlencode, urlsplit
 
 import pytest
 from django.contrib.auth.models import User
 from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
-from django.test import Client
-from django.urls import reverse
+from django.test import Client, override_settings
+from django.urls import URLResolver, get_resolver, resolve, reverse
 from wagtail.documents import get_document_model
 from wagtail.images import get_image_model
 from wagtail.models import Page, WorkflowPage
+from wagtail_localize.models import (
+    OverridableSegment,
+    SegmentOverride,
+    StringSegment,
+    StringTranslation,
+    Translation,
+    TranslationSource,
+)
+from wagtail_localize.operations import translate_object
 
 from checkout.billing import invoices
 from checkout.models import Payout, PayoutAccount, WeeklyStatement
 from markets import onboarding
 from markets.editors import make_editor, territory_collection
 from markets.merchants import make_merchant, shop_collection
-from markets.models import CommissionRate, MerchantRegistration, PartnerContact, TermsAcceptance, TermsVersion
+from markets.models import (
+    CommissionRate,
+    HelpPage,
+    MerchantRegistration,
+    PartnerContact,
+    TermsAcceptance,
+    TermsVersion,
+)
 from shops.models import ProductStock
 from tests.fixtures import factories as f
 from tests.markets.onboarding_helpers import registration_data
@@ -57,6 +80,12 @@ def build_world() -> dict:
     draft_a1 = f.make_product(shop_a1, "Brouillon A1", stock=1, live=False)
     product_a2 = f.make_product(shop_a2, "Produit A2", stock=7)
     f.make_product(shop_b1, "Produit B1", stock=9)
+    # English versions before the groups are made, so that their permissions reach them.
+    f.translate(market_a, "en", title="Market A")
+    f.translate(shop_a1, "en", title="Shop A1")
+    help_a = f.add_page(market_a, HelpPage(title="Aide A", body=[
+        ("tutorial", {"title": "Commander", "text": "<p>Ajoutez au panier.</p>", "video": "https://video.example.org/a"}),
+    ]))
 
     owner = User.objects.create_user("owner", email="owner@example.org")
     other = User.objects.create_user("other", email="other@example.org")
@@ -85,6 +114,16 @@ def build_world() -> dict:
                                               locale=f.locale("fr"))
     partner_b = PartnerContact.objects.create(kind="tourism_office", name="Office B", territory=territory_b,
                                               locale=f.locale("fr"))
+    partner_a2 = PartnerContact.objects.create(kind="chamber", name="CCI A", territory=territory_a,
+                                               locale=f.locale("fr"))
+    localize = {
+        name: submitted_for_english(instance)
+        for name, instance in (("help_a", help_a), ("product_a1", product_a1), ("partner_a", partner_a))
+    }
+    # One string of the help page translated already: there is something to change and to delete.
+    segment = StringSegment.objects.get(pk=localize["help_a"]["string"])
+    StringTranslation.objects.create(translation_of_id=segment.string_id, context_id=segment.context_id,
+                                     locale=f.locale("en"), data="Order")
     image_a1 = get_image_model().objects.create(
         title="Vitrine A1", file=ContentFile(f.png_bytes(), name="a1.png"), collection=shop_collection(shop_a1)
     )
@@ -108,7 +147,21 @@ def build_world() -> dict:
         "draft_a": draft_a.pk, "task_state": workflow_state.current_task_state.pk,
         "partner_a": partner_a.pk, "partner_b": partner_b.pk, "image_a1": image_a1.pk,
         "document_a": document_a.pk, "registration_a": registration_a.pk,
+        "market_a_fr": market_a.pk, "partner_a2": partner_a2.pk, "localize": localize,
         "users": {"owner": owner.pk, "other_merchant": other.pk, "editor_a": editor_a.pk, "editor_b": editor_b.pk},
+    }
+
+
+def submitted_for_english(instance) -> dict:
+    """`instance` submitted for translation into English with localize, as its "Translate" button does."""
+    translate_object(instance, [f.locale("en")])
+    source = TranslationSource.objects.get_for_instance(instance)
+    translation = Translation.objects.get(source=source, target_locale=f.locale("en"))
+    override = OverridableSegment.objects.filter(source=source).order_by("order").first()
+    return {
+        "source": source.pk, "translation": translation.pk, "target": translation.get_target_instance().pk,
+        "string": StringSegment.objects.filter(source=source).order_by("order").first().pk,
+        "override": override.pk if override else None,
     }
 
 
@@ -156,7 +209,7 @@ def client_for(world, actor) -> Client:
     return client
 
 
-def outcome(response, url="") -> str:
+def outcome(response, url="", missing_is_denied=True) -> str:
     location = response.get("Location", "")
     if response.status_code == 302 and location.startswith(reverse("wagtailadmin_login")):
         return "login"
@@ -164,8 +217,9 @@ def outcome(response, url="") -> str:
         return "denied"
     # An admin 404 (a row outside the user's reach) is sent by LocaleMiddleware to /fr/…, where no page is either.
     if response.status_code == 404 or (response.status_code == 302 and url and location == f"/fr{url}"):
-        return "denied"
-    if response.status_code in (200, 302):
+        return "denied" if missing_is_denied else "missing"
+    # 201: a JSON endpoint created the row.
+    if response.status_code in (200, 201, 302):
         return "ok"
     return str(response.status_code)
 
@@ -199,6 +253,9 @@ class Case:
     state: Callable | None = None  # what must not change when refused
     contains: dict | None = None  # actor -> (text that must appear, text that must not)
     changes: dict | None = None  # actor -> whether the state changes, when the outcome alone does not say
+    settings: dict | None = None  # settings the URL needs to do anything
+    # a 404 is the view's own answer once past the access checks: told apart from a refusal ("missing")
+    missing: bool = False
 
 
 OWNER_AND_EDITOR_A = {"owner": "ok", "other_merchant": "denied", "editor_a": "ok", "editor_b": "denied",
@@ -209,6 +266,154 @@ OWNER_ONLY = {"owner": "ok", "other_merchant": "denied", "editor_a": "denied", "
               "anonymous": "login"}
 NOBODY = {"owner": "denied", "other_merchant": "denied", "editor_a": "denied", "editor_b": "denied",
           "anonymous": "login"}
+
+ALL_ADMIN_USERS = {"owner": "ok", "other_merchant": "ok", "editor_a": "ok", "editor_b": "ok", "anonymous": "login"}
+
+
+def lz(name, key):
+    """An id of what `submitted_for_english` made for `name` (help_a, product_a1, partner_a)."""
+    return lambda w: w.localize[name][key]
+
+
+def english_strings(name):
+    """The English string translations of `name`'s source, in a stable order."""
+    def state(w):
+        source = TranslationSource.objects.get(pk=w.localize[name]["source"])
+        return list(StringTranslation.objects.filter(locale__language_code="en", context__object_id=source.object_id)
+                    .order_by("pk").values_list("data", flat=True))
+    return state
+
+
+def latest_revision(name):
+    return lambda w: Page.objects.get(pk=w.localize[name]["target"]).latest_revision_id
+
+
+def translations(model, key):
+    """How many translations localize records for the object (an English alias page, if any, is none)."""
+    return lambda w: Translation.objects.filter(source__object_id=model.objects.get(pk=w.ids[key]).translation_key).count()
+
+
+def back_to_editor(w, name) -> str:
+    # These views go back to `next`; without it, to the dashboard, which would read as a refusal.
+    return "?next=" + reverse("wagtailadmin_pages:edit", args=[w.localize[name]["target"]])
+
+
+def english(w) -> dict:
+    return {"locales": [f.locale("en").pk]}
+
+
+def po_file(name):
+    """localize's PO export of `name`'s translation with every string filled in, as a translator sends it back."""
+    def data(w):
+        po = Translation.objects.get(pk=w.localize[name]["translation"]).export_po()
+        for entry in po:
+            entry.msgstr = f"PO {entry.msgid}"
+        return {"file": SimpleUploadedFile("traduction.po", str(po).encode(), content_type="text/x-gettext-translation")}
+    return data
+
+
+DUMMY_TRANSLATOR = {"WAGTAILLOCALIZE_MACHINE_TRANSLATOR": {
+    "CLASS": "wagtail_localize.machine_translators.dummy.DummyTranslator"}}
+
+LOCALIZE_CASES = {
+    "jsi18n": Case("get", lambda w: reverse("wagtail_localize:javascript_catalog"), ALL_ADMIN_USERS),
+    # submitting: a page needs its every version editable, a partner contact its territory
+    "submit-product": Case("get", lambda w: reverse("wagtail_localize:submit_page_translation", args=[w.product_a1]),
+                           OWNER_AND_EDITOR_A),
+    "submit-market": Case("get", lambda w: reverse("wagtail_localize:submit_page_translation", args=[w.market_a_fr]),
+                          EDITOR_A_ONLY),
+    "submit-product-post": Case(
+        "post", lambda w: reverse("wagtail_localize:submit_page_translation", args=[w.leaf_a1]), OWNER_AND_EDITOR_A,
+        data=english, state=translations(Page, "leaf_a1")),
+    "submit-partner": Case(
+        "get", lambda w: reverse("wagtail_localize:submit_snippet_translation",
+                                 args=["markets", "partnercontact", w.partner_a]), EDITOR_A_ONLY),
+    "submit-partner-post": Case(
+        "post", lambda w: reverse("wagtail_localize:submit_snippet_translation",
+                                  args=["markets", "partnercontact", w.partner_a2]), EDITOR_A_ONLY,
+        data=english, state=translations(PartnerContact, "partner_a2")),
+    # "Sync translated pages"
+    "update-help": Case("get", lambda w: reverse("wagtail_localize:update_translations", args=[lz("help_a", "source")(w)]),
+                        EDITOR_A_ONLY),
+    "update-product-post": Case(
+        "post", lambda w: reverse("wagtail_localize:update_translations", args=[lz("product_a1", "source")(w)]),
+        OWNER_AND_EDITOR_A, data=lambda w: {"publish_translations": "on"}, state=latest_revision("product_a1")),
+    # the translation editor's endpoints
+    "edit-string-help": Case(
+        "put", lambda w: reverse("wagtail_localize:edit_string_translation",
+                                 args=[lz("help_a", "translation")(w), lz("help_a", "string")(w)]),
+        EDITOR_A_ONLY, data=lambda w: {"value": "Ordering"}, state=english_strings("help_a")),
+    "edit-string-product": Case(
+        "put", lambda w: reverse("wagtail_localize:edit_string_translation",
+                                 args=[lz("product_a1", "translation")(w), lz("product_a1", "string")(w)]),
+        OWNER_AND_EDITOR_A, data=lambda w: {"value": "Product A1"}, state=english_strings("product_a1")),
+    "edit-string-partner": Case(
+        "put", lambda w: reverse("wagtail_localize:edit_string_translation",
+                                 args=[lz("partner_a", "translation")(w), lz("partner_a", "string")(w)]),
+        EDITOR_A_ONLY, data=lambda w: {"value": "Tourist office A"}, state=english_strings("partner_a")),
+    "delete-string-help": Case(
+        "delete", lambda w: reverse("wagtail_localize:edit_string_translation",
+                                    args=[lz("help_a", "translation")(w), lz("help_a", "string")(w)]),
+        EDITOR_A_ONLY, state=english_strings("help_a")),
+    "edit-override-help": Case(
+        "put", lambda w: reverse("wagtail_localize:edit_override",
+                                 args=[lz("help_a", "translation")(w), lz("help_a", "override")(w)]),
+        EDITOR_A_ONLY, data=lambda w: {"value": "https://video.example.org/en"},
+        state=lambda w: SegmentOverride.objects.filter(locale__language_code="en").count()),
+    "po-download": Case(
+        "get", lambda w: reverse("wagtail_localize:download_pofile", args=[lz("help_a", "translation")(w)]),
+        EDITOR_A_ONLY),
+    "po-upload": Case(
+        "post", lambda w: reverse("wagtail_localize:upload_pofile", args=[lz("help_a", "translation")(w)])
+        + back_to_editor(w, "help_a"),
+        EDITOR_A_ONLY, data=po_file("help_a"), state=english_strings("help_a")),
+    "machine-translate": Case(
+        "post", lambda w: reverse("wagtail_localize:machine_translate", args=[lz("product_a1", "translation")(w)])
+        + back_to_editor(w, "product_a1"),
+        OWNER_AND_EDITOR_A, state=english_strings("product_a1"), settings=DUMMY_TRANSLATOR),
+    "preview": Case(
+        "get", lambda w: reverse("wagtail_localize:preview_translation", args=[lz("help_a", "translation")(w)]),
+        EDITOR_A_ONLY),
+    # help pages have one preview mode, the default: a named one is the view's 404, once past the checks
+    "preview-mode": Case(
+        "get", lambda w: reverse("wagtail_localize:preview_translation",
+                                 args=[lz("help_a", "translation")(w), "mobile"]),
+        {**EDITOR_A_ONLY, "editor_a": "missing"}, missing=True),
+    "stop": Case(
+        "post", lambda w: reverse("wagtail_localize:stop_translation", args=[lz("help_a", "translation")(w)])
+        + back_to_editor(w, "help_a"),
+        EDITOR_A_ONLY, state=lambda w: Translation.objects.get(pk=w.localize["help_a"]["translation"]).enabled),
+    "convert-to-alias": Case(
+        "get", lambda w: reverse("wagtail_localize:convert_to_alias", args=[lz("help_a", "target")(w)]),
+        EDITOR_A_ONLY),
+    "convert-to-alias-post": Case(
+        "post", lambda w: reverse("wagtail_localize:convert_to_alias", args=[lz("help_a", "target")(w)]),
+        EDITOR_A_ONLY, state=lambda w: Page.objects.get(pk=w.localize["help_a"]["target"]).alias_of_id),
+    # every territory's translations: the operator's
+    "report": Case("get", lambda w: reverse("wagtail_localize:translations_report"), NOBODY),
+    "report-results": Case("get", lambda w: reverse("wagtail_localize:translations_report_results"), NOBODY),
+    "snippets-api-list": Case(
+        "get", lambda w: reverse("wagtail_localize:snippets_api_listing", args=["markets", "partnercontact"]), NOBODY),
+    "snippets-api-detail": Case(
+        "get", lambda w: reverse("wagtail_localize:snippets_api_detail", args=["markets", "partnercontact", w.partner_a]),
+        EDITOR_A_ONLY),
+    # the English versions' edit views, which localize turns into its translation editor
+    "editor-help": Case("get", lambda w: reverse("wagtailadmin_pages:edit", args=[lz("help_a", "target")(w)]),
+                        EDITOR_A_ONLY),
+    "editor-help-publish": Case(
+        "post", lambda w: reverse("wagtailadmin_pages:edit", args=[lz("help_a", "target")(w)]), EDITOR_A_ONLY,
+        data=lambda w: {"action": "publish"}, state=latest_revision("help_a")),
+    "editor-product": Case("get", lambda w: reverse("wagtailadmin_pages:edit", args=[lz("product_a1", "target")(w)]),
+                           OWNER_AND_EDITOR_A),
+    "editor-partner": Case(
+        "get", lambda w: reverse("wagtailsnippets_markets_partnercontact:edit", args=[lz("partner_a", "target")(w)]),
+        EDITOR_A_ONLY),
+    # the project's own list, scoped like the rest
+    "english-out-of-date": Case(
+        "get", lambda w: reverse("markets_english_out_of_date"), ALL_ADMIN_USERS,
+        contains={"owner": ("Produit A1", "Aide A"), "other_merchant": (None, "Produit A1"),
+                  "editor_a": ("Office A", None), "editor_b": (None, "Aide A")}),
+}
 
 CASES = {
     "page-edit": Case("get", lambda w: reverse("wagtailadmin_pages:edit", args=[w.shop_a1]), OWNER_AND_EDITOR_A),
@@ -311,6 +516,7 @@ CASES = {
         "post", lambda w: reverse("commission_schedule:edit", args=[w.step_a]), EDITOR_A_ONLY,
         data=lambda w: {"territory": w.territory_a, "starts_on": "2099-01-01", "rate": "9.99"},
         state=lambda w: CommissionRate.objects.get(pk=w.step_a).rate),
+    **{f"localize-{name}": case for name, case in LOCALIZE_CASES.items()},
 }
 
 
@@ -323,11 +529,13 @@ def test_isolation(world, name, actor):
     client = client_for(world, actor)
     url = case.url(world)
     data = case.data(world) if case.data else {}
-    response = client.get(url) if case.method == "get" else client.post(url, data)
+    with override_settings(**(case.settings or {})):
+        response = request(client, case.method, url, data)
 
-    assert outcome(response, url) == expected, (name, actor, response.status_code, response.get("Location"))
+    assert outcome(response, url, missing_is_denied=not case.missing) == expected, (
+        name, actor, response.status_code, response.get("Location"))
     if case.state:
-        should_change = case.changes[actor] if case.changes else expected == "ok" and case.method == "post"
+        should_change = case.changes[actor] if case.changes else expected == "ok" and case.method != "get"
         if should_change:
             assert case.state(world) != before, f"{name}: {actor} was allowed but nothing happened"
         else:
@@ -339,3 +547,28 @@ def test_isolation(world, name, actor):
             assert present in html
         if absent:
             assert absent not in html
+
+
+def request(client, method, url, data):
+    if method == "get":
+        return client.get(url)
+    if method == "post":
+        return client.post(url, data)
+    # the translation editor's JSON endpoints take form-encoded PUT and DELETE
+    return getattr(client, method)(url, urlencode(data), content_type="application/x-www-form-urlencoded")
+
+
+def localize_routes(patterns=None, prefix=""):
+    """Every route of the `wagtail_localize` namespace, as Django's resolver writes it."""
+    for pattern in get_resolver().url_patterns if patterns is None else patterns:
+        if isinstance(pattern, URLResolver):
+            yield from localize_routes(pattern.url_patterns, prefix + str(pattern.pattern))
+        elif prefix.startswith("admin/localize/"):
+            yield prefix + str(pattern.pattern)
+
+
+def test_every_localize_url_has_a_case(world):
+    covered = {resolve(urlsplit(case.url(world)).path).route for case in LOCALIZE_CASES.values()}
+
+    assert sorted(set(localize_routes()) - covered) == []
+    assert len(set(localize_routes())) == 17

@@ -18,16 +18,15 @@ from datetime import date, datetime, time, timedelta
 from decimal import ROUND_CEILING, Decimal
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_date
 from django.db.models import Count, DecimalField, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce, TruncDate
-from django.utils import translation
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
 from checkout.billing.reports import spreadsheet_text
 from checkout.models import LedgerEntry, LedgerKind
+from portal.dates import day_month, short_date
 from portal.money import ZERO, euros, quantize_eur, whole_euros
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -205,12 +204,8 @@ def _n(value: Decimal) -> str:
     return f"{Decimal(value).quantize(Decimal('0.1'))}"
 
 
-def _locale() -> str:
-    return translation.to_locale(translation.get_language() or "fr")
-
-
 def day_label(day: date) -> str:
-    return format_date(day, "d MMM", locale=_locale())
+    return day_month(day)
 
 
 def sales_chart_svg(days: list[DayFigures], *, title: str, desc: str, element_id: str = "sales-chart") -> SafeString:
@@ -267,12 +262,12 @@ def chart_description(dashboard: SalesDashboard) -> str:
     """The chart's <desc>: the range, the total and the best day, for screen readers."""
     best = max(dashboard.days, key=lambda d: d.sales, default=None)
     text = _("Ventes TTC par jour du %(start)s au %(end)s : %(total)s au total.") % {
-        "start": dashboard.start.strftime("%d/%m/%Y"),
-        "end": dashboard.end.strftime("%d/%m/%Y"),
+        "start": short_date(dashboard.start),
+        "end": short_date(dashboard.end),
         "total": euros(dashboard.totals.sales),
     }
     if best is not None and best.sales > 0:
         text += " " + _("Meilleur jour : %(day)s, %(amount)s.") % {
-            "day": best.day.strftime("%d/%m/%Y"), "amount": euros(best.sales)
+            "day": short_date(best.day), "amount": euros(best.sales)
         }
     return text

@@ -50,11 +50,12 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db.models import F
-from django.utils import formats, timezone, translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from wagtail.models import Locale
 
 from checkout.models import Invoice, InvoiceKind, InvoiceSequence, Refund, ShopOrder, WeeklyStatement
+from portal.dates import long_date
 from portal.money import ZERO, quantize_eur
 from shops.models import ShopPage, VatStatus
 
@@ -167,10 +168,13 @@ def _platform_party() -> dict:
     }
 
 
-def _merchant_party(source: ShopOrder | WeeklyStatement) -> dict:
-    """The merchant as copied on the shop order (or statement), at the shop's address."""
+def _merchant_party(source: ShopOrder | WeeklyStatement, language: str | None = None) -> dict:
+    """The merchant as copied on the shop order (or statement), at the shop's address.
+
+    The trade name is given in `language` when the shop order kept it in that language.
+    """
     return {
-        "name": source.trade_name,
+        "name": source.text_in("trade_name", language) if isinstance(source, ShopOrder) else source.trade_name,
         "legal_name": source.legal_name,
         "address": _address(source.shop),
         "siret": source.siret,
@@ -194,10 +198,6 @@ def _mandate_mention(merchant_legal_name: str, *, credit_note: bool = False) -> 
     else:
         text = _("Facture émise par %(platform)s au nom et pour le compte de %(merchant)s (mandat de facturation).")
     return text % {"platform": settings.PLATFORM["legal_name"], "merchant": merchant_legal_name}
-
-
-def _date(moment) -> str:
-    return formats.date_format(timezone.localtime(moment), "d/m/Y")
 
 
 # Sequences --------------------------------------------------------------------
@@ -254,7 +254,7 @@ def _issue(sequence_key: str, now, **fields) -> Invoice:
 
 def _line_name(line) -> str:
     options = "".join(f" ({name} : {value})" for name, value in (line.options or {}).items())
-    return f"{line.name}{options}"
+    return f"{line.display_name}{options}"
 
 
 def sale_lines(shop_order: ShopOrder) -> list[dict]:
@@ -303,7 +303,7 @@ def issue_sale_invoice(shop_order: ShopOrder, now) -> Invoice:
             mentions.append(_franchise_mention())
         mentions.append(
             _("Payée par carte bancaire le %(date)s (commande n° %(number)s).")
-            % {"date": _date(now), "number": order.number}
+            % {"date": long_date(now), "number": order.number}
         )
     if _totals(lines)["total"] != shop_order.total:
         logger.error("Shop order %s: invoice lines add up to %s, not %s", shop_order.pk, _totals(lines)["total"],
@@ -316,7 +316,7 @@ def issue_sale_invoice(shop_order: ShopOrder, now) -> Invoice:
         shop=shop_order.shop,
         territory_id=order.territory_id,
         shop_order=shop_order,
-        seller=_merchant_party(shop_order),
+        seller=_merchant_party(shop_order, order.language),
         buyer={
             "name": order.customer_name,
             "email": order.customer_email,
@@ -403,7 +403,7 @@ def issue_credit_note(refund: Refund, now) -> Invoice:
         mentions = [
             _mandate_mention(original.seller.get("legal_name", ""), credit_note=True),
             _("Avoir sur la facture n° %(number)s du %(date)s.")
-            % {"number": original.number, "date": _date(original.issued_at)},
+            % {"number": original.number, "date": long_date(original.issued_at)},
         ]
         if _is_exempt(original.seller.get("vat_status", "")):
             mentions.append(_franchise_mention())
@@ -440,7 +440,7 @@ def commission_lines(statement: WeeklyStatement) -> list[dict]:
     into excl. VAT + VAT at the platform's rate.
     """
     rate = _platform_vat_rate()
-    week = statement.week_start.strftime("%d/%m/%Y")
+    week = long_date(statement.week_start)
     lines = []
     if statement.commission:
         lines.append(_line(_("Commission sur les ventes de la semaine du %(week)s") % {"week": week}, 1,
@@ -491,13 +491,13 @@ def issue_commission_invoice(statement: WeeklyStatement, *, now=None) -> Invoice
             if corrects is not None:
                 mentions.append(
                     _("Avoir sur les commissions facturées, dernière facture n° %(number)s du %(date)s.")
-                    % {"number": corrects.number, "date": _date(corrects.issued_at)}
+                    % {"number": corrects.number, "date": long_date(corrects.issued_at)}
                 )
         if not settings.PLATFORM_VAT_REGISTERED:
             mentions.append(_franchise_mention())
         mentions.append(
             _("Réglée par compensation sur les sommes reversées au titre du relevé de la semaine du %(week)s.")
-            % {"week": statement.week_start.strftime("%d/%m/%Y")}
+            % {"week": long_date(statement.week_start)}
         )
     return _issue(
         PLATFORM_SEQUENCE_KEY,

@@ -35,6 +35,7 @@ from wagtail.models import Page
 
 from checkout.billing import invoices, payouts
 from checkout.models import LedgerEntry, LedgerKind, Payout, WeeklyStatement
+from markets.emails import merchant_languages
 from portal.money import ZERO, quantize_eur
 from shops.models import ShopPage
 
@@ -163,6 +164,8 @@ def build_weekly_statements(week_start: date, *, now: datetime | None = None) ->
 
     shops = ShopPage.objects.select_related("locale").in_bulk(list(previous_of))
     territory_of = _territories(shops.values())
+    # The statement, its report and its invoice are written in the merchants' own language.
+    language_of = merchant_languages([shop.translation_key for shop in shops.values()])
     fee = transfer_fee()
     made = []
     for shop_id, previous in previous_of.items():
@@ -170,8 +173,10 @@ def build_weekly_statements(week_start: date, *, now: datetime | None = None) ->
         moved = movements.get(shop_id, Movements())
         if moved.empty and not carried_in:
             continue
+        shop = shops[shop_id]
         statement = _make_statement(
-            shops[shop_id], territory_of[shop_id], previous, week_start, end, carried_in, moved, fee, now
+            shop, territory_of[shop_id], previous, week_start, end, carried_in, moved, fee, now,
+            language=language_of[shop.translation_key],
         )
         if statement is not None:
             made.append(statement)
@@ -179,15 +184,18 @@ def build_weekly_statements(week_start: date, *, now: datetime | None = None) ->
 
 
 def _make_statement(
-    shop, territory_id, previous, week_start, end, carried_in, moved: Movements, fee, now
+    shop, territory_id, previous, week_start, end, carried_in, moved: Movements, fee, now, language=None
 ) -> WeeklyStatement | None:
-    """Write the statement unless another run stated this shop since `previous` was read (then None)."""
+    """Write the statement unless another run stated this shop since `previous` was read (then None).
+
+    `language` is the merchants' (default: the shop page's).
+    """
     statement = WeeklyStatement(
         shop=shop,
         territory_id=territory_id,
         week_start=week_start,
         period_end=end,
-        **shop.invoicing_identity(),
+        **{**shop.invoicing_identity(), **({"merchant_language": language} if language else {})},
         orders_count=moved.orders_count,
         carried_in=carried_in,
         sales=moved.sales,

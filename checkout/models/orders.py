@@ -4,18 +4,51 @@ An order copies everything it charged (names, unit prices, delivery fee,
 merchant identity, commission) so that later edits of a shop never change
 a past order, a report or an invoice. Money moves only through
 `LedgerEntry` rows, which are append-only.
+
+Words in two languages. A line's `name`, a shop order's `trade_name`,
+`delivery_detail` and `shop_opening_hours` are the default-locale (French)
+words: the legal designation of a French invoice, and what a merchant
+reads. What the pages said in the site's other languages on the day of
+the order is kept beside them in `translations`, a JSON of
+{language code: {field: text}} holding only the texts a live translation
+had (`{"en": {"name": "Wooden santon"}}`), read through `text_in` and the
+`display_*` properties (the active language, or the one asked). A JSON
+rather than `name_en`-style columns: the languages are a setting
+(`LANGUAGES`), not a schema, so a third language needs no migration and no
+new property per field; nothing filters or sorts on a translated name
+(lists, reports and exports go by keys and the French designation), so a
+column per language would buy no query; and a field missing from it falls
+back to the French word, which is what an order placed before this
+existed has, with no data migration.
 """
 
 import secrets
 
 from django.conf import settings
 from django.db import models
+from django.utils import translation
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from checkout.models.shop_rows import ShopRowQuerySet
+from portal.emails import site_language
 from shops.models import DeliveryKind, ProductKind, Withdrawal, withdrawal_notice
 
 MONEY = {"max_digits": 10, "decimal_places": 2}
+
+
+class TranslatedTexts(models.Model):
+    """The words of an order row in the site's other languages, as on the day of the order (see the module)."""
+
+    translations = models.JSONField(_("traductions"), default=dict, blank=True, editable=False)
+
+    class Meta:
+        abstract = True
+
+    def text_in(self, field: str, language: str | None = None) -> str:
+        """`field` in `language` (default: the active one) when the order kept it, else the French word."""
+        language = site_language(language or translation.get_language())
+        return (self.translations.get(language) or {}).get(field) or getattr(self, field)
 
 
 def new_order_token() -> str:
@@ -111,8 +144,15 @@ class FulfilmentStatus(models.TextChoices):
     DELIVERED = "delivered", _("Livrée")
 
 
-class ShopOrder(models.Model):
-    """The part of an order that one merchant fulfils, with its own delivery."""
+class ShopOrder(TranslatedTexts):
+    """The part of an order that one merchant fulfils, with its own delivery.
+
+    `merchant_language` is the language of the shop's own e-mail address,
+    which belongs to no account: the language of the shop's oldest active
+    merchant account when the order was placed (the default language when
+    it has none). Merchant accounts are written to in their own language,
+    read when the e-mail goes out (see `checkout.emails`).
+    """
 
     order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="shop_orders")
     shop = models.ForeignKey(
@@ -170,12 +210,32 @@ class ShopOrder(models.Model):
         return f"{self.order} — {self.trade_name}"
 
     @property
+    def display_trade_name(self) -> str:
+        return self.text_in("trade_name")
+
+    @property
+    def display_delivery_detail(self) -> str:
+        return self.text_in("delivery_detail")
+
+    @property
+    def display_opening_hours(self) -> str:
+        return self.text_in("shop_opening_hours")
+
+    @property
+    def display_delivery_label(self) -> str:
+        """How the shop order is handed over, in the active language."""
+        if self.delivery_kind:
+            return str(self.get_delivery_kind_display())
+        # The words stored are those of the order's language; a merchant reads theirs.
+        return gettext("Envoyé par e-mail, rien à livrer")
+
+    @property
     def shop_address(self) -> str:
         """The shop's address on two lines, "" when the order did not record it."""
         return "\n".join(part for part in (self.shop_street, f"{self.shop_postcode} {self.shop_city}".strip()) if part)
 
 
-class OrderLine(models.Model):
+class OrderLine(TranslatedTexts):
     shop_order = models.ForeignKey(ShopOrder, on_delete=models.PROTECT, related_name="lines")
     product_key = models.UUIDField(_("produit (clé)"), db_index=True)
     product = models.ForeignKey(
@@ -201,6 +261,11 @@ class OrderLine(models.Model):
 
     def __str__(self):
         return f"{self.quantity} × {self.name}"
+
+    @property
+    def display_name(self) -> str:
+        """The product's name in the active language as its page had it on the day of the order."""
+        return self.text_in("name")
 
     @property
     def withdrawal_notice(self) -> str:

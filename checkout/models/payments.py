@@ -8,6 +8,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from checkout.models.orders import MONEY, Order, ShopOrder
+from portal.money import euros
 
 
 class PaymentState(models.TextChoices):
@@ -109,4 +110,4 @@ class Refund(models.Model):
         verbose_name_plural = _("remboursements")
 
     def __str__(self):
-        return f"{self.amount} € ({self.state})"
+        return f"{euros(self.amount)} ({self.state})"

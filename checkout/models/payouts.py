@@ -13,6 +13,8 @@ from django.utils.translation import gettext_lazy as _
 from checkout.models.orders import MONEY
 from checkout.models.shop_rows import ShopRowQuerySet
 from checkout.validators import validate_bic, validate_iban
+from portal.dates import short_date
+from portal.money import euros
 
 
 def is_accountant(user) -> bool:
@@ -117,7 +119,7 @@ class WeeklyStatement(models.Model):
 
     def __str__(self):
         return _("Relevé %(shop)s, semaine du %(day)s") % {
-            "shop": self.trade_name, "day": self.week_start.strftime("%d/%m/%Y")
+            "shop": self.trade_name, "day": short_date(self.week_start)
         }
 
     @property
@@ -195,4 +197,4 @@ class Payout(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.end_to_end_id} — {self.amount} €"
+        return f"{self.end_to_end_id} — {euros(self.amount)}"

@@ -12,9 +12,12 @@ from portal.emails import send_templated_email
 def confirmation_items(order: Order) -> tuple[list[dict], list[tuple[str, bytes]]]:
     """Each voucher of `order` for the confirmation e-mail, and the QR images to attach inline (cid, png)."""
     items, images = [], []
-    for voucher in vouchers_of_order(order):
+    for voucher in vouchers_of_order(order).select_related("order_line"):
         cid = f"voucher-{voucher.pk}@marche-de-noel"
-        items.append({"voucher": voucher, "code": format_code(voucher.code), "qr_cid": cid, "pdf_url": pdf_url(voucher, order)})
+        items.append({
+            "voucher": voucher, "name": voucher.order_line.text_in("name", order.language),
+            "code": format_code(voucher.code), "qr_cid": cid, "pdf_url": pdf_url(voucher, order),
+        })
         images.append((cid, qr_png(voucher.code)))
     return items, images
 
@@ -24,7 +27,9 @@ def send_voucher_reminder(voucher: Voucher) -> None:
     context = {
         "voucher": voucher,
         "code": format_code(voucher.code),
-        "shop_name": voucher.order_line.shop_order.trade_name,
+        # In the buyer's language, as the order kept it.
+        "item_name": voucher.order_line.text_in("name", voucher.language),
+        "shop_name": voucher.order_line.shop_order.text_in("trade_name", voucher.language),
         "pdf_url": pdf_url(voucher, order),
     }
     send_templated_email("checkout/emails/voucher_reminder", context, voucher.buyer_email, voucher.language)

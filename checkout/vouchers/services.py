@@ -36,6 +36,7 @@ from checkout.models import (
     Voucher,
     VoucherStatus,
 )
+from portal.dates import long_date
 from portal.money import CENT, ZERO, euros, parse_eur
 from shops.models import ProductKind
 
@@ -295,7 +296,7 @@ def refusal_for(voucher: Voucher, today: date) -> VoucherRefused | None:
         return VoucherUsedUp(_("Ce bon a déjà été entièrement utilisé."), voucher)
     if voucher.valid_until < today:
         return VoucherExpired(
-            _("Ce bon a expiré le %(date)s.") % {"date": voucher.valid_until.strftime("%d/%m/%Y")}, voucher
+            _("Ce bon a expiré le %(date)s.") % {"date": long_date(voucher.valid_until)}, voucher
         )
     return None
 

@@ -320,6 +320,10 @@ class DemoBuilder:
         self.report.note("page", shop is None)
         shop = self._new_shop(plan, market, merchant) if shop is None else shop.specific
         english = english_copy(shop, description=plan.description.en, opening_hours=plan.opening_hours.en)
+        english.delivery_options = [
+            english_copy(option, instructions=d.instructions.en, area=d.area.en)
+            for option, d in zip(shop.delivery_options.order_by("sort_order"), plan.deliveries, strict=True)
+        ]
         self._translate(shop, english, merchant)
         self._products(plan, shop, merchant)
         make_merchant(merchant, shop)
@@ -336,7 +340,7 @@ class DemoBuilder:
             email=plan.email, owner=merchant,
         )
         shop.delivery_options = [
-            DeliveryOption(kind=d.kind, instructions=d.instructions, area=d.area, carrier=d.carrier, fee=d.fee,
+            DeliveryOption(kind=d.kind, instructions=d.instructions.fr, area=d.area.fr, carrier=d.carrier, fee=d.fee,
                            sort_order=i)
             for i, d in enumerate(plan.deliveries)
         ]

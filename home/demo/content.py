@@ -100,7 +100,7 @@ class TerritorySpec:
     phone_prefix: str  # a fiction block: "03 53 01"
     towns: tuple[Town, ...]
     surnames: tuple[str, ...]
-    delivery_area: str
+    delivery_area: Bi
     partners: tuple[PartnerSpec, ...]
     shops: tuple[SignatureShop, ...]
 
@@ -952,8 +952,14 @@ OPENING_HOURS = {
 }
 
 PICKUP_INSTRUCTIONS = {
-    "goods": "Au comptoir de la boutique, aux heures d'ouverture, sur présentation du numéro de commande.",
-    "services": "Rien à retirer : la réservation ou le bon arrive par e-mail, à présenter sur place.",
+    "goods": Bi(
+        "Au comptoir de la boutique, aux heures d'ouverture, sur présentation du numéro de commande.",
+        "At the shop's counter, during opening hours, on showing the order number.",
+    ),
+    "services": Bi(
+        "Rien à retirer : la réservation ou le bon arrive par e-mail, à présenter sur place.",
+        "Nothing to collect: the booking or voucher comes by e-mail, to show on the spot.",
+    ),
 }
 
 POSTAL_CARRIERS = (
@@ -1005,7 +1011,7 @@ TERRITORIES: tuple[TerritorySpec, ...] = (
         ),
         surnames=("Kuehn", "Zimmermann", "Hummel", "Gsell", "Ehrhart", "Lutz", "Baumann", "Meyer",
                   "Schmitt", "Muller", "Wagner", "Koenig", "Wurtz", "Bischoff"),
-        delivery_area="Colmar et les communes à moins de 15 km",
+        delivery_area=Bi("Colmar et les communes à moins de 15 km", "Colmar and the villages within 15 km"),
         partners=(
             PartnerSpec(PartnerContact.Kind.TOURISM_OFFICE,
                         Bi("Office de tourisme de Colmar et sa région", "Colmar and region tourist office"),
@@ -1077,7 +1083,7 @@ TERRITORIES: tuple[TerritorySpec, ...] = (
         ),
         surnames=("Mermillod", "Dupraz", "Favre", "Bouvier", "Tissot", "Perrissin", "Burnier", "Mugnier",
                   "Duparc", "Chappaz", "Gruffaz", "Bozon", "Vuillet", "Pollet"),
-        delivery_area="Annecy et les communes du tour du lac",
+        delivery_area=Bi("Annecy et les communes du tour du lac", "Annecy and the villages around the lake"),
         partners=(
             PartnerSpec(PartnerContact.Kind.TOURISM_OFFICE,
                         Bi("Office de tourisme du Lac d'Annecy", "Lake Annecy tourist office"),
@@ -1149,7 +1155,7 @@ TERRITORIES: tuple[TerritorySpec, ...] = (
         ),
         surnames=("Le Gall", "Le Bihan", "Kerjean", "Le Goff", "Quéré", "Tanguy", "Le Floc'h", "Guéguen",
                   "Cornec", "Le Corre", "Riou", "Hascoët", "Le Berre", "Kervella"),
-        delivery_area="Quimper et les communes de l'agglomération",
+        delivery_area=Bi("Quimper et les communes de l'agglomération", "Quimper and the surrounding towns"),
         partners=(
             PartnerSpec(PartnerContact.Kind.TOURISM_OFFICE,
                         Bi("Quimper Cornouaille Tourisme", "Quimper Cornouaille Tourism"),
@@ -1239,6 +1245,17 @@ TUTORIALS: tuple[tuple[Bi, Bi], ...] = (
         "ce que propose le commerçant.</p>",
         "<p>For each shop: pickup, home delivery or shipping by post, depending on what the shop "
         "offers.</p>")),
+    # For the market's merchants: the English version of their shop is theirs to write.
+    (Bi("Traduire votre boutique en anglais", "Translating your shop into English"),
+     Bi("<p>Commerçants : dans votre espace, ouvrez le menu « … » de votre boutique ou d'un produit, puis "
+        "« Traduire cette page » ; si la page existe déjà en anglais, ouvrez-la. Traduisez chaque texte dans "
+        "l'éditeur de traduction, puis publiez. Les prix, le stock et les modes de livraison restent ceux de la "
+        "page française. Le rapport « Anglais à mettre à jour » liste les textes modifiés en français depuis "
+        "votre traduction.</p>",
+        "<p>Shop owners: in your space, open the “…” menu of your shop or of a product, then “Translate this "
+        "page”; if the page already exists in English, open it. Translate each text in the translation editor, "
+        "then publish. Prices, stock and delivery options stay those of the French page. The “English out of "
+        "date” report lists the texts changed in French since your translation.</p>")),
 )
 
 HELP_PAGE_TITLE = Bi("Comment acheter ?", "How to buy")

@@ -93,8 +93,8 @@ class ProductPlan:
 @dataclass(frozen=True)
 class DeliveryPlan:
     kind: str
-    instructions: str = ""
-    area: str = ""
+    instructions: Bi = Bi("", "")
+    area: Bi = Bi("", "")
     carrier: str = ""
     fee: Decimal = Decimal("0.00")
 

@@ -19,16 +19,18 @@ editing the copy:
   structure (say, a paragraph missing in English) raises instead of
   storing a wrong pairing.
 
-Exception: pages whose StreamField holds a `TutorialBlock` with no video
-(market and help pages). wagtail-localize 1.14 cannot extract an empty
-optional `EmbedBlock` (AttributeError on `None.url`, wagtail-localize#875,
-fix pending in #880), so neither this module nor an editor's "Translate"
-button can translate them. `copy_translation` makes those English pages
-the plain Wagtail way: an independent page, edited in the normal editor.
+Exception: the demo's market and help pages. Their English StreamFields
+are built apart from the French ones (other block ids), so their strings
+cannot be paired by path, and the market page's partner rows differ by
+language. `copy_translation` makes those English pages the plain Wagtail
+way: independent pages, edited in the normal editor; their facts (market
+dates, territory, image) still follow the French page on every publication
+(portal.translation_sync). A help page an editor adds is translated with
+the "Translate" button like any other page.
 
-Caveat shown by the demo: child rows that are not `TranslatableMixin`
-(`DeliveryOption`) are synchronised as they are, so the English shop shows
-the French pickup instructions.
+Translatable child rows (`DeliveryOption`) are given in English on the copy
+too (rows copied with `english_copy`, same translation keys), so the
+English shop shows English pick-up instructions with the French fees.
 """
 
 import copy
@@ -47,6 +49,10 @@ class TranslationMismatch(Exception):
 def english_copy(source, **values):
     """An unsaved copy of `source` carrying English values, to pass to `translate`."""
     english = copy.copy(source)
+    # A shallow copy would share the source's in-memory child rows: give the
+    # copy its own, so that setting its (translated) rows leaves the source's alone.
+    if hasattr(source, "_cluster_related_objects"):
+        english._cluster_related_objects = dict(source._cluster_related_objects)
     for field, value in values.items():
         setattr(english, field, value)
     return english

@@ -59,6 +59,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
     "markets.middleware.MerchantTermsMiddleware",
+    "markets.localize_access.LocalizeAccessMiddleware",
 ]
 
 ROOT_URLCONF = "portal.urls"
@@ -110,6 +111,15 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_I18N = True
 TIME_ZONE = "Europe/Paris"
 USE_TZ = True
+# Day-first dates in both languages: Django's English formats are American,
+# portal/formats/en/ makes the admin's English British (27/11/2026, 14:05).
+FORMAT_MODULE_PATH = ["portal.formats"]
+# Wagtail's date pickers use one format whatever the admin's language (ISO by
+# default); day first, as typed in France, and in each language's
+# DATE_INPUT_FORMATS so the value read back is the day shown.
+WAGTAIL_DATE_FORMAT = "%d/%m/%Y"
+WAGTAIL_DATETIME_FORMAT = "%d/%m/%Y %H:%M"
+WAGTAIL_TIME_FORMAT = "%H:%M"
 
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "static_collected"

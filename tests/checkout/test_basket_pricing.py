@@ -15,13 +15,13 @@ def _english(m):
 
 
 def test_english_page_with_a_stale_price_is_priced_from_the_french_page(market):
-    # given an English translation of the santon, then a French price change not yet synced
+    # given an English translation of the santon that still holds an old price (publishing
+    # copies the new one since portal.translation_sync; a row written before, or by hand, may not)
     m = market
     santon_en, _market_en = _english(m)
     m.santon.price = Decimal("14.00")
     f.publish(m.santon)
-    santon_en.refresh_from_db()
-    assert santon_en.price == Decimal("12.50")
+    type(santon_en).objects.filter(pk=santon_en.pk).update(price=Decimal("12.50"))
 
     # when a basket holding the English page is priced, delivery chosen on the French shop
     deliveries = {m.atelier.pk: DeliveryChoice(m.option(m.atelier, DeliveryKind.PICKUP).pk)}

@@ -71,7 +71,7 @@ def test_the_pdf_shows_parties_number_lines_vat_and_totals(paid, market):
     text = pdf_text(render_invoice_pdf(invoice))
     assert "Facture" in text
     assert invoice.number in text
-    assert "10/12/2025" in text
+    assert "Date : 10 décembre 2025" in text
     assert market.epicerie.legal_name in text
     assert f"SIRET : {market.epicerie.siret}" in text
     assert f"N° de TVA : {market.epicerie.vat_number}" in text
@@ -117,7 +117,7 @@ def test_a_commission_invoice_pdf_is_from_the_platform_to_the_merchant(market):
     assert market.atelier.legal_name in text
     for amount in ("9,60 €", "1,92 €", "11,52 €"):
         assert amount in text, amount
-    assert "Relevé de la semaine du 08/12/2025" in text
+    assert "Relevé de la semaine du 8 décembre 2025" in text
 
 
 def test_the_pdf_is_rendered_in_the_invoices_language(market):

@@ -106,7 +106,7 @@ def test_the_seller_is_the_merchant_as_on_the_order_and_the_mandate_is_mentioned
         f"Facture émise par Association Marché de Noël numérique au nom et pour le compte de {shop.legal_name} "
         "(mandat de facturation)."
     )
-    assert invoice.mentions[1] == f"Payée par carte bancaire le 10/12/2025 (commande n° {order.number})."
+    assert invoice.mentions[1] == f"Payée par carte bancaire le 10 décembre 2025 (commande n° {order.number})."
     assert "TVA non applicable, art. 293 B du CGI" not in invoice.mentions
     assert (invoice.shop_id, invoice.territory_id, invoice.language) == (shop.pk, market.territory.pk, "fr")
 
@@ -250,7 +250,7 @@ def test_a_partial_then_the_final_refund_reverse_the_invoice_exactly(paid_two_sh
     assert first.mentions[:2] == [
         f"Avoir émis par Association Marché de Noël numérique au nom et pour le compte de {market.epicerie.legal_name} "
         "(mandat de facturation).",
-        f"Avoir sur la facture n° {original.number} du 10/12/2025.",
+        f"Avoir sur la facture n° {original.number} du 10 décembre 2025.",
     ]
 
     final = Invoice.objects.get(refund=refund(monkeypatch, epicerie_so, "8.30"))
@@ -343,8 +343,8 @@ def test_commission_invoice_of_a_vat_registered_platform(market, settings):
         ("20.00", "0.15", "0.03", "0.18"),
     ]
     assert [line["name"] for line in invoice.lines] == [
-        "Commission sur les ventes de la semaine du 08/12/2025",
-        "Commission restituée sur les remboursements de la semaine du 08/12/2025",
+        "Commission sur les ventes de la semaine du 8 décembre 2025",
+        "Commission restituée sur les remboursements de la semaine du 8 décembre 2025",
         "Frais de virement",
     ]
     assert amounts(invoice) == (D("9.60"), D("1.92"), D("11.52"))
@@ -355,7 +355,7 @@ def test_commission_invoice_of_a_vat_registered_platform(market, settings):
     assert (invoice.statement, invoice.shop_id, invoice.shop_order) == (statement, market.atelier.pk, None)
     assert "TVA non applicable, art. 293 B du CGI" not in invoice.mentions
     assert invoice.mentions[-1] == (
-        "Réglée par compensation sur les sommes reversées au titre du relevé de la semaine du 08/12/2025."
+        "Réglée par compensation sur les sommes reversées au titre du relevé de la semaine du 8 décembre 2025."
     )
 
 
@@ -383,7 +383,7 @@ def test_more_commission_returned_than_taken_is_a_credit_note_of_the_platform(ma
     assert line_amounts(note) == [("20.00", "0.42", "0.08", "0.50"), ("20.00", "-1.67", "-0.33", "-2.00")]
     assert amounts(note) == (D("-1.25"), D("-0.25"), D("-1.50"))
     assert note.corrects == earlier
-    assert note.mentions[0] == f"Avoir sur les commissions facturées, dernière facture n° {earlier.number} du 03/12/2025."
+    assert note.mentions[0] == f"Avoir sur les commissions facturées, dernière facture n° {earlier.number} du 3 décembre 2025."
 
 
 def test_nothing_to_invoice_issues_nothing_and_takes_no_number(market):

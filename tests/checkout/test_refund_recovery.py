@@ -151,7 +151,7 @@ def test_a_timeout_after_stripe_refunded_leaves_the_refund_unknown_and_its_amoun
     assert refundable_amount(epicerie) == Decimal("8.30")
     with pytest.raises(RefundRefused) as refused:
         refund_shop_order(epicerie.pk, Decimal("8.31"))
-    assert str(refused.value) == "Vous pouvez rembourser au plus 8.30 €."
+    assert str(refused.value) == "Vous pouvez rembourser au plus 8,30\xa0€."
     assert len(lost_answers.keys("post", "/v1/refunds")) == 3
     # and nothing is booked, no credit note, no e-mail, the payment is still paid
     assert ledger_of(epicerie) == SALE_ONLY

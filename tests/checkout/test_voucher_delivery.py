@@ -101,7 +101,7 @@ def test_the_pdf_renders_with_code_amount_beneficiary_and_validity(paid_with_vou
     assert "50,00" in text
     assert "Yann" in text
     assert "Joyeux Noël" in text
-    assert "30/06/2027" in text
+    assert "Valable jusqu'au 30 juin 2027" in text
     assert "Atelier du Bois Flotté" in text
 
 
@@ -146,9 +146,9 @@ def test_holders_are_reminded_once_of_vouchers_expiring_within_30_days(market, g
     # then the holder of the service due is told, once
     [message] = mail.outbox
     assert message.to == ["alice@example.org"]
-    assert message.subject == "Votre bon Épicerie Kerjean expire le 31/12/2026"
+    assert message.subject == "Votre bon Épicerie Kerjean expire le 31 décembre 2026"
     assert due.display_code in message.body
-    assert "Il reste 15,00 € à utiliser." in message.body
+    assert "Il reste 15,00\xa0€ à utiliser." in message.body
     assert f"/fr/panier/commande/{services_order.token}/bons/{due.pk}.pdf" in message.body
     assert Voucher.objects.get(pk=due.pk).reminded_at == DEC_5
     # and the next day's run sends nothing more

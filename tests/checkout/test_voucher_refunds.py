@@ -64,7 +64,7 @@ def test_a_partly_used_voucher_is_refunded_only_for_its_balance(paid_vouchers, a
     assert refundable_amount(shop_order) == Decimal("80.00")
     with pytest.raises(RefundRefused) as refused:
         refund_shop_order(shop_order.pk, Decimal("80.01"), by_user=atelier_merchant)
-    assert str(refused.value) == "Vous pouvez rembourser au plus 80.00 €."
+    assert str(refused.value) == "Vous pouvez rembourser au plus 80,00\xa0€."
     assert state(first) == (Decimal("30.00"), VoucherStatus.ACTIVE)
     refund_shop_order(shop_order.pk, Decimal("80.00"), by_user=atelier_merchant)
     assert state(first) == (Decimal("0.00"), VoucherStatus.CANCELLED)

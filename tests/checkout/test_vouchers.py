@@ -285,7 +285,7 @@ def test_an_expired_voucher_is_refused(voucher, atelier_merchant):
     v.redeem(atelier_merchant, voucher.pk, "5.00", now=last_day)
     with pytest.raises(v.VoucherExpired) as refused:
         v.redeem(atelier_merchant, voucher.pk, "5.00", now=day_after)
-    assert str(refused.value) == "Ce bon a expiré le 30/06/2027."
+    assert str(refused.value) == "Ce bon a expiré le 30 juin 2027."
     voucher.refresh_from_db()
     assert voucher.balance == Decimal("45.00")
     assert voucher.status_on(datetime.date(2027, 7, 1)) == VoucherStatus.EXPIRED

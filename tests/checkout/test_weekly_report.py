@@ -159,7 +159,7 @@ def test_the_weekly_report_in_french(week):
     assert message.to == ["atelier@example.org"]
     assert message.extra_headers["Content-Language"] == "fr"
     assert message.subject == (
-        "Atelier du Bois Flotté : votre relevé de la semaine du 23/11/2026 au 29/11/2026"
+        "Atelier du Bois Flotté : votre relevé de la semaine du 23 novembre 2026 au 29 novembre 2026"
     )
     text, html = message.body, message.alternatives[0][0]
     # With the week's figures
@@ -209,7 +209,7 @@ def test_the_weekly_report_in_english(week):
     text, html = message.body, message.alternatives[0][0]
     with translation.override("en"):
         subject = gettext("%(shop)s : votre relevé de la semaine du %(start)s au %(end)s") % {
-            "shop": "Épicerie Kerjean", "start": "23/11/2026", "end": "29/11/2026"
+            "shop": "Épicerie Kerjean", "start": "23 November 2026", "end": "29 November 2026"
         }
         lines = [
             f"{gettext('Ventes')} : €8.30",

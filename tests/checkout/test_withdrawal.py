@@ -221,12 +221,12 @@ def test_the_order_line_keeps_the_rule_of_the_day_of_purchase(market, fromagerie
 @pytest.mark.parametrize(
     ("language", "expected"),
     [
-        ("fr", ["2 × Santon en bois : 25,00 €", "  Rétractation : 14 jours",
-                "1 × Tomme fraîche : 9,00 €", "  Pas de rétractation (denrée périssable)",
-                "1 × Visite de la miellerie : 15,00 €", "  Pas de rétractation (prestation à date fixe)"]),
-        ("en", ["2 × Santon en bois : 25.00 €", "  Withdrawal: 14 days",
-                "1 × Tomme fraîche : 9.00 €", "  No withdrawal (perishable food)",
-                "1 × Visite de la miellerie : 15.00 €", "  No withdrawal (service on a set date)"]),
+        ("fr", ["2 × Santon en bois : 25,00\xa0€", "  Rétractation : 14 jours",
+                "1 × Tomme fraîche : 9,00\xa0€", "  Pas de rétractation (denrée périssable)",
+                "1 × Visite de la miellerie : 15,00\xa0€", "  Pas de rétractation (prestation à date fixe)"]),
+        ("en", ["2 × Santon en bois : €25.00", "  Withdrawal: 14 days",
+                "1 × Tomme fraîche : €9.00", "  No withdrawal (perishable food)",
+                "1 × Visite de la miellerie : €15.00", "  No withdrawal (service on a set date)"]),
     ],
 )
 def test_the_confirmation_email_says_the_rule_of_each_line(

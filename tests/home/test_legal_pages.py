@@ -83,7 +83,11 @@ def test_the_admin_refuses_a_second_page_of_the_same_kind(client, home_fr, djang
     assert LegalPage.objects.filter(kind="terms").count() == 1
     # while a page of another kind is created
     assert post("legal_notice", "mentions-legales").status_code == 302
-    assert LegalPage.objects.get(kind="legal_notice").live is True
+    french = LegalPage.objects.get(kind="legal_notice", locale__language_code="fr")
+    assert french.live is True
+    # with its English alias, which shows the French text until it is translated
+    english = LegalPage.objects.get(kind="legal_notice", locale__language_code="en")
+    assert (english.alias_of_id, english.live) == (french.pk, True)
 
 
 @pytest.mark.parametrize(

@@ -214,3 +214,26 @@ def test_market_page_shows_live_partners_only(tree, client):
 
     # then only the live partner is shown
     assert [p.name for p in response.context["partners"]] == ["Office de tourisme de Morlaix"]
+
+
+def test_the_english_market_page_shows_its_partners_in_english(tree, client):
+    from markets.models import MarketPagePartner, PartnerContact
+
+    # given two partners chosen on the French page, one translated into English and one not
+    fr, en = tree.market_fr.locale, tree.market_en.locale
+    office = PartnerContact.objects.create(kind="tourism_office", name="Office de tourisme de Morlaix", locale=fr)
+    chamber = PartnerContact.objects.create(kind="chamber", name="CCI Bretagne ouest", locale=fr)
+    english_office = office.copy_for_translation(en)
+    english_office.name = "Morlaix tourist office"
+    english_office.save()
+    for order, partner in enumerate([office, chamber]):
+        MarketPagePartner.objects.create(page=tree.market_en, partner=partner, sort_order=order)
+
+    # when the English market page is opened
+    response = client.get(tree.market_en.url)
+
+    # then the translated partner shows in English, the other in French, in the editor's order
+    assert [p.name for p in response.context["partners"]] == ["Morlaix tourist office", "CCI Bretagne ouest"]
+    # and the French page shows its French contact
+    MarketPagePartner.objects.create(page=tree.market_fr, partner=office, sort_order=0)
+    assert [p.name for p in tree.market_fr.specific.partners_shown()] == ["Office de tourisme de Morlaix"]

@@ -101,7 +101,10 @@ def test_register_approve_invite_accept_terms_edit_submit_approve_goes_live(
     # Approving again changes nothing and sends nothing
     with django_capture_on_commit_callbacks(execute=True):
         client.post(reverse("registrations:approve", args=[registration.pk]))
-    assert ShopPage.objects.filter(title="Les Délices de Morlaix 1").count() == 1
+    assert ShopPage.objects.filter(title="Les Délices de Morlaix 1", locale__language_code="fr").count() == 1
+    # The shop made at approval has its English alias page, under the English market, a draft like it
+    alias = ShopPage.objects.get(translation_key=shop.translation_key, locale__language_code="en")
+    assert (alias.alias_of_id, alias.get_parent().pk, alias.live) == (shop.pk, market_en.pk, False)
     assert User.objects.filter(email="maiwenn1@example.org").count() == 1
     assert len(mail.outbox) == 2
 
@@ -133,7 +136,8 @@ def test_register_approve_invite_accept_terms_edit_submit_approve_goes_live(
 
     # And the dashboard shows a draft shop and the next steps
     dashboard = client.get(reverse("wagtailadmin_home")).content.decode()
-    assert "Brouillon" in dashboard and "Ajouter vos produits" in dashboard
+    # (in English: the language they registered in is their account's)
+    assert "Draft" in dashboard and "Add your products" in dashboard
 
     # When the merchant adds a product (a draft: they cannot publish yet)
     add_url = reverse("wagtailadmin_pages:add", args=["shops", "productpage", shop.pk])
@@ -160,7 +164,7 @@ def test_register_approve_invite_accept_terms_edit_submit_approve_goes_live(
     assert response.status_code == 302
     shop.refresh_from_db()
     assert shop.workflow_in_progress and not shop.live
-    assert "validation" in client.get(reverse("wagtailadmin_home")).content.decode()
+    assert "Awaiting approval by the tourism office" in client.get(reverse("wagtailadmin_home")).content.decode()
 
     # When the editor approves the first publication
     client.force_login(editor)
@@ -180,12 +184,17 @@ def test_register_approve_invite_accept_terms_edit_submit_approve_goes_live(
     )
     assert client.get(shop.url).status_code == 200
     assert ModelLogEntry.objects.filter(action="markets.shop.first_publication").count() == 1
+    # and its English alias went live with it, showing the French text until translated
+    alias.refresh_from_db()
+    assert (alias.live, alias.opening_hours) == (True, "Du mardi au samedi, 9 h – 19 h")
+    assert client.get(alias.url).status_code == 200
 
     # and the merchant is told, once, in English, with the shop's link and share links
     assert len(ours()) == 3
     online = ours()[2]
     assert online.to == ["maiwenn1@example.org"] and online.extra_headers["Content-Language"] == "en"
-    assert shop.full_url in online.body
+    # (the English page: its alias is live)
+    assert alias.full_url in online.body
     assert "https://www.facebook.com/sharer/sharer.php?u=" in online.body
     visual = _link(online.body, "/marches/visuel/")
     response = client.get(visual.replace("http://testserver", ""))

@@ -1,0 +1,12 @@
+from django.utils.translation import gettext_lazy as _
+from wagtail import hooks
+from wagtail.log_actions import LogFormatter
+
+from portal.translation_sync import WITHDRAWN_ACTION
+
+
+@hooks.register("register_log_actions")
+def register_translation_log_actions(actions):
+    @actions.register_action(WITHDRAWN_ACTION)
+    class WithdrawnWithSource(LogFormatter):
+        label = _("Traduction retirée avec la page d'origine")
