@@ -84,12 +84,6 @@ class ContactForm(forms.Form):
     )
 
 
-def _option_label(option: DeliveryOption) -> str:
-    """The option as the customer reads it: its mode, and its detail in their language (`option.shown`)."""
-    detail = getattr(option, "shown", option).detail
-    return f"{option.get_kind_display()} — {detail}" if detail else str(option.get_kind_display())
-
-
 class DeliveryForm(forms.Form):
     """One shop's delivery choice; the address is asked for home delivery and postal shipping."""
 
@@ -115,7 +109,8 @@ class DeliveryForm(forms.Form):
         for option in options:
             option.shown = (translations or {}).get(option.translation_key, option)
         self.options_by_id = {option.pk: option for option in options}
-        self.fields["option"].choices = [(option.pk, _option_label(option)) for option in options]
+        # checkout.html writes each radio with its fee and `shown` words; the choices only validate the id.
+        self.fields["option"].choices = [(option.pk, option.get_kind_display()) for option in options]
         if len(options) == 1 and not self.is_bound:
             self.initial["option"] = options[0].pk
 

@@ -298,6 +298,21 @@ def _by_language(rows) -> dict:
     return found
 
 
+def translated_delivery_options(translation_keys, language: str | None = None):
+    """The delivery options of live shop pages outside the default language with these translation keys.
+
+    Only their words (instructions, area, carrier) are for reading: the fee
+    and on/off are the default language's rows', which pricing reads.
+    `language`: that language's rows only; None: every other language's.
+    """
+    rows = (
+        DeliveryOption.objects.filter(translation_key__in=set(translation_keys), page__live=True)
+        .exclude(locale__language_code=settings.LANGUAGE_CODE)
+        .select_related("locale")
+    )
+    return rows.filter(locale__language_code=language) if language else rows
+
+
 def _other_languages_words(basket) -> _Words:
     """The names, opening hours and delivery details of the basket's live translations, in four queries at most.
 
@@ -314,12 +329,7 @@ def _other_languages_words(basket) -> _Words:
     shops = ShopPage.objects.live().filter(translation_key__in=shop_keys).exclude(
         locale__language_code=default
     ).values_list("translation_key", "locale__language_code", "title", "opening_hours")
-    options = (
-        DeliveryOption.objects.filter(translation_key__in=option_keys, page__live=True)
-        .exclude(locale__language_code=default)
-        .select_related("locale")
-        if option_keys else []
-    )
+    options = translated_delivery_options(option_keys) if option_keys else []
     return _Words(
         products=_by_language((key, code, {"name": title}) for key, code, title in products),
         shops=_by_language(
@@ -369,7 +379,7 @@ def _create_order(
     for priced in basket.shops:
         shop, option = priced.shop, priced.delivery
         if option is None:
-            delivery = {"delivery_kind": "", "delivery_label": _("Envoyé par e-mail, rien à livrer")}
+            delivery = {"delivery_kind": "", "delivery_label": str(ShopOrder.NOTHING_TO_DELIVER)}
         else:
             delivery = {
                 "delivery_kind": option.kind, "delivery_label": str(option.get_kind_display()),

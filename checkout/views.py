@@ -171,18 +171,11 @@ def empty_basket(request):
 
 
 def _option_translations(options, language: str) -> dict:
-    """The delivery options of live pages in `language`, by translation key (one query; none in French).
-
-    Fees and on/off come from the French rows, which pricing reads; only
-    their words (instructions, area, carrier) are shown from these.
-    """
-    if not options or site_language(language) == settings.LANGUAGE_CODE:
+    """The options' rows in `language` whose words the page shows, by translation key (one query; none in French)."""
+    language = site_language(language)
+    if not options or language == settings.LANGUAGE_CODE:
         return {}
-    rows = DeliveryOption.objects.filter(
-        translation_key__in={option.translation_key for option in options},
-        locale__language_code=site_language(language),
-        page__live=True,
-    )
+    rows = services.translated_delivery_options({option.translation_key for option in options}, language)
     return {row.translation_key: row for row in rows}
 
 

@@ -5,6 +5,7 @@ from django.utils.translation import gettext as _
 from wagtail.admin.ui.components import Component
 
 from markets import onboarding
+from markets.editors import may_submit_translations
 from markets.merchants import account_emails, is_merchant
 from shops.access import shops_managed_by
 from shops.models import ProductPage, ProductStock
@@ -75,4 +76,6 @@ class MerchantPanel(Component):
                 "order_email_missing": order_email_missing(shop),
                 "edit_url": reverse("wagtailadmin_pages:edit", args=[shop.pk]),
             })
-        return {"shops": items, "terms_ok": terms_ok}
+        # How to translate the shop, for a merchant allowed to (all are, by markets.merchants).
+        english_url = reverse("markets_english_out_of_date") if may_submit_translations(self.user) else None
+        return {"shops": items, "terms_ok": terms_ok, "english_out_of_date_url": english_url}

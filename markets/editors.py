@@ -70,6 +70,11 @@ EDITOR_MODEL_PERMISSIONS = (
 )
 
 
+def may_submit_translations(user) -> bool:
+    """Whether `user` holds SUBMIT_TRANSLATION, which opens wagtail-localize's views to them at all."""
+    return user.has_perm(".".join(SUBMIT_TRANSLATION))
+
+
 def permissions(pairs: Iterable[tuple[str, str]]) -> list[Permission]:
     """Permission rows for (app_label, codename) pairs; raises if one is missing."""
     pairs = list(pairs)

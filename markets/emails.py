@@ -7,7 +7,8 @@ nothing; a failed send rolls the claim back so a retry sends it.
 Their language: the one chosen on the registration form until the
 merchant has an account and picks a language for it, the account's from
 then on. A territory is named in the recipient's language: its market
-page's title there (the territory itself has one name, see `territory_name`).
+page's title there (the territory itself has one name, see
+`portal.templatetags.portal_tags.territory_name`).
 
 Also here: who a shop's merchants are and which language each reads
 (`merchant_accounts`, `merchant_languages`), for the e-mails about orders,
@@ -29,6 +30,7 @@ from wagtail.users.models import UserProfile
 
 from markets.models import MarketPage, Merchant, MerchantRegistration
 from portal.emails import send_templated_email, site_language
+from portal.templatetags.portal_tags import territory_name
 
 Status = MerchantRegistration.Status
 
@@ -53,11 +55,6 @@ def shop_in(shop, language: str):
     locale = Locale.objects.filter(language_code=language).first()
     translated = shop.get_translation_or_none(locale) if locale is not None else None
     return translated if translated is not None and translated.live else shop
-
-
-def shop_url(shop, language: str) -> str:
-    """The shop's public address in `language` when it has a live translation there."""
-    return shop_in(shop, language).get_full_url()
 
 
 def share_links(url: str, shop_name: str) -> dict:
@@ -113,21 +110,6 @@ def registrant_language(registration: MerchantRegistration) -> str:
     return site_language(registration.language)
 
 
-def territory_name(territory, market, language: str) -> str:
-    """How an e-mail in `language` names `territory`.
-
-    In the default language, the territory's own name ("Pays de Morlaix");
-    in another, the title of its market page there ("Christmas market of
-    the Morlaix area"), the page being `market` (that language's, else the
-    French one). The sentences that use it in another language say so
-    (msgctxt "market title"), so that the title is not wrapped in a second
-    "Christmas market".
-    """
-    if site_language(language) == settings.LANGUAGE_CODE or market is None:
-        return territory.name
-    return market.title
-
-
 def _send(template: str, context: dict, to: str, language: str) -> None:
     send_templated_email(f"markets/emails/{template}", context, to, language)
 
@@ -147,10 +129,17 @@ def _market(registration, language):
 
 
 def _about(registration: MerchantRegistration) -> tuple[str, dict]:
-    """The registrant's language, and the market and territory's name as the e-mail shows them."""
+    """The registrant's language, and the market and territory's name as the e-mail shows them.
+
+    The market page is the one in the registrant's language, else the French
+    one: in English its title names the territory. The sentences that use it
+    say so (msgctxt "market title"), so that the title is not wrapped in a
+    second "Christmas market".
+    """
     language = registrant_language(registration)
     market = _market(registration, language)
-    return language, {"market": market, "territory_name": territory_name(registration.territory, market, language)}
+    name = territory_name(market, language) if market is not None else registration.territory.name
+    return language, {"market": market, "territory_name": name}
 
 
 def send_registration_acknowledgement(registration_id: int) -> bool:

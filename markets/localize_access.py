@@ -22,11 +22,19 @@ URL namespace:
 - superusers pass.
 
 wagtail-localize also submits, with an object, the translatable objects
-it links to by a foreign key or a snippet chooser (one level deep). No
-model here has such a link (a market page's partner contacts hang on
-MarketPagePartner rows, which localize synchronises as they are and does
-not submit); tests/markets/test_translation_access.py fails when one
-appears, as this rule would then have to cover the linked objects.
+it links to by a foreign key or a snippet chooser (one level deep). The
+rule checks the submitted object only, so it holds while no model here has
+such a link (a market page's partner contacts hang on MarketPagePartner
+rows, which localize synchronises as they are and does not submit); a
+model that gains one needs the rule extended to the linked objects.
+
+Listings ask once per row (the "Translate" and "Sync" buttons,
+markets.wagtail_hooks): `translation_state` answers for the row's
+neighbours at once (a page's siblings the user can explore, a snippet's
+rows of its locale the user can see) and memoises the answers on the user
+object, which Django makes anew for each request, as Wagtail does its page
+permissions. A listing then costs the same number of queries whatever its
+length.
 
 Which object each view concerns is read from the URL's arguments: a page
 id (submit, convert to alias), a snippet (submit, the snippet API's
@@ -59,12 +67,18 @@ Wagtail's own: the dashboard with a message for a page, 403 for the JSON
 endpoints and requests made by script.
 """
 
+from collections import defaultdict
+from dataclasses import dataclass
+
 from django.contrib.admin.utils import unquote
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
+from django.db.models import Exists, OuterRef, Q, Value
 from django.http import Http404, JsonResponse
 from django.utils.translation import gettext as _
 from wagtail.admin.auth import permission_denied
-from wagtail.models import Locale, Page
+from wagtail.models import Locale, Page, TranslatableMixin
+from wagtail.permissions import page_permission_policy
 from wagtail.snippets.views.snippets import get_snippet_model_from_url_params
 from wagtail_localize.models import Translation, TranslationSource
 
@@ -90,29 +104,9 @@ def may_translate(user, instance) -> bool:
         return False
     if user.is_superuser:
         return True
-    if isinstance(instance, Page):
-        return _may_translate_page(user, instance)
-    if isinstance(instance, PartnerContact):
-        return _may_translate_partner(user, instance)
-    return False
-
-
-def _may_translate_page(user, page: Page) -> bool:
-    versions = list(Page.objects.filter(translation_key=page.translation_key))
-    if not all(version.permissions_for_user(user).can_edit() for version in versions):
+    if not isinstance(instance, (Page, PartnerContact)):
         return False
-    missing = list(Locale.objects.exclude(pk__in=[version.locale_id for version in versions]))
-    if not missing:
-        return True
-    parent = page.get_parent()
-    if parent is None or parent.is_root():
-        return False
-    parents = {p.locale_id: p for p in Page.objects.filter(translation_key=parent.translation_key)}
-    for locale in missing:
-        parent_version = parents.get(locale.pk)
-        if parent_version is None or not parent_version.permissions_for_user(user).can_add_subpage():
-            return False
-    return True
+    return translation_state(user, instance).allowed
 
 
 def partner_contacts_edited_by(user):
@@ -120,12 +114,131 @@ def partner_contacts_edited_by(user):
     return PartnerContact.objects.filter(territory__in=territories_edited_by(user))
 
 
-def _may_translate_partner(user, partner: PartnerContact) -> bool:
-    if not user.has_perm("markets.change_partnercontact"):
-        return False
-    versions = PartnerContact.objects.filter(translation_key=partner.translation_key)
-    # A contact of no territory (the operator's) is outside every editor's reach.
-    return not versions.exclude(pk__in=partner_contacts_edited_by(user).values("pk")).exists()
+@dataclass(frozen=True)
+class TranslationState:
+    """One object as `user` may translate it and as wagtail-localize's buttons need to know it."""
+
+    allowed: bool  # may_translate
+    locale_to_add: bool  # a locale has no version of it yet (a page's aliases do not count): "Translate"
+    sync_source_id: int | None  # its translation source, when one of its translations is enabled: "Sync"
+
+
+UNTRANSLATABLE = TranslationState(allowed=False, locale_to_add=False, sync_source_id=None)
+_MEMO_ATTRIBUTE = "_markets_translation_states"
+
+
+def translation_state(user, instance) -> TranslationState:
+    """`instance`'s TranslationState for `user`, worked out with its neighbours in a listing (see the module)."""
+    memo = getattr(user, _MEMO_ATTRIBUTE, None)
+    if memo is None:
+        memo = {}
+        setattr(user, _MEMO_ATTRIBUTE, memo)
+    key = _memo_key(instance)
+    if key not in memo and user.is_active:
+        if isinstance(instance, Page):
+            memo.update(_page_states(user, instance))
+        elif isinstance(instance, TranslatableMixin):
+            memo.update(_snippet_states(user, instance))
+    return memo.get(key, UNTRANSLATABLE)
+
+
+def _memo_key(instance):
+    # A page is keyed as a Page whichever specific class the listing loaded it as.
+    model = instance.get_translation_model() if isinstance(instance, TranslatableMixin) else type(instance)
+    return model, instance.pk
+
+
+def _page_states(user, page: Page) -> dict:
+    if page.is_root():
+        return {}
+    siblings = Page.objects.sibling_of(page)
+    if not user.is_superuser:
+        # What the explorer lists beside it; a sibling outside would cost a query each (workflow tasks).
+        siblings = siblings.filter(Q(pk=page.pk) | Q(pk__in=page_permission_policy.explorable_instances(user).values("pk")))
+    siblings = list(siblings.values_list("pk", "translation_key", "locale_id"))
+    keys = {key for _pk, key, _locale in siblings}
+    versions = defaultdict(list)
+    for version in Page.objects.filter(translation_key__in=keys):
+        versions[version.translation_key].append(version)
+    locales = set(Locale.objects.values_list("pk", flat=True))
+    sources = _sync_sources(Page, keys)
+    missing = {key: locales - {version.locale_id for version in versions[key]} for key in keys}
+    may_add = _may_add_beside(user, page) if not user.is_superuser and any(missing.values()) else {}
+    states = {}
+    for pk, key, locale_id in siblings:
+        allowed = user.is_superuser or (
+            all(version.permissions_for_user(user).can_edit() for version in versions[key])
+            and all(may_add.get(missing_locale, False) for missing_locale in missing[key])
+        )
+        states[(Page, pk)] = TranslationState(
+            allowed=allowed,
+            locale_to_add=bool(locales - {v.locale_id for v in versions[key] if v.alias_of_id is None}),
+            sync_source_id=sources.get((key, locale_id)),
+        )
+    return states
+
+
+def _may_add_beside(user, page: Page) -> dict:
+    """Locale id -> whether `user` may add a page under that locale's version of `page`'s parent.
+
+    Localize creates a missing version there; a parent with no version in
+    a locale (no key here) would make it create pages above, which is refused.
+    """
+    parent = page.get_parent()
+    if parent is None or parent.is_root():
+        return {}
+    return {
+        version.locale_id: version.permissions_for_user(user).can_add_subpage()
+        for version in Page.objects.filter(translation_key=parent.translation_key)
+    }
+
+
+def _snippet_states(user, snippet) -> dict:
+    model = snippet.get_translation_model()
+    if not user.is_superuser and not (model is PartnerContact and user.has_perm("markets.change_partnercontact")):
+        return {}
+    rows = model._default_manager.filter(locale_id=snippet.locale_id)
+    versions = model._default_manager.all()
+    if user.is_superuser:
+        versions = versions.annotate(inside=Value(True))
+    else:
+        # The listing's rows; a contact of no territory (the operator's) is outside every editor's reach.
+        edited = partner_contacts_edited_by(user)
+        rows = rows.filter(Q(pk=snippet.pk) | Q(pk__in=edited.values("pk")))
+        versions = versions.annotate(inside=Exists(edited.filter(pk=OuterRef("pk"))))
+    rows = list(rows.values_list("pk", "translation_key", "locale_id"))
+    keys = {key for _pk, key, _locale in rows}
+    locales_of, outside = defaultdict(set), set()
+    for key, locale_id, inside in versions.filter(translation_key__in=keys).values_list(
+            "translation_key", "locale_id", "inside"):
+        locales_of[key].add(locale_id)
+        if not inside:
+            outside.add(key)
+    locales = set(Locale.objects.values_list("pk", flat=True))
+    sources = _sync_sources(model, keys)
+    return {
+        (model, pk): TranslationState(
+            allowed=key not in outside,
+            locale_to_add=bool(locales - locales_of[key]),
+            sync_source_id=sources.get((key, locale_id)),
+        )
+        for pk, key, locale_id in rows
+    }
+
+
+def _sync_sources(model, keys) -> dict:
+    """(translation key, locale id) -> id of the translation source that has an enabled translation.
+
+    As localize finds an object's source: by its translation key and the
+    content type of its translation model, in the object's locale.
+    """
+    return {
+        (key, locale_id): pk
+        for key, locale_id, pk in TranslationSource.objects.filter(
+            Exists(Translation.objects.filter(source=OuterRef("pk"), enabled=True)),
+            object_id__in=keys, object__content_type=ContentType.objects.get_for_model(model),
+        ).values_list("object_id", "locale_id", "pk")
+    }
 
 
 def concerned_object(url_name: str, kwargs: dict):

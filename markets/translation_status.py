@@ -30,13 +30,12 @@ from wagtail.models import Page
 from wagtail.permission_policies.pages import PagePermissionPolicy
 from wagtail_localize.models import StringSegment, StringTranslation, Translation
 
+from markets.editors import may_submit_translations
 from markets.localize_access import partner_contacts_edited_by
 from markets.models import PartnerContact
 
 ENGLISH = "en"
 PER_PAGE = 50
-# The permission that opens localize's views; editors, merchants and the operator hold it.
-TRANSLATE_PERMISSION = "wagtail_localize.submit_translation"
 
 
 def _count(queryset):
@@ -113,7 +112,7 @@ def _kind(translation) -> str:
 
 
 def out_of_date_view(request):
-    if not request.user.has_perm(TRANSLATE_PERMISSION):
+    if not may_submit_translations(request.user):
         return permission_denied(request)
     page = Paginator(english_out_of_date(request.user), PER_PAGE).get_page(request.GET.get("p"))
     rows = [

@@ -1,20 +1,25 @@
 """Editor UI: territories, partner contacts, registrations, terms; merchants' terms screen and dashboard;
 translation buttons and the "English out of date" list."""
 
-import functools
+from urllib.parse import urlencode
 
+from django.contrib.admin.utils import quote
 from django.core.exceptions import ImproperlyConfigured
 from django.urls import path, reverse
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, ObjectList
+from wagtail.admin.widgets.button import Button as ListingButton
+from wagtail.models import TranslatableMixin
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 from wagtail_localize import wagtail_hooks as localize_hooks
 
 from markets import admin_views, commission_admin, localize_access, onboarding, translation_status  # noqa: F401 (commission_admin registers its hooks)
 from markets.dashboard import MerchantPanel
+from markets.editors import may_submit_translations
 from markets.models import PartnerContact, TermsVersion, Territory
 
 
@@ -48,6 +53,10 @@ class PartnerContactViewSet(SnippetViewSet):
         ],
         base_form_class=admin_views.TerritoryChoiceForm,
     )
+
+    def get_queryset(self, request):
+        # The listing shows each contact's territory: one query, not one a row.
+        return PartnerContact._default_manager.select_related("territory")
 
 
 admin_views.scope_viewset_views(PartnerContactViewSet)
@@ -102,50 +111,81 @@ def add_merchant_panel(request, panels):
 # Translation ---------------------------------------------------------------
 
 
-def _only_where_translatable(localize_hook):
-    """`localize_hook`'s buttons, kept only on an object the user may translate (markets.localize_access)."""
+# wagtail-localize's own msgids, which its catalogue translates.
+TRANSLATE_PAGE, SYNC_PAGES = "Translate this page", "Sync translated pages"
+TRANSLATE_SNIPPET, SYNC_SNIPPETS = "Translate", "Sync translated snippets"
+TRANSLATE_SNIPPET_LABEL, SYNC_SNIPPETS_LABEL = "Translate '%(title)s'", "Sync translations of '%(title)s'"
 
-    @functools.wraps(localize_hook)
-    def guarded(*args, **kwargs):
-        # Wagtail calls the page hooks with keywords, the snippet hook positionally.
-        instance = kwargs["page"] if "page" in kwargs else args[0]
-        user = kwargs["user"] if "user" in kwargs else args[1]
-        buttons = list(localize_hook(*args, **kwargs))
-        if buttons and not localize_access.may_translate(user, instance):
-            return []
-        return buttons
 
-    return guarded
+def _with_next(url: str, next_url: str | None) -> str:
+    return f"{url}?{urlencode({'next': next_url})}" if next_url is not None else url
+
+
+def page_translation_buttons(page, user, view_name=None, next_url=None):
+    """wagtail-localize's "Translate this page" and "Sync translated pages", where `user` may translate."""
+    if page.is_root() or not may_submit_translations(user):
+        return
+    state = localize_access.translation_state(user, page)
+    if not state.allowed:
+        return
+    if state.locale_to_add:
+        # An alias is translated from the page it mirrors.
+        url = reverse("wagtail_localize:submit_page_translation", args=[page.alias_of_id or page.pk])
+        yield ListingButton(gettext(TRANSLATE_PAGE), url, priority=60, icon_name="wagtail-localize-language")
+    if state.sync_source_id is not None:
+        url = reverse("wagtail_localize:update_translations", args=[state.sync_source_id])
+        yield ListingButton(gettext(SYNC_PAGES), _with_next(url, next_url), priority=60, icon_name="resubmit")
+
+
+def snippet_translation_buttons(snippet, user, next_url=None):
+    """wagtail-localize's "Translate" and "Sync translated snippets", where `user` may translate."""
+    if not isinstance(snippet, TranslatableMixin) or not may_submit_translations(user):
+        return
+    state = localize_access.translation_state(user, snippet)
+    if not state.allowed:
+        return
+    title = {"title": str(snippet)}
+    if state.locale_to_add:
+        opts = type(snippet)._meta
+        url = reverse("wagtail_localize:submit_snippet_translation",
+                      args=[opts.app_label, opts.model_name, quote(snippet.pk)])
+        yield ListingButton(gettext(TRANSLATE_SNIPPET), url, attrs={"aria-label": gettext(TRANSLATE_SNIPPET_LABEL) % title},
+                            icon_name="wagtail-localize-language", priority=100)
+    if state.sync_source_id is not None:
+        url = reverse("wagtail_localize:update_translations", args=[state.sync_source_id])
+        yield ListingButton(gettext(SYNC_SNIPPETS), _with_next(url, next_url),
+                            attrs={"aria-label": gettext(SYNC_SNIPPETS_LABEL) % title}, icon_name="resubmit", priority=106)
 
 
 # wagtail-localize shows "Translate" and "Sync translated pages/snippets" to
 # whoever holds `submit_translation`, on every page header, page listing
-# and snippet listing. Its views refuse the objects a user may not translate
-# (markets.localize_access); its buttons must not offer them either. Wagtail
-# has construct hooks for the two listings but none for the page header, so
-# localize's own registrations are wrapped in place, one guard for all
-# three; a localize release that renames them stops the start-up here
-# rather than showing the buttons again.
+# and snippet listing, at several queries a row. Its views refuse the
+# objects a user may not translate (markets.localize_access); the same
+# buttons are given here instead, only where the user may translate, from
+# one TranslationState per listing. Wagtail has construct hooks for the two
+# listings but none for the page header, so localize's registrations are
+# replaced in place; a localize release that renames them stops the
+# start-up here rather than showing its buttons again (and one that adds a
+# button needs it added here).
 LOCALIZE_BUTTON_HOOKS = (
-    ("register_page_header_buttons", localize_hooks.page_listing_more_buttons),
-    ("register_page_listing_more_buttons", localize_hooks.page_listing_more_buttons),
-    ("register_snippet_listing_buttons", localize_hooks.register_snippet_listing_buttons),
+    ("register_page_header_buttons", localize_hooks.page_listing_more_buttons, page_translation_buttons),
+    ("register_page_listing_more_buttons", localize_hooks.page_listing_more_buttons, page_translation_buttons),
+    ("register_snippet_listing_buttons", localize_hooks.register_snippet_listing_buttons, snippet_translation_buttons),
 )
 
 
-def guard_localize_buttons():
+def replace_localize_buttons():
     # Wagtail has no public way to replace a registered hook: its registry is the module's `_hooks`.
-    for hook_name, localize_hook in LOCALIZE_BUTTON_HOOKS:
+    for hook_name, localize_hook, ours in LOCALIZE_BUTTON_HOOKS:
         registered = hooks._hooks.get(hook_name, [])
         positions = [i for i, (fn, _order) in enumerate(registered) if fn is localize_hook]
         if not positions:
             raise ImproperlyConfigured(f"wagtail-localize's {localize_hook.__name__} is not registered for {hook_name}")
         for i in positions:
-            fn, order = registered[i]
-            registered[i] = (_only_where_translatable(fn), order)
+            registered[i] = (ours, registered[i][1])
 
 
-guard_localize_buttons()
+replace_localize_buttons()
 
 
 @hooks.register("construct_reports_menu")
@@ -164,7 +204,7 @@ def register_translation_status_url():
 
 class TranslationStatusMenuItem(MenuItem):
     def is_shown(self, request):
-        return request.user.has_perm(translation_status.TRANSLATE_PERMISSION)
+        return may_submit_translations(request.user)
 
 
 @hooks.register("register_reports_menu_item")

@@ -30,12 +30,19 @@ Publishing a translation does nothing here, so the copy never loops.
 from collections import Counter
 
 from django.db import transaction
+from django.db.models.signals import post_save
 from modelcluster.models import ClusterableModel, get_all_child_relations
 from wagtail.log_actions import registry as log_registry
 from wagtail.models import DraftStateMixin, Locale, Page, RevisionMixin, TranslatableMixin
 from wagtail.signals import page_published, page_unpublished, published, unpublished
 from wagtail_localize.fields import SynchronizedField, copy_synchronised_fields, get_translatable_fields
-from wagtail_localize.models import StringSegment, Translation, TranslationSource
+from wagtail_localize.models import (
+    LocaleSynchronization,
+    StringSegment,
+    Translation,
+    TranslationSource,
+    sync_trees_on_locale_sync_save,
+)
 from wagtail_localize.segments import StringSegmentValue
 from wagtail_localize.segments.extract import extract_segments
 from wagtail_localize.segments.ingest import ingest_segments
@@ -47,10 +54,20 @@ WITHDRAWN_ACTION = "portal.translation.withdrawn"
 
 def connect():
     """Listen to publications of pages and snippets (called once, from the app's ready())."""
+    # wagtail-localize builds alias pages whenever a locale synchronisation row is saved,
+    # including when a fixture or a test database's serialized rows are loaded (raw
+    # saves), where the pages it would copy are not all there yet. Only real saves do.
+    post_save.disconnect(sync_trees_on_locale_sync_save, sender=LocaleSynchronization)
+    post_save.connect(_sync_trees_unless_raw, sender=LocaleSynchronization, dispatch_uid="portal.locale_sync")
     page_published.connect(_on_page_published, dispatch_uid="portal.translation_sync.page")
     published.connect(_on_published, dispatch_uid="portal.translation_sync.snippet")
     page_unpublished.connect(_on_page_unpublished, dispatch_uid="portal.translation_sync.page_off")
     unpublished.connect(_on_unpublished, dispatch_uid="portal.translation_sync.snippet_off")
+
+
+def _sync_trees_unless_raw(sender, instance, raw=False, **kwargs):
+    if not raw:
+        sync_trees_on_locale_sync_save(instance=instance, **kwargs)
 
 
 def _on_page_published(sender, instance, **kwargs):

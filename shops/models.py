@@ -131,7 +131,7 @@ class ShopPage(Page):
     # Identity, address, contact, category, photo and delivery dates are
     # facts, not text: the same in every language, copied to translations
     # (portal.translation_sync, on every French publication) and never
-    # offered to translators. Photos' captions stay translatable.
+    # offered to translators. (Photo rows are copied as they are, captions included.)
     override_translatable_fields = [
         SynchronizedField(name, overridable=False)
         for name in (

@@ -27,7 +27,6 @@ import secrets
 from django.conf import settings
 from django.db import models
 from django.utils import translation
-from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from checkout.models.shop_rows import ShopRowQuerySet
@@ -154,6 +153,9 @@ class ShopOrder(TranslatedTexts):
     read when the e-mail goes out (see `checkout.emails`).
     """
 
+    # The delivery label of a shop order of vouchers and dated services only.
+    NOTHING_TO_DELIVER = _("Envoyé par e-mail, rien à livrer")
+
     order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="shop_orders")
     shop = models.ForeignKey(
         "shops.ShopPage", verbose_name=_("boutique"), null=True, on_delete=models.SET_NULL, related_name="+"
@@ -227,7 +229,7 @@ class ShopOrder(TranslatedTexts):
         if self.delivery_kind:
             return str(self.get_delivery_kind_display())
         # The words stored are those of the order's language; a merchant reads theirs.
-        return gettext("Envoyé par e-mail, rien à livrer")
+        return str(self.NOTHING_TO_DELIVER)
 
     @property
     def shop_address(self) -> str:

@@ -1245,17 +1245,6 @@ TUTORIALS: tuple[tuple[Bi, Bi], ...] = (
         "ce que propose le commerçant.</p>",
         "<p>For each shop: pickup, home delivery or shipping by post, depending on what the shop "
         "offers.</p>")),
-    # For the market's merchants: the English version of their shop is theirs to write.
-    (Bi("Traduire votre boutique en anglais", "Translating your shop into English"),
-     Bi("<p>Commerçants : dans votre espace, ouvrez le menu « … » de votre boutique ou d'un produit, puis "
-        "« Traduire cette page » ; si la page existe déjà en anglais, ouvrez-la. Traduisez chaque texte dans "
-        "l'éditeur de traduction, puis publiez. Les prix, le stock et les modes de livraison restent ceux de la "
-        "page française. Le rapport « Anglais à mettre à jour » liste les textes modifiés en français depuis "
-        "votre traduction.</p>",
-        "<p>Shop owners: in your space, open the “…” menu of your shop or of a product, then “Translate this "
-        "page”; if the page already exists in English, open it. Translate each text in the translation editor, "
-        "then publish. Prices, stock and delivery options stay those of the French page. The “English out of "
-        "date” report lists the texts changed in French since your translation.</p>")),
 )
 
 HELP_PAGE_TITLE = Bi("Comment acheter ?", "How to buy")

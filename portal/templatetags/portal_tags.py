@@ -4,6 +4,7 @@ from django import template
 from django.conf import settings
 from django.urls import reverse, translate_url
 from django.utils import translation
+from django.utils.encoding import iri_to_uri
 from django.utils.translation import get_language_info
 from wagtail.models import Page
 
@@ -12,53 +13,27 @@ from portal import dates, money
 register = template.Library()
 
 
-@register.filter
-def euros(amount) -> str:
-    """An amount in the active language: "12,50 €" (fr), "€12.50" (en)."""
-    return money.euros(amount)
-
-
-@register.filter
-def percent(rate) -> str:
-    """A rate stored as a decimal string ("5.50") in the active language ("5,5")."""
-    return money.percent(rate)
-
-
-@register.filter
-def long_date(value) -> str:
-    """A date in the active language: "27 novembre 2026" (fr), "27 November 2026" (en)."""
-    return dates.long_date(value)
-
-
-@register.filter
-def short_date(value) -> str:
-    """A date for tables and compact lines: "27/11/2026"."""
-    return dates.short_date(value)
-
-
-@register.filter
-def long_datetime(value) -> str:
-    """A moment in Paris time: "27 novembre 2026 à 14:05" (fr), "27 November 2026 at 14:05" (en)."""
-    return dates.long_datetime(value)
-
-
-@register.filter
-def short_datetime(value) -> str:
-    """A moment in Paris time, for tables and compact lines: "27/11/2026 14:05"."""
-    return dates.short_datetime(value)
+# Money and dates in the active language ("12,50 €" / "€12.50", "27 novembre 2026" /
+# "27 November 2026"): the filters are the functions of portal.money and portal.dates.
+for _module, _names in ((money, ("euros", "percent")),
+                        (dates, ("long_date", "short_date", "long_datetime", "short_datetime"))):
+    for _name in _names:
+        register.filter(_name, getattr(_module, _name))
 
 
 @register.simple_tag(takes_context=True)
 def language_links(context):
     """One link per site language, for the switcher and the hreflang alternates.
 
-    On a Wagtail page, points at its live translation, else at that
-    language's home. On one of our other views under a language prefix
-    (basket, checkout, payment, order, account, vouchers), at the same view
-    in that language, query string kept: their paths are the same in every
-    language but the prefix. Anywhere else, at that language's home. Only
-    a page's live translations are hreflang alternates. Costs one query on
-    a page, none elsewhere.
+    On a Wagtail page, points at its live translation, at the same
+    sub-route of a routable page (a market's registration form) and with
+    the query string kept (filters, page number), else at that language's
+    home. On one of our other views under a language prefix (basket,
+    checkout, payment, order, account, vouchers), at the same view in that
+    language, query string kept: their paths are the same in every language
+    but the prefix. Anywhere else, at that language's home. Only a page's
+    live translations are hreflang alternates. Costs one query on a page,
+    none elsewhere.
     """
     request = context.get("request")
     page = context.get("page")
@@ -75,7 +50,7 @@ def language_links(context):
         with translation.override(code):
             home = reverse("wagtail_serve", args=[""])
         if translated is not None:
-            url = translated.get_url(request)
+            url = translated.get_url(request) + _subpage_of(request, page, translated) + _query_string(request)
         elif is_page:
             url = home
         else:
@@ -93,6 +68,25 @@ def language_links(context):
     return links
 
 
+def _subpage_of(request, page, translated) -> str:
+    """The sub-route of a routable page the request is on, as `translated`'s ("inscription/"), else "".
+
+    Wagtail's RoutablePageMixin.route keeps the match on the request; it is
+    this page's when its view is bound to this page.
+    """
+    match = getattr(request, "routable_resolver_match", None)
+    if match is None or not match.url_name or getattr(match.func, "__self__", None) != page:
+        return ""
+    # `translated` is of the page's own class: get_translations() queries it.
+    return translated.reverse_subpage(match.url_name, args=match.args, kwargs=match.kwargs)
+
+
+def _query_string(request) -> str:
+    """The request's query string as get_full_path() writes it ("?category=food"), else ""."""
+    query = iri_to_uri(request.META.get("QUERY_STRING", "")) if request is not None else ""
+    return f"?{query}" if query else ""
+
+
 def _view_in(request, code: str, home: str) -> str:
     """The request's URL in language `code` when it is a view of ours under the language prefix, else ""."""
     match = getattr(request, "resolver_match", None)
@@ -103,14 +97,16 @@ def _view_in(request, code: str, home: str) -> str:
 
 
 @register.filter
-def territory_name(market) -> str:
-    """How the page names a market's territory: its own name in the default language, the market page's title in another.
+def territory_name(market, language: str | None = None) -> str:
+    """How a market's territory is named in `language` (default: the market page's own).
 
     A territory has one name, in French (it is language-independent: groups,
-    schedules and orders hang on it); in English its name is its English
-    market page's. Reads `market.locale`, which the page has already loaded.
+    schedules and orders hang on it): that name in the default language, the
+    market page's title in another ("Christmas market of the Morlaix area").
+    Pages use the filter (reading `market.locale`, which the page has already
+    loaded); e-mails call it with the recipient's language.
     """
-    if market.locale.language_code == settings.LANGUAGE_CODE:
+    if (language or market.locale.language_code) == settings.LANGUAGE_CODE:
         return market.territory.name
     return market.title
 

@@ -106,7 +106,15 @@ def test_the_english_basket_and_checkout_show_english_names_and_delivery_words(c
     form = page.context["groups"][0]["form"]
     pickup = m.option(m.atelier, DeliveryKind.PICKUP)
     assert [value for value, _label in form.fields["option"].choices][0] == pickup.pk
-    assert dict(form.fields["option"].choices)[pickup.pk] == f"In-store pick-up — {PICKUP_EN}"
+    # under the atelier's pick-up radio, which posts the French row's id
+    radio_id = f"id_shop-{m.atelier.pk}-option_{pickup.pk}"
+    label = html[html.index(f'<label for="{radio_id}">'):]
+    label = label[: label.index("</label>")]
+    assert f'id="{radio_id}" value="{pickup.pk}" data-kind="pickup"' in html
+    assert " ".join(label.split()) == (
+        f'<label for="{radio_id}"> <strong>In-store pick-up</strong> — free '
+        f'<span class="delivery-option__detail">{PICKUP_EN}</span>'
+    )
 
 
 def test_the_english_basket_names_the_english_product_in_its_refusals(client, market, english):

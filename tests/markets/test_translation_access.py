@@ -10,12 +10,15 @@ from urllib.parse import urlencode
 
 import pytest
 from django.contrib.auth.models import Group, Permission, User
+from django.db import connection
 from django.test import Client, RequestFactory
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils.translation import override as language
 from wagtail import hooks
 from wagtail.admin.menu import reports_menu
 from wagtail.models import Page
+from wagtail.users.models import UserProfile
 from wagtail_localize.models import StringSegment, StringTranslation, Translation, TranslationSource
 from wagtail_localize.operations import translate_object
 
@@ -329,6 +332,36 @@ def test_a_merchant_is_refused_on_another_shops_translation_editor(shops, django
     assert english_strings(translation) == []
 
 
+@pytest.mark.parametrize(("language_code", "heading", "how", "facts"), [
+    ("fr", "Traduire votre boutique en anglais", "Choisissez « Traduire cette page » sur votre boutique",
+     "Les prix, le stock et les frais de livraison suivent automatiquement la page française"),
+    ("en", "Translate your shop into English", "Choose “Translate this page” on your shop",
+     "Prices, stock and delivery fees follow the French page automatically"),
+])
+def test_the_merchants_dashboard_tells_how_to_translate_the_shop(shops, language_code, heading, how, facts):
+    # Given a merchant whose admin is in French or in English
+    merchant = shops["a1"]["merchant"]
+    accept_terms(merchant)
+    profile = UserProfile.get_for_user(merchant)
+    profile.preferred_language = language_code
+    profile.save()
+
+    # When they open their dashboard
+    html = client_for(merchant).get(reverse("wagtailadmin_home")).content.decode()
+
+    # Then the merchant panel explains translating, in their language, with the link to what is left to translate
+    link = f'<a href="{reverse("markets_english_out_of_date")}">'
+    assert heading in html and how in html and facts in html
+    assert html.count(link) == 1
+    assert html.index("merchant-panel__english") > html.index("merchant-panel-title")
+
+
+def test_an_editors_dashboard_has_no_merchant_translation_help(territories):
+    html = client_for(territories["a"]["editor"]).get(reverse("wagtailadmin_home")).content.decode()
+
+    assert "merchant-panel__english" not in html and "Traduire votre boutique en anglais" not in html
+
+
 def test_the_guard_is_what_refuses(territories, settings):
     # wagtail-localize alone checks only the global permission: without the
     # middleware, B's editor would translate A's help page.
@@ -455,10 +488,11 @@ def test_translate_buttons_show_only_where_the_user_may_translate(shops, territo
         # snippets
         assert "Traduire" in snippet_buttons(partner_a, a["editor"])
         assert snippet_buttons(partner_a, b["editor"]) == []
-        # "Sync" once the product was submitted
+        # "Sync" once the product was submitted, for the next request's user (answers are memoised on the user object)
         translate_object(own["product"], [f.locale("en")])
-        assert sync in page_buttons("register_page_header_buttons", own["product"], own["merchant"])
-        assert sync not in page_buttons("register_page_header_buttons", own["product"], b["editor"])
+        merchant, editor_b = User.objects.get(pk=own["merchant"].pk), User.objects.get(pk=b["editor"].pk)
+        assert sync in page_buttons("register_page_header_buttons", own["product"], merchant)
+        assert sync not in page_buttons("register_page_header_buttons", own["product"], editor_b)
 
 
 def test_the_explorer_shows_a_merchant_no_translate_button_on_the_market(shops, territories, django_capture_on_commit_callbacks):
@@ -478,21 +512,87 @@ def test_the_explorer_shows_a_merchant_no_translate_button_on_the_market(shops, 
     assert sync_url in editor_view.content.decode()
 
 
+def listing(client, url) -> tuple[int, str]:
+    """The number of queries a listing page costs, and its HTML."""
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    assert response.status_code == 200
+    return len(queries), response.content.decode()
+
+
+def test_the_explorer_costs_an_editor_the_same_queries_for_3_or_6_shops(territories):
+    # Given market A with 3 shops, every other one submitted through localize ("Sync"), the others not ("Translate")
+    a = territories["a"]
+    client = client_for(a["editor"])
+    url = reverse("wagtailadmin_explore", args=[a["market"].pk])
+    shops = []
+
+    def add_shops(count):
+        for _ in range(count):
+            shop = f.make_shop(a["market"])
+            if len(shops) % 2 == 0:
+                translate_object(shop, [f.locale("en")])
+            shops.append(shop)
+
+    def buttons(html):
+        sync = [reverse("wagtail_localize:update_translations", args=[TranslationSource.objects.get_for_instance(shop).pk])
+                for shop in shops[::2]]
+        translate = [reverse("wagtail_localize:submit_page_translation", args=[shop.pk]) for shop in shops[1::2]]
+        return [u in html for u in sync], [u in html for u in translate]
+
+    add_shops(3)
+    client.get(url)  # the first request fills the process's caches (content types, site root paths)
+
+    # When A's editor lists the market's pages with 3 shops, then with 6
+    three, html = listing(client, url)
+    with_three = buttons(html)
+    add_shops(3)
+    six, html = listing(client, url)
+
+    # Then each shop has its button, at the same cost
+    assert with_three == ([True, True], [True])
+    assert buttons(html) == ([True] * 3, [True] * 3)
+    assert six == three
+
+
+def test_the_partner_listing_costs_an_editor_the_same_queries_for_3_or_6_contacts(territories):
+    a, b = territories["a"], territories["b"]
+    client = client_for(a["editor"])
+    url = reverse("wagtailsnippets_markets_partnercontact:list")
+    other = new_partner(b["territory"])
+    partners = [new_partner(a["territory"]) for _ in range(3)]
+    client.get(url)  # the first request fills the process's caches
+
+    three, html_three = listing(client, url)
+    partners += [new_partner(a["territory"]) for _ in range(3)]
+    six, html_six = listing(client, url)
+
+    def submit_url(partner):
+        return reverse("wagtail_localize:submit_snippet_translation", args=["markets", "partnercontact", partner.pk])
+
+    assert [submit_url(partner) in html_three for partner in partners] == [True] * 3 + [False] * 3
+    assert [submit_url(partner) in html_six for partner in partners] == [True] * 6
+    assert submit_url(other) not in html_six
+    assert six == three
+
+
 def test_localize_report_is_the_operators_and_english_out_of_date_is_everyones(shops, territories):
     own = shops["a1"]
     editor = territories["a"]["editor"]
     superuser = User.objects.create_superuser("operator")
 
-    def labels(user):
+    # By address: a menu item's label is in the language active when the menu was first built.
+    def urls(user):
         request = RequestFactory().get("/admin/")
         request.user = user
-        return [str(item.label) for item in reports_menu.menu_items_for_request(request)]
+        return [item.url for item in reports_menu.menu_items_for_request(request)]
 
+    ours, localize_report = reverse("markets_english_out_of_date"), reverse("wagtail_localize:translations_report")
     with language("fr"):
-        assert "Anglais à mettre à jour" in labels(own["merchant"])
-        assert "Anglais à mettre à jour" in labels(editor)
-        assert "Traductions" not in labels(editor)
-        assert "Traductions" in labels(superuser)
+        assert ours in urls(own["merchant"])
+        assert ours in urls(editor)
+        assert localize_report not in urls(editor)
+        assert localize_report in urls(superuser)
 
 
 def submit_translation_groups() -> set[str]:

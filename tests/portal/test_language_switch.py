@@ -1,6 +1,7 @@
 """The language switch keeps the visitor where they are, in the other language.
 
-A Wagtail page switches to its live translation; the basket, checkout,
+A Wagtail page switches to its live translation (the same sub-route of a
+routable page, query string kept); the basket, checkout,
 payment, order and account pages to the same view under the other
 prefix, query string kept; anything else to the other language's home.
 Only a page's real translations are announced as hreflang alternates.
@@ -48,6 +49,32 @@ def test_a_shop_page_switches_to_its_english_translation(client, tree):
     }
     # and back from the English page
     assert switch(client.get(tree.atelier_en.url).content.decode())["fr"] == tree.atelier_fr.url
+
+
+def test_the_registration_form_of_a_market_switches_to_the_english_registration_form(client, tree):
+    # given the French market's registration form, a sub-route of the routable market page
+    french = tree.market_fr.url + "inscription/"
+    response = client.get(french)
+    assert response.status_code == 200
+    # then the switch leads to the same form under the English market page, not to its home
+    assert switch(response.content.decode()) == {
+        "fr": "/fr/march%C3%A9-de-no%C3%ABl-du-pays-de-morlaix/inscription/",
+        "en": "/en/march%C3%A9-de-no%C3%ABl-du-pays-de-morlaix/inscription/",
+    }
+    # and back from the English form, which is there
+    english = client.get(tree.market_en.url + "inscription/")
+    assert english.status_code == 200
+    assert switch(english.content.decode())["fr"] == french
+
+
+def test_a_market_page_switches_with_its_filters(client, tree):
+    html = client.get(tree.market_fr.url + "?category=food&page=1").content.decode()
+    assert switch(html) == {
+        "fr": "/fr/march%C3%A9-de-no%C3%ABl-du-pays-de-morlaix/?category=food&amp;page=1",
+        "en": "/en/march%C3%A9-de-no%C3%ABl-du-pays-de-morlaix/?category=food&amp;page=1",
+    }
+    # the market's own address, without a sub-route, when it is the page itself
+    assert switch(client.get(tree.market_fr.url).content.decode())["en"] == tree.market_en.url
 
 
 def test_a_page_without_a_live_translation_switches_to_the_other_home_with_no_alternate(client, tree):

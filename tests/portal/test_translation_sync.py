@@ -291,3 +291,25 @@ def test_a_scheduled_french_publication_does_not_reach_english_before_it_goes_li
     page.save_revision().publish()
 
     assert live_english(product).price == Decimal("18.50")
+
+
+def test_english_follows_french_and_loading_that_setting_raw_builds_no_page():
+    from django.core import serializers
+    from wagtail.models import Page
+    from wagtail_localize.models import LocaleSynchronization
+
+    row = LocaleSynchronization.objects.get(locale__language_code="en")
+    assert row.sync_from.language_code == "fr"
+    data = serializers.serialize("json", [row])
+    row.delete()
+
+    # when the row comes back as a fixture or a test database's serialized rows do
+    for loaded in serializers.deserialize("json", data):
+        loaded.save()
+    # then no page is made from a tree that may be half loaded
+    assert not Page.objects.filter(locale__language_code="en").exists()
+
+    # while saving it for real aliases the French tree into English
+    LocaleSynchronization.objects.get(locale__language_code="en").save()
+    english_home = Page.objects.get(locale__language_code="en", depth=2)
+    assert english_home.alias_of == f.french_home().page_ptr
