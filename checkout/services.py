@@ -257,7 +257,9 @@ def place_order(
     try:
         with transaction.atomic():
             _lock_timeout()
-            _replace_payable_order(basket_key)
+            standing = _replace_payable_order(basket_key, fingerprint, now)
+            if standing is not None:
+                return standing
             order = _create_order(
                 territory_id, basket, names, words, customer, language, user, now, basket_key, fingerprint
             )
@@ -269,16 +271,26 @@ def place_order(
     return order
 
 
-def _replace_payable_order(basket_key: str) -> None:
-    """Mark the basket's payable order replaced and give its stock back (inside the caller's transaction)."""
+def _replace_payable_order(basket_key: str, fingerprint: str, now) -> Order | None:
+    """Mark the basket's payable order replaced and give its stock back (inside the caller's transaction).
+
+    Decided again under the row lock: a double submission may have placed
+    this very basket's order since the caller looked. That order stands and
+    is returned, its hold extended; None when a new order is to be made.
+    """
+    if not basket_key:
+        return None
     previous = Order.objects.select_for_update().filter(basket_key=basket_key, status=OrderStatus.PENDING).first()
-    if not basket_key or previous is None:
-        return
+    if previous is None:
+        return None
+    if previous.basket_fingerprint == fingerprint and extend_hold(previous, now) is not None:
+        return previous
     if previous.payments.filter(state__in=[PaymentState.CREATED, PaymentState.PENDING]).exists():
         raise PaymentUnderway(previous)  # a payment page opened meanwhile in another tab
     previous.status = OrderStatus.REPLACED
     previous.save(update_fields=["status"])
     _release_stock(previous)
+    return None
 
 
 @dataclass(frozen=True)

@@ -72,6 +72,19 @@ def test_going_back_and_changing_the_basket_replaces_the_order_and_its_hold(clie
     assert refused.status_code == 409 and "remplacée" in refused.json()["error"]
 
 
+def test_a_double_submission_landing_between_look_and_lock_keeps_the_order_already_placed(market, monkeypatch):
+    """The second click looked before the first committed: under the lock it finds that order and keeps it."""
+    pickup = {market.atelier.pk: DeliveryChoice(market.option(market.atelier, DeliveryKind.PICKUP).pk)}
+    basket = [BasketLine(market.santon.pk, 2)]
+    first = place_order(market.territory.pk, basket, pickup, ALICE, basket_key="one-basket")
+    # the look before the transaction saw no payable order yet
+    monkeypatch.setattr("checkout.services._payable_order_of", lambda basket_key: None)
+    second = place_order(market.territory.pk, basket, pickup, ALICE, basket_key="one-basket")
+    assert second.pk == first.pk
+    assert list(Order.objects.values_list("status", flat=True)) == [OrderStatus.PENDING]
+    assert stock(market.santon) == (3, 0)
+
+
 def test_an_order_of_another_basket_is_not_replaced(market):
     lines = [BasketLine(market.santon.pk, 1)]
     pickup = {market.atelier.pk: DeliveryChoice(market.option(market.atelier, DeliveryKind.PICKUP).pk)}
