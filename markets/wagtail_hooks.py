@@ -19,6 +19,7 @@ from wagtail_localize import wagtail_hooks as localize_hooks
 
 from markets import admin_views, commission_admin, localize_access, onboarding, translation_status  # noqa: F401 (commission_admin registers its hooks)
 from markets.dashboard import MerchantPanel
+from markets.editor_dashboard import EditorPanel
 from markets.editors import may_submit_translations
 from markets.models import PartnerContact, TermsVersion, Territory
 
@@ -104,6 +105,13 @@ def register_onboarding_actions(actions):
 @hooks.register("construct_homepage_panels")
 def add_merchant_panel(request, panels):
     panel = MerchantPanel.for_request(request)
+    if panel is not None:
+        panels.insert(0, panel)
+
+
+@hooks.register("construct_homepage_panels")
+def add_editor_panel(request, panels):
+    panel = EditorPanel.for_request(request)
     if panel is not None:
         panels.insert(0, panel)
 

@@ -152,6 +152,10 @@ Q_CLUSTER = {
 EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
 DEFAULT_FROM_EMAIL = "Marché de Noël numérique <noreply@marche-noel.localhost>"
 
+# Proxies in front of the site that append to X-Forwarded-For (0: clients
+# connect directly). portal.client_ip reads it for every limit and log.
+TRUSTED_PROXY_HOPS = int(os.environ.get("TRUSTED_PROXY_HOPS", "0"))
+
 WAGTAIL_SITE_NAME = "Marché de Noël numérique"
 WAGTAILADMIN_BASE_URL = "http://127.0.0.1:8000"
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}

@@ -106,6 +106,8 @@ else:
 
 # HTTPS. TLS ends at the load balancer, which sets X-Forwarded-Proto.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# The load balancer appends the client's address to X-Forwarded-For (portal.client_ip).
+TRUSTED_PROXY_HOPS = int(os.environ.get("TRUSTED_PROXY_HOPS", "1"))
 SECURE_SSL_REDIRECT = flag("DJANGO_SECURE_SSL_REDIRECT", True)
 # /healthz is probed by the load balancer over plain HTTP.
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
