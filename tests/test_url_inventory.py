@@ -36,6 +36,6 @@ def test_the_inventory_names_the_customers_links():
     listed = INVENTORY.read_text().splitlines()
 
     assert "fr/panier/commande/<str:token>/\tcheckout:order" in listed
-    assert "fr/panier/commande/<str:token>/bons/<int:voucher_id>.pdf\tvouchers:pdf" in listed
-    assert "fr/panier/commande/<str:token>/factures/<int:invoice_id>.pdf\tinvoices:pdf" in listed
+    assert "fr/panier/commande/<str:token>/bons/<pk:voucher_id>.pdf\tvouchers:pdf" in listed
+    assert "fr/panier/commande/<str:token>/factures/<pk:invoice_id>.pdf\tinvoices:pdf" in listed
     assert "checkout/webhooks/stripe/\tcheckout_webhooks:stripe_webhook" in listed
