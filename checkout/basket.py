@@ -36,6 +36,7 @@ from checkout.pricing import (
     sale_refusal,
 )
 from markets.models import MarketPage
+from portal.converters import valid_id
 from portal.emails import site_language
 from shops.models import ProductPage, ShopPage
 from shops.stock import availability_of
@@ -100,7 +101,7 @@ def _shown_name(product: ProductPage) -> str:
 
 def _default_locale_product(product_id) -> ProductPage:
     """The live French page of the live product `product_id` (any locale), or BasketError."""
-    if isinstance(product_id, bool) or not isinstance(product_id, int):
+    if not isinstance(product_id, int) or valid_id(product_id) is None:
         raise BasketError(_("Produit inconnu."))
     product = ProductPage.objects.live().filter(pk=product_id).only("translation_key").first()
     if product is None:

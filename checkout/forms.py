@@ -9,6 +9,7 @@ from checkout.pricing import (
     MAX_MESSAGE_LENGTH,
     MAX_QUANTITY,
 )
+from portal.converters import MAX_ID, MIN_ID
 from shops.models import DeliveryKind, DeliveryOption
 
 NEEDS_ADDRESS = (DeliveryKind.HOME, DeliveryKind.POSTAL)
@@ -17,7 +18,17 @@ NEEDS_ADDRESS = (DeliveryKind.HOME, DeliveryKind.POSTAL)
 class AddToBasketForm(forms.Form):
     """The product page's form; option choices come as `option-<n>` = index of the value."""
 
-    product = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
+    # Bounded like a URL id (portal.converters): an id the database cannot hold is
+    # a form error, not an overflow in the product lookup.
+    product = forms.IntegerField(
+        min_value=MIN_ID, max_value=MAX_ID, widget=forms.HiddenInput,
+        error_messages={
+            "min_value": _("Produit inconnu."),
+            "max_value": _("Produit inconnu."),
+            "invalid": _("Produit inconnu."),
+            "required": _("Produit inconnu."),
+        },
+    )
     quantity = forms.IntegerField(
         label=_("Quantité"), min_value=1, max_value=MAX_QUANTITY, initial=1,
         error_messages={

@@ -22,7 +22,6 @@ from django.db.models import DecimalField, OuterRef, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.shortcuts import redirect
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -232,8 +231,8 @@ def _line_label(line) -> str:
     return gettext("%(quantity)s × %(name)s à %(unit_price)s = %(total)s") % {
         "quantity": line.quantity,
         "name": f"{line.name}{options}",
-        "unit_price": line.unit_price,
-        "total": line.total,
+        "unit_price": euros(line.unit_price),
+        "total": euros(line.total),
     }
 
 
@@ -241,12 +240,12 @@ def _yes_no(value: bool) -> str:
     return gettext("oui") if value else gettext("non")
 
 
-# The CSV/XLSX export: one row per shop order, its lines in one cell.
-# Amounts are plain decimals with a dot ("12.50"), dates local "YYYY-MM-DD HH:MM".
+# The CSV/XLSX export: one row per shop order, its lines in one cell. Amounts are Decimals and
+# the date a datetime: `portal.spreadsheets` writes them in the user's language ("12,50", local time).
 EXPORT_COLUMNS = OrderedDict(
     [
         ("number", (_("N° de commande"), lambda so: so.order.number)),
-        ("date", (_("Date"), lambda so: timezone.localtime(so.order.created_at).strftime("%Y-%m-%d %H:%M"))),
+        ("date", (_("Date"), lambda so: so.order.created_at)),
         ("shop", (_("Boutique"), lambda so: so.trade_name)),
         ("customer_name", (_("Client"), lambda so: so.order.customer_name)),
         ("customer_email", (_("E-mail"), lambda so: so.order.customer_email)),

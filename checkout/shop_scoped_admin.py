@@ -33,7 +33,9 @@ from wagtail.coreutils import multigetattr
 from wagtail.models import ModelLogEntry
 from wagtail.permission_policies.base import BasePermissionPolicy
 
+from portal import converters  # noqa: F401 (registers <pk:...>)
 from portal.money import euros
+from portal.spreadsheets import SpreadsheetExportMixin
 from shops.access import shops_managed_by
 
 
@@ -137,8 +139,13 @@ class ManagedRowMixin:
         return get_object_or_404(rows, pk=pk)
 
 
-class ShopScopedIndexView(IndexView):
-    """The list and its CSV/XLSX export: the rows `managed_by(user)` returns, filtered and ordered."""
+class ShopScopedIndexView(SpreadsheetExportMixin, IndexView):
+    """The list and its CSV/XLSX export: the rows `managed_by(user)` returns, filtered and ordered.
+
+    The CSV is written by `portal.spreadsheets` in the user's language; an
+    export column gives typed values (Decimal, date, datetime), never text
+    formatted by hand, so the CSV and the XLSX each write them their way.
+    """
 
     # Filled in by the viewset: field → (heading, value of a row).
     export_columns: Mapping[str, tuple] = {}
@@ -192,6 +199,7 @@ class ShopScopedViewSet(ModelViewSet):
     A subclass names its model, menu, views and templates, and gives:
     - `list_columns(inspect_url_name)`: the list's columns;
     - `export_columns`: field → (heading, value of a row), in the export's order;
+      a value is a Decimal, int, date or datetime where it is one (see `portal.spreadsheets`);
     - `actions`: (route, view class, URL name) of its other views. Every
       view gets each action's URL name as `<name>_url_name`.
     The export is named after the viewset (`name`), like its URLs.
@@ -201,6 +209,7 @@ class ShopScopedViewSet(ModelViewSet):
     export_columns: Mapping[str, tuple[str, Callable]] = {}
     actions: tuple[tuple[str, type, str], ...] = ()
     permission_policy_class = ShopScopedPermissionPolicy
+    pk_path_converter = "pk"  # portal.converters: an id out of range is a 404
 
     index_view_class = ShopScopedIndexView
     inspect_view_class = ShopScopedInspectView
@@ -257,6 +266,6 @@ class ShopScopedViewSet(ModelViewSet):
         return [
             path("", self.index_view, name="index"),
             path("results/", self.index_results_view, name="index_results"),
-            path("<int:pk>/", self.inspect_view, name="inspect"),
+            path("<pk:pk>/", self.inspect_view, name="inspect"),
             *(path(route, self.construct_view(view_class), name=name) for route, view_class, name in self.actions),
         ]

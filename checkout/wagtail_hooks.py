@@ -7,12 +7,13 @@ from wagtail.log_actions import LogFormatter
 from checkout import order_admin
 
 # Their hooks register on import: invoices, payouts and statements, reports and dashboard.
-from checkout.billing import invoice_admin, payout_admin, report_admin  # noqa: F401
+from checkout.billing import invoice_admin, merchant_dashboard, payout_admin, report_admin  # noqa: F401
 from checkout.filters import ShopOrderFilterSet
 from checkout.models import FulfilmentStatus, ShopOrder
 from checkout.shop_scoped_admin import ShopScopedViewSet
 from checkout.vouchers import services as vouchers
 from checkout.vouchers.admin import VoucherViewSet
+from portal import converters  # noqa: F401 (registers <pk:...>)
 from portal.money import euros
 
 
@@ -37,10 +38,10 @@ class ShopOrderViewSet(ShopScopedViewSet):
     list_columns = order_admin.list_display
     export_columns = order_admin.EXPORT_COLUMNS
     actions = (
-        ("<int:pk>/preparation/", order_admin.FulfilmentView, "fulfilment"),
-        ("<int:pk>/archiver/", order_admin.ArchiveView, "archive"),
-        ("<int:pk>/desarchiver/", order_admin.UnarchiveView, "unarchive"),
-        ("<int:pk>/rembourser/", order_admin.RefundView, "refund"),
+        ("<pk:pk>/preparation/", order_admin.FulfilmentView, "fulfilment"),
+        ("<pk:pk>/archiver/", order_admin.ArchiveView, "archive"),
+        ("<pk:pk>/desarchiver/", order_admin.UnarchiveView, "unarchive"),
+        ("<pk:pk>/rembourser/", order_admin.RefundView, "refund"),
     )
 
 
@@ -101,3 +102,12 @@ def register_voucher_log_actions(actions):
 
         def format_message(self, log_entry):
             return _("%(amount)s remboursés au client") % {"amount": euros((log_entry.data or {}).get("amount", "0"))}
+
+
+@hooks.register("construct_homepage_panels")
+def add_money_panels(request, panels):
+    """The merchant's orders, sales, vouchers and payouts; the territories' week against the last."""
+    for panel_class in (merchant_dashboard.MerchantMoneyPanel, merchant_dashboard.TerritorySalesPanel):
+        panel = panel_class.for_request(request)
+        if panel is not None:
+            panels.append(panel)

@@ -5,6 +5,11 @@ an editor sees is narrowed here to their territories (markets.editors), in
 listings and on every URL that names an object.
 """
 
+import datetime
+from decimal import Decimal
+from urllib.parse import unquote as url_unquote
+from urllib.parse import urlsplit
+
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponseNotAllowed
@@ -16,12 +21,20 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from wagtail.admin import messages
 from wagtail.admin.forms.models import WagtailAdminModelForm
+from wagtail.admin.ui.tables import Column
+from wagtail.admin.views.generic import InspectView
 from wagtail.admin.viewsets.model import ModelViewSet
 
 from markets import onboarding
 from markets.editors import territories_edited_by
 from markets.forms import RejectionForm, TermsAcceptanceForm
+from markets.merchants import is_merchant
+from markets.middleware import is_admin_page
 from markets.models import MerchantRegistration
+from portal import converters  # noqa: F401 (registers <pk:...>)
+from portal.client_ip import client_ip
+from portal.dates import short_date, short_datetime
+from portal.money import euros
 
 
 def registrations_visible_to(user):
@@ -120,6 +133,47 @@ def reject_registration(request, pk):
     })
 
 
+def display_value(value) -> str:
+    """A registration's value as people read it: Oui/Non, "—" for nothing, dates and moments in Paris time."""
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, bool):
+        return _("Oui") if value else _("Non")
+    if isinstance(value, datetime.datetime):
+        return short_datetime(value)
+    if isinstance(value, datetime.date):
+        return short_date(value)
+    if isinstance(value, Decimal):
+        return euros(value)
+    return str(value)
+
+
+class RegistrationInspectView(InspectView):
+    def get_field_display_value(self, field_name, field):
+        display = getattr(self.object, f"get_{field_name}_display", None)
+        if callable(display) and getattr(self.object, field_name):
+            return display()
+        return display_value(getattr(self.object, field_name))
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(independent_rule=INDEPENDENT_RULE, **kwargs)
+
+
+INDEPENDENT_RULE = gettext_lazy(
+    "Règle du marché : seuls les commerces indépendants ayant une boutique physique sur le territoire peuvent "
+    "y participer ; les chaînes, enseignes nationales et réseaux de franchise en sont exclus."
+)
+
+
+def _flags(registration) -> str:
+    flags = []
+    if registration.chain_flag:
+        flags.append(_("Chaîne ? %(match)s") % {"match": registration.chain_flag})
+    if registration.returning_shop_id:
+        flags.append(_("De retour : %(shop)s") % {"shop": registration.returning_shop})
+    return " · ".join(flags) or "—"
+
+
 class RegistrationViewSet(ModelViewSet):
     model = MerchantRegistration
     icon = "form"
@@ -128,15 +182,23 @@ class RegistrationViewSet(ModelViewSet):
     add_to_admin_menu = True
     url_prefix = "inscriptions"
     url_namespace = "registrations"
+    pk_path_converter = "pk"  # portal.converters: an id out of range is a 404
     inspect_view_enabled = True
-    list_display = ["trade_name", "city", "category", "territory", "status", "created_at"]
+    inspect_view_class = RegistrationInspectView
+    list_display = [
+        "trade_name", "city", "category", "territory", "status",
+        Column("flags", label=gettext_lazy("À vérifier"), accessor=_flags),
+        Column("created_at", label=gettext_lazy("reçue le"), accessor=lambda r: short_datetime(r.created_at),
+               sort_key="created_at"),
+    ]
     list_filter = ["status", "category", "territory"]
     search_fields = ["trade_name", "legal_name", "city", "contact_name", "email"]
     inspect_template_name = "markets/admin/registration_inspect.html"
     inspect_view_fields = [
-        "territory", "status", "created_at", "trade_name", "legal_name", "siret", "vat_status", "vat_number",
-        "street", "postcode", "city", "category", "contact_name", "email", "phone", "language",
-        "declared_independent", "decided_by", "decided_at", "rejection_reason", "shop", "user",
+        "territory", "status", "waitlist_reason", "chain_flag", "returning_shop", "created_at", "trade_name",
+        "legal_name", "siret", "vat_status", "vat_number", "street", "postcode", "city", "category",
+        "contact_name", "email", "phone", "language", "declared_independent", "decided_by", "decided_at",
+        "rejection_reason", "shop", "user",
     ]
     # Editors only look and decide (approve / reject below); the platform
     # operator may correct a typo before approval.
@@ -145,10 +207,14 @@ class RegistrationViewSet(ModelViewSet):
         "category", "contact_name", "email", "phone",
     ]
 
+    def get_queryset(self, request):
+        # The flags column names the returning shop: one query, not one a row.
+        return MerchantRegistration._default_manager.select_related("territory", "returning_shop")
+
     def get_urlpatterns(self):
         return super().get_urlpatterns() + [
-            path("approve/<int:pk>/", approve_registration, name="approve"),
-            path("reject/<int:pk>/", reject_registration, name="reject"),
+            path("approve/<pk:pk>/", approve_registration, name="approve"),
+            path("reject/<pk:pk>/", reject_registration, name="reject"),
         ]
 
 
@@ -158,23 +224,30 @@ scope_viewset_views(RegistrationViewSet)
 # Terms --------------------------------------------------------------------
 
 
-def _client_ip(request) -> str | None:
-    # REMOTE_ADDR only: a forwarded-for header is whatever the client says
-    # unless a trusted proxy rewrote it, which is for the deployment to set up.
-    return request.META.get("REMOTE_ADDR") or None
+def _next_url(request) -> str:
+    """Where to go once the terms are accepted: the `next` asked for if it is an admin page of this site, else the dashboard."""
+    next_url = request.POST.get("next") or request.GET.get("next") or ""
+    safe = url_has_allowed_host_and_scheme(next_url, {request.get_host()}, require_https=request.is_secure())
+    if safe and is_admin_page(url_unquote(urlsplit(next_url).path)):
+        return next_url
+    return reverse("wagtailadmin_home")
 
 
 def terms_accept(request):
-    """The current terms, and a box to tick; where the terms middleware sends a merchant."""
-    version = onboarding.terms_to_accept(request.user)
-    next_url = request.POST.get("next") or request.GET.get("next") or reverse("wagtailadmin_home")
-    if not url_has_allowed_host_and_scheme(next_url, {request.get_host()}, require_https=request.is_secure()):
-        next_url = reverse("wagtailadmin_home")
+    """The current terms, and a box to tick; where the terms middleware sends a merchant.
+
+    Accepting records the version, the time and the client's address (as
+    the trusted proxies saw it, portal.client_ip) once per version, then
+    goes on to `next`. Anyone with nothing to accept, and anyone who is not
+    a merchant (editors, the operator), goes straight on.
+    """
+    next_url = _next_url(request)
+    version = onboarding.terms_to_accept(request.user) if is_merchant(request.user) else None
     if version is None:
         return redirect(next_url)
     form = TermsAcceptanceForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        onboarding.accept_terms(request.user, version, _client_ip(request))
+        onboarding.accept_terms(request.user, version, client_ip(request) or None)
         messages.success(request, _("Merci, vous avez accepté les conditions générales (version %(version)s).")
                          % {"version": version.version})
         return redirect(next_url)

@@ -41,8 +41,10 @@ from wagtail.permission_policies import ModelPermissionPolicy
 
 from markets.editors import territories_edited_by
 from markets.models import CommissionRate, Territory
+from portal import converters  # noqa: F401 (registers <pk:...>)
 from portal.dates import short_date
 from portal.money import percent
+from portal.spreadsheets import SpreadsheetExportMixin
 
 FUTURE_ONLY_ACTIONS = ("change", "delete")
 EDITOR_ACTIONS = ("view", "add", "change", "delete")
@@ -228,7 +230,8 @@ class TerritoryFilterSet(WagtailFilterSet):
         fields = ["territory"]
 
 
-class CommissionScheduleIndexView(generic.IndexView):
+class CommissionScheduleIndexView(SpreadsheetExportMixin, generic.IndexView):
+    # The CSV export in the editor's language, like every CSV of the portal.
     table_class = CommissionScheduleTable
     filterset_class = TerritoryFilterSet
 
@@ -297,6 +300,8 @@ class CommissionScheduleViewSet(ModelViewSet):
     menu_order = 260
     add_to_admin_menu = True
     url_prefix = "commissions"
+    # portal.converters: an id out of the database's range is a 404, not an overflow.
+    pk_path_converter = "pk"
     url_namespace = "commission_schedule"
     copy_view_enabled = False
     inspect_view_enabled = True

@@ -10,6 +10,10 @@ then on. A territory is named in the recipient's language: its market
 page's title there (the territory itself has one name, see
 `portal.templatetags.portal_tags.territory_name`).
 
+Every link in these e-mails starts with `base_url()` (the configured
+site address), never with a request's host nor with a Wagtail Site's
+root URL, which is "localhost" on a fresh install: see `page_url`.
+
 Also here: who a shop's merchants are and which language each reads
 (`merchant_accounts`, `merchant_languages`), for the e-mails about orders,
 payouts and statements.
@@ -18,6 +22,7 @@ payouts and statements.
 from urllib.parse import quote, urlencode
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.contrib.auth.tokens import default_token_generator
 from django.db import transaction
 from django.urls import reverse
@@ -29,14 +34,21 @@ from wagtail.models import Locale
 from wagtail.users.models import UserProfile
 
 from markets.models import MarketPage, Merchant, MerchantRegistration
-from portal.emails import send_templated_email, site_language
+from portal.emails import account_languages, send_templated_email, site_language
 from portal.templatetags.portal_tags import territory_name
 
 Status = MerchantRegistration.Status
 
 
 def base_url() -> str:
+    """The portal's address as configured (PORTAL_BASE_URL, else WAGTAILADMIN_BASE_URL), without a final slash."""
     return getattr(settings, "PORTAL_BASE_URL", settings.WAGTAILADMIN_BASE_URL).rstrip("/")
+
+
+def page_url(page) -> str:
+    """A page's address under `base_url()`: its path (with its language prefix), not its Site's root URL."""
+    _site_id, _root_url, path = page.get_url_parts()
+    return base_url() + path
 
 
 def set_password_url(user) -> str:
@@ -152,10 +164,50 @@ def send_registration_acknowledgement(registration_id: int) -> bool:
         context = {
             "registration": registration,
             "waitlisted": registration.status == Status.WAITLISTED,
+            "outside_territory": registration.waitlist_reason == MerchantRegistration.WaitlistReason.POSTCODE,
+            "market_url": page_url(about["market"]) if about["market"] is not None else "",
             **about,
         }
         _send("acknowledgement", context, registration.email, language)
     return True
+
+
+def territory_editors(territory) -> list:
+    """The active accounts of the territory's editors group that have an e-mail address, oldest first."""
+    if territory.editors_group_id is None:
+        return []
+    return list(
+        get_user_model().objects.filter(groups=territory.editors_group_id, is_active=True)
+        .exclude(email="").order_by("pk")
+    )
+
+
+def send_registration_notice(registration_id: int) -> int:
+    """Tell the territory's editors that a registration arrived, each in their language; once per registration.
+
+    Returns how many editors were written to (0 on a second run).
+    """
+    with transaction.atomic():
+        registration = _claim(registration_id, "editors_notified_at")
+        if registration is None:
+            return 0
+        editors = territory_editors(registration.territory)
+        languages = account_languages(editor.pk for editor in editors)
+        context = {
+            "registration": registration,
+            "inspect_url": base_url() + reverse("registrations:inspect", args=[registration.pk]),
+        }
+        sent = set()
+        for editor in editors:
+            if editor.email.lower() in sent:
+                continue
+            sent.add(editor.email.lower())
+            language = languages[editor.pk]
+            market = _market(registration, language)
+            name = territory_name(market, language) if market is not None else registration.territory.name
+            _send("registration_notice", {**context, "editor": editor, "territory_name": name},
+                  editor.email, language)
+    return len(sent)
 
 
 def send_invitation(registration_id: int) -> bool:
@@ -170,6 +222,7 @@ def send_invitation(registration_id: int) -> bool:
             "set_password_url": set_password_url(registration.user),
             "valid_days": max(1, settings.PASSWORD_RESET_TIMEOUT // 86400),
             "admin_url": base_url() + reverse("wagtailadmin_home"),
+            "reopened": registration.shop_id is not None and registration.shop_id == registration.returning_shop_id,
             **about,
         }
         _send("invitation", context, registration.email, language)
@@ -194,7 +247,7 @@ def send_shop_online(registration_id: int) -> bool:
             return False
         language, about = _about(registration)
         shop = shop_in(registration.shop, language)
-        url = shop.get_full_url()
+        url = page_url(shop)
         with translation.override(language):
             links = share_links(url, gettext("%(shop)s au marché de Noël numérique") % {"shop": shop.title})
         context = {

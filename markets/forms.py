@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from PIL import Image, UnidentifiedImageError
 
+from markets.models import MerchantRegistration
 from shops.models import ShopCategory, VatStatus
 from shops.validators import normalize_siret, normalize_vat_number, validate_eu_vat_number, validate_siret
 
@@ -42,6 +43,16 @@ def checked_photo(upload) -> str:
 
 
 class RegistrationForm(forms.Form):
+    """A merchant's registration. Fields that only some merchants must fill say so (`required_when`).
+
+    `required_when` maps a field to the (field, value) that makes it
+    required: the server checks it in `clean`, the label drops its
+    "(optional)" and the script of the form does the same while the
+    merchant changes the answer.
+    """
+
+    required_when = {"vat_number": ("vat_status", VatStatus.REGISTERED)}
+
     trade_name = forms.CharField(label=_("Nom commercial"), max_length=200,
                                  help_text=_("Le nom de la boutique, tel que vos clients le connaissent."))
     legal_name = forms.CharField(label=_("Raison sociale"), max_length=200,
@@ -76,9 +87,26 @@ class RegistrationForm(forms.Form):
         error_messages={"required": _("Cette déclaration est nécessaire pour participer au marché.")},
     )
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name, (controller, value) in self.required_when.items():
+            field = self.fields[name]
+            field.required_now = self.is_bound and self.data.get(controller) == value
+            field.widget.attrs["data-required-when"] = f"{controller}={value}"
+            if field.required_now:
+                field.widget.attrs["aria-required"] = "true"
+
     def clean_siret(self):
         value = normalize_siret(self.cleaned_data["siret"])
         validate_siret(value)
+        if MerchantRegistration.objects.filter(
+            siret=value, status__in=MerchantRegistration.OPEN_STATUSES
+        ).exists():
+            raise ValidationError(
+                _("Une inscription avec ce SIRET est déjà en cours d'examen : l'office de tourisme vous répondra "
+                  "par e-mail, inutile de la renvoyer."),
+                code="duplicate_siret",
+            )
         return value
 
     def clean_chain(self):

@@ -47,7 +47,7 @@ class Territory(models.Model):
         help_text=_("Catégories de commerce acceptées ; aucune cochée : toutes."),
     )
     registration_postcodes = models.CharField(
-        _("codes postaux acceptés"), max_length=500, blank=True,
+        _("codes postaux acceptés"), max_length=2000, blank=True,
         help_text=_("Séparés par des espaces ou des virgules ; vide : tous."),
     )
     # Whether the platform's commission is taken on delivery fees too, or on goods only.
@@ -106,12 +106,22 @@ class Territory(models.Model):
 
     def accepts(self, category: str, postcode: str) -> bool:
         """Whether a registration of this category and postcode fits the policy (else: waiting list)."""
+        return not self.waitlist_reason(category, postcode)
+
+    def waitlist_reason(self, category: str, postcode: str) -> str:
+        """Why a registration of this category and postcode goes to the waiting list; "" when it fits.
+
+        A territory without postcodes accepts every address.
+        """
+        Reason = MerchantRegistration.WaitlistReason
         if not self.registration_open:
-            return False
+            return Reason.CLOSED
         if self.registration_categories and category not in self.registration_categories:
-            return False
+            return Reason.CATEGORY
         postcodes = self.accepted_postcodes
-        return not postcodes or postcode.strip() in postcodes
+        if postcodes and postcode.strip() not in postcodes:
+            return Reason.POSTCODE
+        return ""
 
 
 class CommissionRate(models.Model):
@@ -383,6 +393,14 @@ class MerchantRegistration(models.Model):
         APPROVED = "approved", _("Acceptée")
         REJECTED = "rejected", _("Refusée")
 
+    class WaitlistReason(models.TextChoices):
+        CLOSED = "closed", _("Inscriptions fermées")
+        CATEGORY = "category", _("Catégorie non retenue")
+        POSTCODE = "postcode", _("Adresse hors du territoire")
+
+    # Registrations an editor has not decided yet: one per SIRET at a time.
+    OPEN_STATUSES = (Status.PENDING, Status.WAITLISTED)
+
     territory = models.ForeignKey(
         Territory, verbose_name=_("territoire"), on_delete=models.PROTECT, related_name="registrations"
     )
@@ -406,6 +424,20 @@ class MerchantRegistration(models.Model):
     language = models.CharField(_("langue de contact"), max_length=8, choices=settings.LANGUAGES, default="fr")
     declared_independent = models.BooleanField(_("commerce indépendant avec boutique physique"), default=False)
 
+    # Checks made once, when the registration arrives (markets.onboarding.submit_registration).
+    waitlist_reason = models.CharField(
+        _("motif de la liste d'attente"), max_length=12, choices=WaitlistReason.choices, blank=True, editable=False,
+    )
+    chain_flag = models.CharField(
+        _("chaîne ou enseigne repérée"), max_length=255, blank=True, editable=False,
+        help_text=_("Le marché est réservé aux commerces indépendants : vérifiez avant d'accepter."),
+    )
+    returning_shop = models.ForeignKey(
+        "shops.ShopPage", verbose_name=_("boutique d'une saison passée"), null=True, blank=True, editable=False,
+        on_delete=models.SET_NULL, related_name="+",
+        help_text=_("Le même SIRET a déjà une boutique sur ce marché : l'accepter la rouvre."),
+    )
+
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("décidée par"), null=True, blank=True,
         on_delete=models.SET_NULL, related_name="+",
@@ -426,11 +458,19 @@ class MerchantRegistration(models.Model):
     invitation_sent_at = models.DateTimeField(null=True, blank=True, editable=False)
     rejection_sent_at = models.DateTimeField(null=True, blank=True, editable=False)
     online_sent_at = models.DateTimeField(null=True, blank=True, editable=False)
+    editors_notified_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("inscription")
         verbose_name_plural = _("inscriptions")
         ordering = ["-created_at", "-pk"]
+        constraints = [
+            # Two submissions racing past the form's check still make one open registration.
+            models.UniqueConstraint(
+                fields=["siret"], condition=models.Q(status__in=["pending", "waitlisted"]),
+                name="registration_one_open_per_siret",
+            ),
+        ]
 
     def __str__(self):
         return f"{self.trade_name} ({self.city})"
@@ -551,3 +591,81 @@ class Merchant(models.Model):
     @property
     def collection(self) -> Collection | None:
         return self.shop.collection
+
+
+class PromiseReminder(models.Model):
+    """A reminder sent about one step of a registration's 4-day promise (markets.publication_promise).
+
+    One row per registration and step, ever: the row is claimed before the
+    e-mails go, so a late step is reminded once however often the task runs.
+    """
+
+    class Step(models.TextChoices):
+        APPROVAL = "approval", _("Décision sur l'inscription")
+        SUBMISSION = "submission", _("Soumission de la boutique")
+        MODERATION = "moderation", _("Validation de la boutique")
+
+    registration = models.ForeignKey(
+        MerchantRegistration, verbose_name=_("inscription"), on_delete=models.CASCADE,
+        related_name="promise_reminders",
+    )
+    step = models.CharField(_("étape"), max_length=12, choices=Step.choices)
+    sent_at = models.DateTimeField(_("envoyé le"))
+
+    class Meta:
+        verbose_name = _("rappel de mise en ligne")
+        verbose_name_plural = _("rappels de mise en ligne")
+        constraints = [
+            models.UniqueConstraint(fields=["registration", "step"], name="promise_reminder_once_per_step")
+        ]
+
+    def __str__(self):
+        return f"{self.registration} — {self.get_step_display()}"
+
+
+class ChainStore(models.Model):
+    """A chain, national brand or franchise network known to the platform (its operator keeps the list).
+
+    A registration whose SIREN or name matches is flagged for the editor,
+    not refused: the editor decides (markets.chain_stores).
+    """
+
+    name = models.CharField(_("enseigne"), max_length=120, help_text=_("Reconnue aussi dans le nom d'une inscription."))
+    other_names = models.CharField(
+        _("autres noms"), max_length=500, blank=True,
+        help_text=_("Séparés par des virgules. Un nom est reconnu en mots entiers, sans tenir compte des "
+                    "majuscules ni des accents."),
+    )
+    sirens = models.CharField(
+        _("SIREN"), max_length=500, blank=True,
+        help_text=_("Les SIREN (9 chiffres) des sociétés de la chaîne, séparés par des espaces ou des virgules."),
+    )
+
+    panels = [FieldPanel("name"), FieldPanel("other_names"), FieldPanel("sirens")]
+
+    class Meta:
+        verbose_name = _("chaîne ou enseigne")
+        verbose_name_plural = _("chaînes et enseignes")
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def siren_list(self) -> list[str]:
+        return self.sirens.replace(",", " ").split()
+
+    @property
+    def name_list(self) -> list[str]:
+        return [self.name, *(n.strip() for n in self.other_names.split(",") if n.strip())]
+
+    def clean(self):
+        super().clean()
+        from django.core.exceptions import ValidationError
+        from stdnum.fr import siren
+
+        wrong = [number for number in self.siren_list if not siren.is_valid(number)]
+        if wrong:
+            raise ValidationError({"sirens": _("SIREN non valable : %(numbers)s") % {"numbers": ", ".join(wrong)}})
+        self.sirens = " ".join(siren.compact(number) for number in self.siren_list)
+

@@ -9,7 +9,7 @@ e-mail only after the commit.
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.files.images import ImageFile
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 from django.utils.text import slugify
 from django.utils.translation import gettext
@@ -20,9 +20,10 @@ from wagtail.models import GroupApprovalTask, Locale, Workflow, WorkflowPage, Wo
 from wagtail.users.models import UserProfile
 from wagtail_localize.synctree import create_aliases_for_new_page
 
+from markets.chain_stores import chain_flag
 from markets.editors import editors_group
 from markets.merchants import make_merchant, merchant_group, shop_collection
-from markets.models import MarketPage, MerchantRegistration, TermsAcceptance, TermsVersion, Territory
+from markets.models import MarketPage, Merchant, MerchantRegistration, TermsAcceptance, TermsVersion, Territory
 from shops.models import DeliveryKind, DeliveryOption, ShopPage
 
 FIRST_PUBLICATION_WORKFLOW_PREFIX = "Première mise en ligne — "
@@ -38,6 +39,10 @@ class OnboardingError(Exception):
     """A decision that cannot be taken; the message is for the editor."""
 
 
+class DuplicateRegistration(OnboardingError):
+    """Another registration of the same SIRET is still open (it won a race past the form's check)."""
+
+
 def _enqueue(task: str, *args) -> None:
     transaction.on_commit(lambda: async_task(task, *args))
 
@@ -45,28 +50,50 @@ def _enqueue(task: str, *args) -> None:
 # Registration -----------------------------------------------------------
 
 
+def returning_shop(territory: Territory, siret: str) -> ShopPage | None:
+    """The shop this SIRET already has on the territory's market (a past season's), in the default locale."""
+    market = MarketPage.objects.filter(territory=territory, locale=Locale.get_default()).first()
+    if market is None:
+        return None
+    return ShopPage.objects.child_of(market).filter(siret=siret).order_by("path").first()
+
+
 def submit_registration(territory: Territory, data: dict, photo, photo_extension: str,
                         language: str) -> MerchantRegistration:
-    """Store a checked registration; outside the territory's policy it goes on the waiting list.
+    """Store a checked registration, flagged for the editor, and tell the merchant and the editors.
 
-    `data` is a RegistrationForm's cleaned data; the photo was checked by it.
+    Outside the territory's policy (closed, category, postcode) it goes on
+    the waiting list, with the reason. A SIREN or name of a known chain is
+    flagged, never refused; a SIRET that already has a shop on this market
+    is a returning merchant, whose approval reopens that shop. `data` is a
+    RegistrationForm's cleaned data; the photo was checked by it. Raises
+    DuplicateRegistration when another registration of the SIRET is open.
     """
-    status = (
-        MerchantRegistration.Status.PENDING
-        if territory.accepts(data["category"], data["postcode"])
-        else MerchantRegistration.Status.WAITLISTED
-    )
+    reason = territory.waitlist_reason(data["category"], data["postcode"])
+    status = MerchantRegistration.Status.WAITLISTED if reason else MerchantRegistration.Status.PENDING
     photo.name = f"photo.{photo_extension}"
-    with transaction.atomic():
-        registration = MerchantRegistration.objects.create(
-            territory=territory, status=status, language=language, photo=photo,
-            declared_independent=data["declared_independent"],
-            **{name: data[name] for name in (
-                "trade_name", "legal_name", "siret", "vat_status", "vat_number", "street", "postcode", "city",
-                "category", "contact_name", "email", "phone",
-            )},
-        )
-        _enqueue("markets.tasks.send_registration_acknowledgement", registration.pk)
+    try:
+        with transaction.atomic():
+            registration = MerchantRegistration.objects.create(
+                territory=territory, status=status, waitlist_reason=reason, language=language, photo=photo,
+                declared_independent=data["declared_independent"],
+                chain_flag=chain_flag(data["siret"], [data["trade_name"], data["legal_name"]]),
+                returning_shop=returning_shop(territory, data["siret"]),
+                **{name: data[name] for name in (
+                    "trade_name", "legal_name", "siret", "vat_status", "vat_number", "street", "postcode", "city",
+                    "category", "contact_name", "email", "phone",
+                )},
+            )
+            _enqueue("markets.tasks.send_registration_acknowledgement", registration.pk)
+            _enqueue("markets.tasks.send_registration_notice", registration.pk)
+    except IntegrityError:
+        if MerchantRegistration.objects.filter(
+            siret=data["siret"], status__in=MerchantRegistration.OPEN_STATUSES
+        ).exists():
+            raise DuplicateRegistration(
+                gettext("Une inscription avec ce SIRET est déjà en cours d'examen.")
+            ) from None
+        raise
     return registration
 
 
@@ -183,20 +210,25 @@ def approve_registration(registration_id: int, editor) -> MerchantRegistration:
         if market is None:
             raise OnboardingError(gettext("Ce territoire n'a pas encore de page de marché."))
 
-        user = _merchant_user(registration, slugify(registration.trade_name))
-        shop = _shop_from(registration, market, user)
-        shop.cover_image = _import_photo(registration, shop, user)
-        # A draft's row and its first revision both carry the photo.
-        shop.save(update_fields=["cover_image"])
-        shop.save_revision(user=editor)
-        # A page made in code misses wagtail-localize's after_create_page hook:
-        # make the English alias it would have made (a draft, like the shop),
-        # before the merchant's rights, which cover every page of the shop's key.
-        create_aliases_for_new_page(shop)
-        make_merchant(user, shop)
-        WorkflowPage.objects.update_or_create(
-            page=shop, defaults={"workflow": first_publication_workflow(registration.territory)}
-        )
+        shop = _shop_to_reopen(registration, market)
+        if shop is not None:
+            user = _returning_user(registration, shop)
+        else:
+            user = _merchant_user(registration, slugify(registration.trade_name))
+            shop = _shop_from(registration, market, user)
+            shop.cover_image = _import_photo(registration, shop, user)
+            # A draft's row and its first revision both carry the photo.
+            shop.save(update_fields=["cover_image"])
+            shop.save_revision(user=editor)
+            # A page made in code misses wagtail-localize's after_create_page hook:
+            # make the English alias it would have made (a draft, like the shop),
+            # before the merchant's rights, which cover every page of the shop's key.
+            create_aliases_for_new_page(shop)
+            make_merchant(user, shop)
+        if shop.first_published_at is None:
+            WorkflowPage.objects.update_or_create(
+                page=shop, defaults={"workflow": first_publication_workflow(registration.territory)}
+            )
 
         registration.status = MerchantRegistration.Status.APPROVED
         registration.decided_by = editor
@@ -205,9 +237,32 @@ def approve_registration(registration_id: int, editor) -> MerchantRegistration:
         registration.user = user
         registration.save()
         log(instance=registration, action=APPROVE_ACTION, user=editor,
-            data={"shop_id": shop.pk, "username": user.username})
+            data={"shop_id": shop.pk, "username": user.username,
+                  "reopened": registration.returning_shop_id == shop.pk})
         _enqueue("markets.tasks.send_invitation", registration.pk)
     return registration
+
+
+def _shop_to_reopen(registration: MerchantRegistration, market: MarketPage) -> ShopPage | None:
+    """The returning merchant's shop, still on this market and of the same SIRET; None for a new merchant."""
+    if registration.returning_shop_id is None:
+        return None
+    return ShopPage.objects.child_of(market).filter(
+        pk=registration.returning_shop_id, siret=registration.siret
+    ).first()
+
+
+def _returning_user(registration: MerchantRegistration, shop: ShopPage):
+    """The shop's oldest active merchant account; a new one, made a merchant of the shop, when it has none."""
+    merchant = (
+        Merchant.objects.filter(shop__translation_key=shop.translation_key, user__is_active=True)
+        .select_related("user").order_by("pk").first()
+    )
+    if merchant is not None:
+        return merchant.user
+    user = _merchant_user(registration, shop.slug)
+    make_merchant(user, shop)
+    return user
 
 
 def reject_registration(registration_id: int, editor, reason: str) -> MerchantRegistration:

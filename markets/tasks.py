@@ -1,10 +1,14 @@
 """django-q2 tasks: they take ids, are enqueued after commit, and can run twice."""
 
-from markets import emails
+from markets import emails, publication_promise
 
 
 def send_registration_acknowledgement(registration_id: int) -> bool:
     return emails.send_registration_acknowledgement(registration_id)
+
+
+def send_registration_notice(registration_id: int) -> int:
+    return emails.send_registration_notice(registration_id)
 
 
 def send_invitation(registration_id: int) -> bool:
@@ -17,3 +21,8 @@ def send_rejection(registration_id: int) -> bool:
 
 def send_shop_online(registration_id: int) -> bool:
     return emails.send_shop_online(registration_id)
+
+
+def send_promise_reminders() -> int:
+    """Scheduled hourly (migration 0010): whoever holds a late step of the 4-day promise, once per step."""
+    return publication_promise.send_promise_reminders()

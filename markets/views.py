@@ -20,12 +20,16 @@ def registration(request, market):
     if request.method == "POST":
         form = RegistrationForm(request.POST, request.FILES)
         if form.is_valid():
-            registration = onboarding.submit_registration(
-                territory, form.cleaned_data, form.cleaned_data["photo"], form.photo_extension,
-                translation.get_language() or "fr",
-            )
-            request.session[SESSION_KEY] = registration.status
-            return redirect(market.url + market.reverse_subpage("registration_thanks"))
+            try:
+                registration = onboarding.submit_registration(
+                    territory, form.cleaned_data, form.cleaned_data["photo"], form.photo_extension,
+                    translation.get_language() or "fr",
+                )
+            except onboarding.DuplicateRegistration as error:
+                form.add_error("siret", str(error))
+            else:
+                request.session[SESSION_KEY] = registration.pk
+                return redirect(market.url + market.reverse_subpage("registration_thanks"))
     else:
         form = RegistrationForm()
     return TemplateResponse(request, "markets/registration/form.html", {
@@ -34,11 +38,16 @@ def registration(request, market):
 
 
 def registration_thanks(request, market):
-    status = request.session.pop(SESSION_KEY, None)
-    if status is None:
+    pk = request.session.pop(SESSION_KEY, None)
+    registration = MerchantRegistration.objects.filter(
+        pk=pk, territory=market.territory
+    ).select_related("returning_shop").first() if isinstance(pk, int) else None
+    if registration is None:
         return redirect(market.url + market.reverse_subpage("registration"))
     return TemplateResponse(request, "markets/registration/thanks.html", {
-        "page": market, "waitlisted": status == MerchantRegistration.Status.WAITLISTED,
+        "page": market, "registration": registration,
+        "waitlisted": registration.status == MerchantRegistration.Status.WAITLISTED,
+        "outside_territory": registration.waitlist_reason == MerchantRegistration.WaitlistReason.POSTCODE,
     })
 
 

@@ -22,10 +22,12 @@ from markets.dashboard import MerchantPanel
 from markets.editor_dashboard import EditorPanel
 from markets.editors import may_submit_translations
 from markets.models import PartnerContact, TermsVersion, Territory
+from portal import converters  # noqa: F401 (registers <pk:...>)
 
 
 class TerritoryViewSet(SnippetViewSet):
     model = Territory
+    pk_path_converter = "pk"  # portal.converters: an id out of range is a 404
     icon = "site"
     menu_label = _("Territoires")
     list_display = ["name", "slug", "registration_open"]
@@ -36,6 +38,7 @@ class TerritoryViewSet(SnippetViewSet):
 
 class PartnerContactViewSet(SnippetViewSet):
     model = PartnerContact
+    pk_path_converter = "pk"  # portal.converters: an id out of range is a 404
     icon = "group"
     menu_label = _("Partenaires")
     list_display = ["name", "kind", "territory", "email", "phone"]
@@ -66,6 +69,7 @@ admin_views.scope_viewset_views(PartnerContactViewSet)
 class TermsVersionViewSet(SnippetViewSet):
     """The platform operator's: no group is given permissions on this model."""
 
+    pk_path_converter = "pk"
     model = TermsVersion
     icon = "doc-full"
     menu_label = _("Conditions générales")
@@ -219,4 +223,39 @@ class TranslationStatusMenuItem(MenuItem):
 def register_translation_status_menu_item():
     return TranslationStatusMenuItem(
         _("Anglais à mettre à jour"), reverse("markets_english_out_of_date"), icon_name="site", order=8900
+    )
+
+
+# Registration checks: chain stores (platform operator), territories' postcodes (editors) ----------
+
+
+@hooks.register("register_admin_viewset")
+def register_chain_store_viewset():
+    from markets.chain_store_admin import ChainStoreViewSet
+
+    return ChainStoreViewSet("chain_stores")
+
+
+@hooks.register("register_admin_urls")
+def register_postcode_urls():
+    from markets import postcode_admin
+
+    return [
+        path("inscriptions-codes-postaux/", postcode_admin.postcodes_index, name="markets_registration_postcodes"),
+        path("inscriptions-codes-postaux/<pk:territory_id>/", postcode_admin.postcodes_edit,
+             name="markets_territory_postcodes"),
+    ]
+
+
+class PostcodesMenuItem(MenuItem):
+    def is_shown(self, request):
+        from markets.postcode_admin import may_edit_postcodes
+
+        return may_edit_postcodes(request.user)
+
+
+@hooks.register("register_admin_menu_item")
+def register_postcodes_menu_item():
+    return PostcodesMenuItem(
+        _("Codes postaux des inscriptions"), reverse("markets_registration_postcodes"), icon_name="site", order=151
     )

@@ -10,7 +10,8 @@ filter `|euros` in `portal_tags`), never as `{{ amount }} €`: French says
 "1 234,50 €" (narrow no-break space between thousands, no-break space
 before the sign), English "€1,234.50". `babel_locale` is the one place that
 turns the active language into a Babel locale; `portal.dates` uses it too.
-CSV exports keep their machine format ("1234.50") and do not come here.
+CSV exports write bare numbers in the reader's spreadsheet format ("1234,50" in French),
+through `portal.spreadsheets`, without a currency sign.
 """
 
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation

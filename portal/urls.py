@@ -1,3 +1,6 @@
+# First: registers the `<pk:...>` converter before any urls module or admin hook uses it.
+import portal.converters  # noqa: F401, I001
+
 from django.conf import settings
 from django.conf.urls.i18n import i18n_patterns
 from django.urls import include, path

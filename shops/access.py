@@ -6,8 +6,9 @@ on every shop below; a superuser on everything. Orders, vouchers, stock and
 reports of a shop are visible to exactly those users.
 """
 
+from django.conf import settings
 from django.db.models import QuerySet
-from wagtail.models import Locale
+from wagtail.coreutils import get_supported_content_language_variant
 from wagtail.permission_policies.pages import PagePermissionPolicy
 
 from shops.models import ShopPage
@@ -19,7 +20,9 @@ def shops_managed_by(user) -> QuerySet[ShopPage]:
         return ShopPage.objects.none()
     editable = PagePermissionPolicy().instances_user_has_any_permission_for(user, ["change"])
     editable_keys = ShopPage.objects.filter(pk__in=editable.values("pk")).values("translation_key")
-    return ShopPage.objects.filter(translation_key__in=editable_keys, locale=Locale.get_default())
+    # The default locale by its code, joined rather than fetched: one query less on every call.
+    default_language = get_supported_content_language_variant(settings.LANGUAGE_CODE)
+    return ShopPage.objects.filter(translation_key__in=editable_keys, locale__language_code=default_language)
 
 
 def can_manage_shop(user, shop: ShopPage) -> bool:

@@ -24,6 +24,7 @@ from wagtail.search import index
 from wagtail_localize.fields import SynchronizedField
 
 from portal.dates import long_date
+from shops.submission import ShopPageForm
 from shops.validators import validate_eu_vat_number, validate_siret
 
 MONEY = {"max_digits": 10, "decimal_places": 2}
@@ -127,6 +128,8 @@ class ShopPage(Page):
 
     parent_page_types = ["markets.MarketPage"]
     subpage_types = ["shops.ProductPage"]
+    # Refuses a submission for moderation while the shop has no product.
+    base_form_class = ShopPageForm
 
     # Identity, address, contact, category, photo and delivery dates are
     # facts, not text: the same in every language, copied to translations
@@ -500,6 +503,11 @@ class ProductPhoto(Orderable):
     panels = [FieldPanel("image"), FieldPanel("caption")]
 
 
+# Units left at which the merchant's dashboard warns, until they choose their own.
+DEFAULT_ALERT_THRESHOLD = 3
+MAX_ALERT_THRESHOLD = 9999
+
+
 class ProductStock(models.Model):
     """Units of one product still for sale, and units sold.
 
@@ -512,6 +520,13 @@ class ProductStock(models.Model):
     translation_key = models.UUIDField(_("produit"), unique=True)
     quantity = models.PositiveIntegerField(_("quantité disponible"), null=True, blank=True)
     sold = models.PositiveIntegerField(_("quantité vendue"), default=0)
+    # Merchant-set, never changed by a sale: a plain UPDATE of this column alone
+    # (shops.stock_admin) so it cannot overwrite a concurrent change of `quantity`.
+    alert_threshold = models.PositiveSmallIntegerField(
+        _("seuil d'alerte"), default=DEFAULT_ALERT_THRESHOLD,
+        validators=[MaxValueValidator(MAX_ALERT_THRESHOLD)],
+        help_text=_("Le tableau de bord vous prévient quand il reste ce nombre d'unités ou moins."),
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

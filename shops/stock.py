@@ -1,4 +1,4 @@
-"""Reading a product's availability from its stock row."""
+"""Reading a product's availability and its merchant's stock alert from its stock row."""
 
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -36,3 +36,32 @@ def availability_of(products: Iterable) -> dict[UUID, Availability]:
     rows = ProductStock.objects.filter(translation_key__in=keys).values_list("translation_key", "quantity")
     found = {key: Availability(quantity) for key, quantity in rows}
     return {key: found.get(key, NOT_SET) for key in keys}
+
+
+@dataclass(frozen=True)
+class StockLevel:
+    """A product's stock row as its merchant sees it. `quantity` None means no stock limit."""
+
+    quantity: int | None
+    sold: int
+    alert_threshold: int
+
+    @property
+    def alert(self) -> bool:
+        """At or under the merchant's threshold: time to restock. Never for what has no limit."""
+        return self.quantity is not None and self.quantity <= self.alert_threshold
+
+    @property
+    def sold_out(self) -> bool:
+        return self.quantity == 0
+
+
+def stock_levels(keys: Iterable[UUID]) -> dict[UUID, StockLevel]:
+    """The stock row of each product by translation key, in one query.
+
+    A product without a row is absent: its stock was never set (not for sale).
+    """
+    rows = ProductStock.objects.filter(translation_key__in=set(keys)).values_list(
+        "translation_key", "quantity", "sold", "alert_threshold"
+    )
+    return {key: StockLevel(quantity, sold, threshold) for key, quantity, sold, threshold in rows}

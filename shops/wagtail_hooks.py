@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 
+from portal import converters  # noqa: F401 (registers <pk:...>)
 from shops import stock_admin
 from shops.access import shops_managed_by
 
@@ -13,7 +14,7 @@ from shops.access import shops_managed_by
 def register_stock_urls():
     return [
         path("stock/", stock_admin.stock_index, name="shops_stock"),
-        path("stock/<int:product_id>/", stock_admin.stock_edit, name="shops_stock_edit"),
+        path("stock/<pk:product_id>/", stock_admin.stock_edit, name="shops_stock_edit"),
     ]
 
 

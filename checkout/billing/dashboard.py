@@ -11,8 +11,6 @@ what was given back, `commission` what the platform kept net of the
 commission returned on refunds.
 """
 
-import csv
-import io
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import ROUND_CEILING, Decimal
@@ -24,10 +22,10 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
-from checkout.billing.reports import spreadsheet_text
 from checkout.models import LedgerEntry, LedgerKind
 from portal.dates import day_month, short_date
 from portal.money import ZERO, euros, quantize_eur, whole_euros
+from portal.spreadsheets import csv_text
 
 PARIS = ZoneInfo("Europe/Paris")
 MAX_DAYS = 366
@@ -161,21 +159,15 @@ def sales_dashboard(territory_ids: list[int] | None, start: date, end: date) -> 
 
 
 def days_csv(days: list[DayFigures]) -> str:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow([_("Jour"), _("Commandes payées"), _("Ventes TTC"), _("Remboursements"), _("Commission nette")])
-    for day in days:
-        writer.writerow([day.day.isoformat(), day.orders, day.sales, day.refunds, day.commission])
-    return buffer.getvalue()
+    """One row per day, in the active language (`portal.spreadsheets`)."""
+    headings = [_("Jour"), _("Commandes payées"), _("Ventes TTC"), _("Remboursements"), _("Commission nette")]
+    return csv_text([headings, *([d.day, d.orders, d.sales, d.refunds, d.commission] for d in days)])
 
 
 def shops_csv(shops: list[ShopFigures]) -> str:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow([_("Boutique"), _("Commandes payées"), _("Ventes TTC"), _("Remboursements"), _("Commission nette")])
-    for shop in shops:
-        writer.writerow([spreadsheet_text(shop.name), shop.orders, shop.sales, shop.refunds, shop.commission])
-    return buffer.getvalue()
+    """One row per shop, in the active language; a shop's name is text made inert (`portal.spreadsheets`)."""
+    headings = [_("Boutique"), _("Commandes payées"), _("Ventes TTC"), _("Remboursements"), _("Commission nette")]
+    return csv_text([headings, *([s.name, s.orders, s.sales, s.refunds, s.commission] for s in shops)])
 
 
 # The chart ----------------------------------------------------------------------------------

@@ -40,6 +40,7 @@ from checkout.shop_scoped_admin import (
     money_column,
     shop_column,
 )
+from portal import converters  # noqa: F401 (registers <pk:...>)
 
 
 def _shop_name(invoice: Invoice) -> str:
@@ -75,7 +76,7 @@ EXPORT_COLUMNS = OrderedDict(
     [
         ("number", (_("Numéro"), lambda x: x.number)),
         ("kind", (_("Type"), lambda x: x.get_kind_display())),
-        ("date", (_("Date"), lambda x: timezone.localtime(x.issued_at).strftime("%Y-%m-%d"))),
+        ("date", (_("Date"), lambda x: timezone.localtime(x.issued_at).date())),
         ("shop", (_("Boutique"), _shop_name)),
         ("counterpart", (_("Client ou émetteur"), _counterpart)),
         ("corrects", (_("Facture corrigée"), lambda x: x.corrects.number if x.corrects_id else "")),
@@ -174,7 +175,7 @@ class InvoiceViewSet(ShopScopedViewSet):
     filterset_class = InvoiceFilterSet
     list_columns = list_display
     export_columns = EXPORT_COLUMNS
-    actions = (("<int:pk>/pdf/", InvoicePdfView, "pdf"),)
+    actions = (("<pk:pk>/pdf/", InvoicePdfView, "pdf"),)
 
 
 @hooks.register("register_admin_viewset")

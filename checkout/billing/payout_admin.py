@@ -20,6 +20,7 @@ from checkout.billing import payout_account_views, payout_views, payouts
 from checkout.billing.payout_account_views import ACCOUNT_CHANGE_ACTION
 from checkout.models import Payout, WeeklyStatement
 from checkout.shop_scoped_admin import ShopScopedViewSet
+from portal import converters  # noqa: F401 (registers <pk:...>)
 from portal.money import euros
 
 
@@ -63,12 +64,12 @@ class PayoutViewSet(ShopScopedViewSet):
     list_columns = payout_views.payout_columns
     export_columns = payout_views.PAYOUT_EXPORT
     actions = (
-        ("<int:pk>/payer/", payout_views.MarkPayoutPaidView, "mark_paid"),
+        ("<pk:pk>/payer/", payout_views.MarkPayoutPaidView, "mark_paid"),
         ("exporter/", payout_views.ExportView, "export"),
         ("lots/", payout_views.BatchIndexView, "batches"),
-        ("lots/<int:pk>/", payout_views.BatchView, "batch"),
-        ("lots/<int:pk>/fichier/", payout_views.BatchDownloadView, "batch_download"),
-        ("lots/<int:pk>/payer/", payout_views.MarkBatchPaidView, "batch_mark_paid"),
+        ("lots/<pk:pk>/", payout_views.BatchView, "batch"),
+        ("lots/<pk:pk>/fichier/", payout_views.BatchDownloadView, "batch_download"),
+        ("lots/<pk:pk>/payer/", payout_views.MarkBatchPaidView, "batch_mark_paid"),
     )
 
     def get_permissions_to_register(self):
@@ -101,7 +102,7 @@ class PayoutAccountViewSet(ViewSet):
     def get_urlpatterns(self):
         return [
             path("", self.construct_view(payout_account_views.AccountIndexView), name="index"),
-            path("<int:shop_pk>/", self.construct_view(payout_account_views.AccountEditView), name="edit"),
+            path("<pk:shop_pk>/", self.construct_view(payout_account_views.AccountEditView), name="edit"),
         ]
 
 

@@ -48,7 +48,6 @@ from checkout.shop_scoped_admin import (
     money_column,
     shop_column,
     short_date,
-    short_datetime,
 )
 from portal.money import ZERO, euros
 
@@ -113,7 +112,7 @@ STATEMENT_FIGURES = (
 
 STATEMENT_EXPORT = OrderedDict(
     [
-        ("week_start", (_("Semaine du"), lambda s: s.week_start.isoformat())),
+        ("week_start", (_("Semaine du"), lambda s: s.week_start)),
         ("trade_name", (_("Boutique"), lambda s: s.trade_name)),
         ("siret", (_("SIRET"), lambda s: s.siret)),
         ("orders_count", (_("Commandes"), lambda s: s.orders_count)),
@@ -199,13 +198,13 @@ class PayoutFilterSet(WeekFilterMixin):
 PAYOUT_EXPORT = OrderedDict(
     [
         ("end_to_end_id", (_("Référence"), lambda p: p.end_to_end_id)),
-        ("week_start", (_("Semaine du"), lambda p: p.statement.week_start.isoformat())),
+        ("week_start", (_("Semaine du"), lambda p: p.statement.week_start)),
         ("trade_name", (_("Boutique"), lambda p: p.statement.trade_name)),
         ("amount", (_("Montant"), lambda p: p.amount)),
         ("state", (_("État"), lambda p: p.get_state_display())),
         ("batch", (_("Lot"), lambda p: p.batch.reference if p.batch else "")),
-        ("exported_at", (_("Exporté le"), lambda p: short_datetime(p.exported_at))),
-        ("paid_at", (_("Payé le"), lambda p: short_datetime(p.paid_at))),
+        ("exported_at", (_("Exporté le"), lambda p: p.exported_at)),
+        ("paid_at", (_("Payé le"), lambda p: p.paid_at)),
     ]
 )
 

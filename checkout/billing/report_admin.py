@@ -32,7 +32,9 @@ from wagtail.admin.menu import MenuItem
 from checkout.billing import dashboard, reports
 from checkout.models import WeeklyStatement
 from markets.editors import territories_edited_by
+from portal import converters  # noqa: F401 (registers <pk:...>)
 from portal.pdf import PdfUnavailable, private_pdf_response
+from portal.spreadsheets import csv_response
 
 DEFAULT_DAYS = 30
 
@@ -53,9 +55,7 @@ def _private(response: HttpResponse) -> HttpResponse:
 @require_GET
 def statement_csv_view(request, pk: int):
     statement = statement_for(request.user, pk)
-    response = HttpResponse(reports.statement_csv(statement), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{reports.file_stem(statement)}.csv"'
-    return _private(response)
+    return _csv_response(reports.statement_csv(statement), f"{reports.file_stem(statement)}.csv")
 
 
 @require_GET
@@ -128,9 +128,8 @@ def _dashboard_form(request, territories) -> SalesDashboardForm:
 
 
 def _csv_response(content: str, filename: str) -> HttpResponse:
-    response = HttpResponse(content, content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return _private(response)
+    """A private download of a CSV written by `portal.spreadsheets.csv_text`."""
+    return _private(csv_response(content, filename))
 
 
 @require_GET
@@ -183,8 +182,8 @@ class SalesDashboardMenuItem(MenuItem):
 @hooks.register("register_admin_urls")
 def register_report_urls():
     return [
-        path("rapports/releves/<int:pk>/csv/", statement_csv_view, name="statement_csv"),
-        path("rapports/releves/<int:pk>/pdf/", statement_pdf_view, name="statement_pdf"),
+        path("rapports/releves/<pk:pk>/csv/", statement_csv_view, name="statement_csv"),
+        path("rapports/releves/<pk:pk>/pdf/", statement_pdf_view, name="statement_pdf"),
         path("rapports/ventes/", sales_dashboard_view, name="sales_dashboard"),
     ]
 

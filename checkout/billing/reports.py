@@ -11,8 +11,6 @@ A movement is what the merchant recognises: one sale (a shop order paid,
 with its commission) or one refund (with the commission given back).
 """
 
-import csv
-import io
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -30,6 +28,7 @@ from checkout.models import LedgerEntry, LedgerKind, ShopOrder, Voucher, WeeklyS
 from portal.emails import send_templated_email
 from portal.money import ZERO
 from portal.pdf import html_to_pdf
+from portal.spreadsheets import csv_text
 
 SALE_KINDS = (LedgerKind.SALE, LedgerKind.COMMISSION)
 REFUND_KINDS = (LedgerKind.REFUND, LedgerKind.COMMISSION_RETURNED)
@@ -220,36 +219,28 @@ def send_weekly_report(statement_id: int) -> bool:
 
 # The CSV ------------------------------------------------------------------------------------
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def spreadsheet_text(value: str) -> str:
-    """Text typed by a customer or a merchant, made inert for a spreadsheet (no "=HYPERLINK(...)" formula)."""
-    return "'" + value if value.startswith(FORMULA_STARTS) else value
-
-
-
 def statement_csv(statement: WeeklyStatement) -> str:
-    """One row per sale or refund of the statement's period, then a total row; headings in the active language."""
+    """One row per sale or refund of the statement's period, then a total row, in the active language.
+
+    Written by `portal.spreadsheets`: the customer's name is made inert
+    (`spreadsheet_text`), amounts stay numbers, refunds negative.
+    """
     report = weekly_report(statement)
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow([
-        _("Date"), _("Nature"), _("Commande n°"), _("Client"), _("Montant TTC"), _("Commission"), _("Net"),
-    ])
-    for movement in report.movements:
-        writer.writerow([
-            timezone.localtime(movement.at).strftime("%Y-%m-%d %H:%M"),
+    headings = [_("Date"), _("Nature"), _("Commande n°"), _("Client"), _("Montant TTC"), _("Commission"), _("Net")]
+    rows = [
+        [
+            movement.at,
             movement.label,
             movement.shop_order.order.number,
-            spreadsheet_text(movement.shop_order.order.customer_name),
+            movement.shop_order.order.customer_name,
             movement.amount,
             movement.commission,
             movement.net,
-        ])
+        ]
+        for movement in report.movements
+    ]
     totals = report.totals
-    writer.writerow(["", _("Total"), "", "", totals.amount, totals.commission, totals.net])
-    return buffer.getvalue()
+    return csv_text([headings, *rows, ["", _("Total"), "", "", totals.amount, totals.commission, totals.net]])
 
 
 # The PDF ------------------------------------------------------------------------------------

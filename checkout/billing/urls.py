@@ -3,9 +3,10 @@
 from django.urls import path
 
 from checkout.billing.invoice_pdf import invoice_pdf_view
+from portal import converters  # noqa: F401 (registers <pk:...>)
 
 app_name = "invoices"
 
 urlpatterns = [
-    path("commande/<str:token>/factures/<int:invoice_id>.pdf", invoice_pdf_view, name="pdf"),
+    path("commande/<str:token>/factures/<pk:invoice_id>.pdf", invoice_pdf_view, name="pdf"),
 ]

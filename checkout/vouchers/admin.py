@@ -7,7 +7,6 @@ through `checkout.vouchers.services.redeem`, which locks, checks and logs.
 """
 
 from collections import OrderedDict
-from decimal import Decimal
 
 import django_filters
 from django import forms
@@ -37,13 +36,10 @@ from checkout.shop_scoped_admin import (
     money_column,
 )
 from checkout.vouchers import services as vouchers
+from portal import converters  # noqa: F401 (registers <pk:...>)
+from portal.client_ip import client_ip
 from portal.money import euros
 from shops.models import ProductKind
-
-
-def client_ip(request) -> str:
-    return request.META.get("REMOTE_ADDR", "")
-
 
 # List, filters, export ------------------------------------------------------------
 
@@ -105,9 +101,9 @@ EXPORT_COLUMNS = OrderedDict(
         ("amount", (_("Montant"), lambda x: x.amount)),
         ("balance", (_("Solde"), lambda x: x.balance)),
         ("status", (_("Statut"), _status_label)),
-        ("valid_until", (_("Valable jusqu'au"), lambda x: x.valid_until.isoformat())),
+        ("valid_until", (_("Valable jusqu'au"), lambda x: x.valid_until)),
         ("order", (_("N° de commande"), lambda x: x.order_line.shop_order.order.number)),
-        ("created", (_("Émis le"), lambda x: timezone.localtime(x.created_at).strftime("%Y-%m-%d %H:%M"))),
+        ("created", (_("Émis le"), lambda x: x.created_at)),
     ]
 )
 
@@ -147,16 +143,57 @@ def list_display(inspect_url_name: str):
 # One voucher: detail and redemption --------------------------------------------------
 
 
-class RedeemForm(forms.Form):
-    amount = forms.DecimalField(
-        label=_("Montant utilisé (€)"),
+class RedeemServiceForm(forms.Form):
+    """Use a service (once, whole): only the balance the merchant was shown, so that a second submit takes nothing."""
+
+    shown_balance = forms.DecimalField(
+        widget=forms.HiddenInput,
         max_digits=10,
         decimal_places=2,
-        min_value=Decimal("0.01"),
-        localize=True,
-        required=False,
-        help_text=_("Laissez vide pour utiliser tout le solde."),
+        error_messages={"required": _("Rechargez la page du bon, puis recommencez.")},
     )
+
+    def __init__(self, voucher: Voucher, *args, **kwargs):
+        self.voucher = voucher
+        kwargs.setdefault("initial", {"shown_balance": voucher.balance})
+        super().__init__(*args, **kwargs)
+
+
+class RedeemForm(RedeemServiceForm):
+    """Take part or all of a gift voucher's balance; taking all of it must be confirmed with the checkbox."""
+
+    amount = forms.CharField(
+        label=_("Montant utilisé (€)"),
+        max_length=20,
+        help_text=_("Par exemple 12,50. Pour utiliser tout le solde, saisissez-le et cochez la case ci-dessous."),
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
+        error_messages={"required": _("Indiquez le montant utilisé, par exemple 12,50.")},
+    )
+    whole_balance = forms.BooleanField(label=_("Je confirme utiliser tout le solde"), required=False)
+
+    field_order = ["amount", "whole_balance", "shown_balance"]
+
+    def clean_amount(self):
+        try:
+            return vouchers.amount_to_redeem(self.cleaned_data["amount"], self.voucher.balance)
+        except vouchers.BadAmount as refusal:
+            raise forms.ValidationError(str(refusal)) from None
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("amount") == self.voucher.balance and not cleaned.get("whole_balance"):
+            self.add_error(
+                "whole_balance",
+                gettext("Ce montant est tout le solde du bon (%(balance)s) : cochez « Je confirme utiliser tout le solde » pour l'utiliser.")
+                % {"balance": euros(self.voucher.balance)},
+            )
+        return cleaned
+
+
+def redeem_form_for(voucher: Voucher, data=None) -> RedeemServiceForm:
+    """The redemption form of a voucher: an amount for a gift voucher, nothing to type for a service."""
+    form_class = RedeemServiceForm if voucher.is_service else RedeemForm
+    return form_class(voucher, data)
 
 
 class VoucherMixin(ManagedRowMixin):
@@ -168,6 +205,7 @@ class VoucherMixin(ManagedRowMixin):
 
 class VoucherInspectView(VoucherMixin, ShopScopedInspectView):
     page_title = _("Bon")
+    template_name = "checkout/vouchers/admin/inspect.html"
 
     def get_page_subtitle(self):
         return self.object.display_code
@@ -178,11 +216,13 @@ class VoucherInspectView(VoucherMixin, ShopScopedInspectView):
             {"url": "", "label": self.object.display_code, "sublabel": self.object.name},
         ]
 
-    def get_context_data(self, **kwargs):
+    def get_context_data(self, redeem_form=None, **kwargs):
         context = super().get_context_data(**kwargs)
         voucher = self.object
         today = timezone.localdate()
         refusal = vouchers.refusal_for(voucher, today)
+        if refusal is None and redeem_form is None:
+            redeem_form = redeem_form_for(voucher)
         context.update(
             {
                 "voucher": voucher,
@@ -190,7 +230,7 @@ class VoucherInspectView(VoucherMixin, ShopScopedInspectView):
                 "status_label": voucher.status_label_on(today),
                 "is_usable": refusal is None,
                 "refusal": str(refusal) if refusal else "",
-                "redeem_form": RedeemForm() if refusal is None and not voucher.is_service else None,
+                "redeem_form": redeem_form if refusal is None else None,
                 "redeem_url": reverse(self.redeem_url_name, args=(quote(voucher.pk),)),
                 "lookup_url": reverse(self.lookup_url_name),
                 "redemptions": list(voucher.redemptions.select_related("by").order_by("pk")),
@@ -200,21 +240,28 @@ class VoucherInspectView(VoucherMixin, ShopScopedInspectView):
         return context
 
 
-class RedeemView(VoucherMixin, PermissionCheckedMixin, TemplateView):
-    """POST only: take the amount from the voucher, or say why not; back to the voucher."""
+class RedeemView(VoucherInspectView):
+    """POST only: take the amount from the voucher and go back to it, or show the voucher again saying why not.
+
+    The form carries the balance the merchant was shown; `redeem` refuses
+    when it is no longer the balance, so sending the form twice (double
+    click, reload, back button) takes the amount once.
+    """
 
     any_permission_required = ["view"]
     http_method_names = ["post"]
 
     def post(self, request, pk):
-        self.object = self.get_managed_row(pk)
-        form = RedeemForm(request.POST)
+        voucher = self.object
+        form = redeem_form_for(voucher, request.POST)
         if not form.is_valid():
-            messages.error(request, gettext("Indiquez un montant en euros, par exemple 12,50."))
-            return redirect(self.get_inspect_url())
-        amount = form.cleaned_data["amount"]
+            messages.error(request, gettext("Le bon n'a pas été utilisé : corrigez le formulaire ci-dessous."))
+            return self.render_to_response(self.get_context_data(redeem_form=form))
+        amount = None if voucher.is_service else form.cleaned_data["amount"]
         try:
-            result = vouchers.redeem(request.user, self.object.pk, amount)
+            result = vouchers.redeem(
+                request.user, voucher.pk, amount, expected_balance=form.cleaned_data["shown_balance"]
+            )
         except vouchers.VoucherRefused as refusal:
             messages.error(request, str(refusal))
             return redirect(self.get_inspect_url())
@@ -242,7 +289,12 @@ class LookupForm(forms.Form):
 
 
 class LookupView(VoucherMixin, PermissionCheckedMixin, WagtailAdminTemplateMixin, TemplateView):
-    """GET: the code form; POST: find the voucher among the user's shops and open it, or say why not."""
+    """GET: the code form; POST: find the voucher among the user's shops and open it, or say why not.
+
+    A code that matches none of the user's vouchers counts against the
+    user's limit and the address's (`vouchers.find_voucher`); past it the
+    answer is 429. A code of the user's vouchers is always found.
+    """
 
     any_permission_required = ["view"]
     page_title = _("Vérifier un bon")
@@ -266,6 +318,7 @@ class LookupView(VoucherMixin, PermissionCheckedMixin, WagtailAdminTemplateMixin
         if not form.is_valid():
             return self.render_to_response(self.get_context_data(form=form))
         try:
+            # The address as the trusted proxies saw it: a forged X-Forwarded-For changes nobody's limit.
             voucher = vouchers.find_voucher(request.user, form.cleaned_data["code"], client_ip(request))
         except vouchers.VoucherRefused as refusal:
             form.add_error("code", str(refusal))
@@ -296,5 +349,5 @@ class VoucherViewSet(ShopScopedViewSet):
     export_columns = EXPORT_COLUMNS
     actions = (
         ("verifier/", LookupView, "lookup"),
-        ("<int:pk>/utiliser/", RedeemView, "redeem"),
+        ("<pk:pk>/utiliser/", RedeemView, "redeem"),
     )

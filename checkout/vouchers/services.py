@@ -2,10 +2,11 @@
 
 A voucher is issued per unit of a voucher or service line when its order
 is paid (`issue_vouchers_for_order`, called inside `confirm_payment`'s
-transaction). A merchant finds it by its code (`find_voucher`, rate-limited
-and refused before any database look-up when the check character is wrong)
-and takes all or part of its balance (`redeem`, under a row lock with a
-conditional UPDATE). A refund of the shop order takes from the balances of
+transaction). A merchant finds it by its code (`find_voucher`: refused
+before any database look-up when the check character is wrong; only codes
+that match none of the merchant's vouchers count against a limit) and takes
+all or part of its balance (`redeem`, under a row lock with a conditional
+UPDATE). A refund of the shop order takes from the balances of
 its vouchers first (`apply_refund`), so money given back can never also be
 spent at the shop.
 
@@ -14,7 +15,9 @@ which follows from `shops.access.shops_managed_by` only.
 """
 
 import logging
+import math
 import secrets
+import time
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -25,6 +28,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from wagtail.log_actions import log
 
 from checkout.models import (
@@ -94,6 +98,10 @@ class VoucherUsedUp(VoucherRefused):
 
 class BadAmount(VoucherRefused):
     reason = "amount"
+
+
+class BalanceChanged(VoucherRefused):
+    reason = "balance_changed"
 
 
 # Codes -----------------------------------------------------------------------
@@ -224,54 +232,117 @@ def vouchers_of_order(order: Order) -> QuerySet[Voucher]:
 
 
 # Look-up, rate-limited -------------------------------------------------------------
+#
+# Why looking a code up before any limit is safe: a code is 15 random
+# characters from a 31-letter alphabet plus a check character (see ALPHABET),
+# 31**15 ≈ 2**74 possibilities. What a hit reveals while the limit is
+# reached is a voucher of the user's own shops only, which the user already
+# sees in the list; another shop's voucher is a miss, and a miss is refused
+# without saying whether the code exists. Misses are answered at most
+# VOUCHER_LOOKUP_LIMIT times per window per user (20 per 10 minutes: under
+# 3,000 a day), and a few accounts behind one address share
+# VOUCHER_LOOKUP_IP_LIMIT. Even with a million vouchers sold, the chance that
+# one guess is a real code is 10**6 / 2**74 ≈ 5·10**-17: a year of guessing at
+# the limit finds nothing.
+
+LOOKUP_KEY = "voucher-lookup"
 
 
-def _limit() -> tuple[int, int]:
-    return (
-        int(getattr(settings, "VOUCHER_LOOKUP_LIMIT", 20)),
-        int(getattr(settings, "VOUCHER_LOOKUP_WINDOW_SECONDS", 600)),
-    )
+@dataclass(frozen=True)
+class LookupLimit:
+    """One counter of misses: its cache key and how many misses it allows per window."""
+
+    key: str
+    allowed: int
 
 
-def _lookup_keys(user, ip: str) -> list[str]:
-    keys = [f"voucher-lookup:user:{user.pk}"]
+def lookup_window_seconds() -> int:
+    return int(getattr(settings, "VOUCHER_LOOKUP_WINDOW_SECONDS", 600))
+
+
+def lookup_limits(user, ip: str) -> list[LookupLimit]:
+    """The user's own limit first; the address's looser one, shared by everyone behind it, second."""
+    per_user = int(getattr(settings, "VOUCHER_LOOKUP_LIMIT", 20))
+    limits = [LookupLimit(f"{LOOKUP_KEY}:user:{user.pk}", per_user)]
     if ip:
-        keys.append(f"voucher-lookup:ip:{ip}")
-    return keys
+        per_address = int(getattr(settings, "VOUCHER_LOOKUP_IP_LIMIT", 5 * per_user))
+        limits.append(LookupLimit(f"{LOOKUP_KEY}:ip:{ip}", per_address))
+    return limits
 
 
-def _lookups_blocked(keys: list[str]) -> bool:
-    limit, _window = _limit()
-    counts = cache.get_many(keys)
-    return any(int(counts.get(key) or 0) >= limit for key in keys)
+def _count_miss(key: str) -> int:
+    """Add a miss to `key`'s window and return the misses in it; the first miss opens the window.
+
+    add() and incr() are atomic in Redis and in the local-memory cache, so
+    misses sent at the same time each get their own number. The window's
+    end is stored beside the count, for the message saying how long to wait.
+    """
+    window = lookup_window_seconds()
+    if cache.add(key, 1, timeout=window):
+        cache.set(f"{key}:until", time.time() + window, timeout=window)
+        return 1
+    try:
+        return cache.incr(key)
+    except ValueError:  # the window ended between add() and incr(): this miss opens the next one
+        cache.set(key, 1, timeout=window)
+        cache.set(f"{key}:until", time.time() + window, timeout=window)
+        return 1
 
 
-def _count_miss(keys: list[str]) -> None:
-    _limit_count, window = _limit()
-    for key in keys:
-        # add() starts the window; incr() is atomic in Redis and in the local-memory cache.
-        cache.add(key, 0, timeout=window)
-        try:
-            cache.incr(key)
-        except ValueError:
-            cache.set(key, 1, timeout=window)
+def _minutes_left(key: str) -> int:
+    until = cache.get(f"{key}:until")
+    seconds = (until - time.time()) if until else lookup_window_seconds()
+    return max(1, math.ceil(seconds / 60))
+
+
+def _counted_miss(user, ip: str) -> str:
+    """Count a miss against the user's limit, then the address's; raise `TooManyLookups` once one is passed.
+
+    Returns "" or, for the miss that reaches a limit, a sentence saying
+    that the next unknown codes will be refused and for how long. A user
+    already stopped adds nothing to the address's count, so one person
+    cannot use up the limit of everyone behind the same address.
+    """
+    warning = ""
+    for limit in lookup_limits(user, ip):
+        count = _count_miss(limit.key)
+        if count > limit.allowed:
+            minutes = _minutes_left(limit.key)
+            raise TooManyLookups(
+                ngettext(
+                    "Trop de codes inconnus saisis : réessayez dans %(minutes)d minute. Les codes des bons de votre boutique restent reconnus.",
+                    "Trop de codes inconnus saisis : réessayez dans %(minutes)d minutes. Les codes des bons de votre boutique restent reconnus.",
+                    minutes,
+                )
+                % {"minutes": minutes}
+            )
+        if count == limit.allowed and not warning:
+            minutes = _minutes_left(limit.key)
+            warning = ngettext(
+                "Limite de codes inconnus atteinte : les prochains seront refusés pendant %(minutes)d minute.",
+                "Limite de codes inconnus atteinte : les prochains seront refusés pendant %(minutes)d minutes.",
+                minutes,
+            ) % {"minutes": minutes}
+    return warning
+
+
+def _with_warning(message: str, warning: str) -> str:
+    return f"{message} {warning}" if warning else message
 
 
 def find_voucher(user, text: str, ip: str = "") -> Voucher:
     """The voucher of one of `user`'s shops with this code, or raise `VoucherRefused` saying why.
 
     A malformed code (wrong length, a character outside the alphabet, a
-    wrong check character) is refused without a look-up. Codes that match
-    no voucher of the user's shops count against a limit per user and per
-    address (VOUCHER_LOOKUP_LIMIT per VOUCHER_LOOKUP_WINDOW_SECONDS): a
-    merchant who types the codes of real vouchers is never slowed down,
-    someone trying codes is stopped after a few.
+    wrong check character) is refused without a look-up and counts for
+    nothing: it reveals nothing. A well-formed code is always looked up
+    first, and a voucher of the user's shops is always found, however many
+    misses came before. A miss (no voucher, or another shop's) counts
+    against the user (VOUCHER_LOOKUP_LIMIT per VOUCHER_LOOKUP_WINDOW_SECONDS)
+    and then against the address `ip` (VOUCHER_LOOKUP_IP_LIMIT, 5 times the
+    user's by default); past either, a miss is refused with `TooManyLookups`,
+    which says how long to wait and nothing about the code.
     """
-    keys = _lookup_keys(user, ip)
-    if _lookups_blocked(keys):
-        raise TooManyLookups(
-            _("Trop de codes inconnus saisis : réessayez dans quelques minutes.")
-        )
     code = normalize_code(text)
     if not is_valid_code(code):
         raise MalformedCode(
@@ -279,13 +350,14 @@ def find_voucher(user, text: str, ip: str = "") -> Voucher:
             % {"length": CODE_LENGTH}
         )
     voucher = Voucher.objects.filter(code=code).select_related("order_line__shop_order__order").first()
+    if voucher is not None and Voucher.objects.managed_by(user).filter(pk=voucher.pk).exists():
+        return voucher
+    warning = _counted_miss(user, ip)
     if voucher is None:
-        _count_miss(keys)
-        raise UnknownCode(_("Aucun bon ne correspond à ce code."))
-    if not Voucher.objects.managed_by(user).filter(pk=voucher.pk).exists():
-        _count_miss(keys)
-        raise ForeignVoucher(_("Ce bon a été émis par une autre boutique : il ne peut pas être utilisé chez vous."))
-    return voucher
+        raise UnknownCode(_with_warning(_("Aucun bon ne correspond à ce code."), warning))
+    raise ForeignVoucher(
+        _with_warning(_("Ce bon a été émis par une autre boutique : il ne peut pas être utilisé chez vous."), warning)
+    )
 
 
 def refusal_for(voucher: Voucher, today: date) -> VoucherRefused | None:
@@ -317,19 +389,43 @@ def _checked_amount(amount) -> Decimal:
         amount = parse_eur(amount)
     except ValueError as error:
         raise BadAmount(_("Indiquez un montant en euros, par exemple 12,50.")) from error
+    if amount.adjusted() >= 9:  # past any price or balance; and quantize() below would overflow
+        raise BadAmount(_("Montant invalide."))
     if amount <= 0 or amount != amount.quantize(CENT):
         raise BadAmount(_("Indiquez un montant positif, au centime près."))
     return amount
 
 
-def redeem(user, voucher_id: int, amount=None, *, now=None) -> RedemptionResult:
-    """Take `amount` (all the balance when None) from a voucher of one of `user`'s shops.
+def amount_to_redeem(text, balance: Decimal) -> Decimal:
+    """The amount a merchant typed to take from a gift voucher of `balance`, or `BadAmount` saying why.
+
+    "12,50" and "12.50" are both 12.50; empty, zero, negative, sub-cent
+    amounts and amounts above the balance are refused. For the redemption
+    form; `redeem` checks the same again under its lock.
+    """
+    if text is None or not str(text).strip():
+        raise BadAmount(_("Indiquez le montant utilisé, par exemple 12,50."))
+    amount = _checked_amount(text)
+    if amount > balance:
+        raise BadAmount(
+            _("Le solde de ce bon est de %(balance)s : vous ne pouvez pas utiliser %(amount)s.")
+            % {"balance": euros(balance), "amount": euros(amount)}
+        )
+    return amount
+
+
+def redeem(user, voucher_id: int, amount=None, *, expected_balance: Decimal | None = None, now=None) -> RedemptionResult:
+    """Take `amount` from a voucher of one of `user`'s shops; `amount=None` (not "") takes all the balance.
 
     A service is used once, for its whole value. Refuses, changing
     nothing, a voucher of another shop, a cancelled, used-up or expired
-    one, and an amount above the balance. Two redemptions at once never
-    take more than the balance: the row is locked, and the UPDATE itself
-    requires the balance it takes.
+    one, an empty, unreadable or non-positive amount, and an amount above
+    the balance. With `expected_balance` (the balance the merchant was
+    shown), refuses too when the balance is no longer that: a form sent
+    twice, or from a page left open while the voucher was used elsewhere,
+    takes nothing the second time. Two redemptions at once never take more
+    than the balance: the row is locked, and the UPDATE itself requires the
+    balance it takes.
     """
     now = now or timezone.now()
     today = timezone.localdate(now)
@@ -340,18 +436,23 @@ def redeem(user, voucher_id: int, amount=None, *, now=None) -> RedemptionResult:
         refusal = refusal_for(voucher, today)
         if refusal is not None:
             raise refusal
+        if expected_balance is not None and voucher.balance != expected_balance:
+            raise BalanceChanged(
+                _("Le solde de ce bon a changé entre-temps : il est maintenant de %(balance)s. Rien n'a été utilisé ; vérifiez-le avant de recommencer.")
+                % {"balance": euros(voucher.balance)},
+                voucher,
+            )
         if voucher.is_service:
-            if amount not in (None, "") and _checked_amount(amount) != voucher.balance:
+            if amount is not None and _checked_amount(amount) != voucher.balance:
                 raise BadAmount(_("Une prestation s'utilise en une seule fois, pour sa valeur entière."), voucher)
             amount = voucher.balance
+        elif amount is None:
+            amount = voucher.balance
         else:
-            amount = voucher.balance if amount in (None, "") else _checked_amount(amount)
-            if amount > voucher.balance:
-                raise BadAmount(
-                    _("Le solde de ce bon est de %(balance)s : vous ne pouvez pas utiliser %(amount)s.")
-                    % {"balance": euros(voucher.balance), "amount": euros(amount)},
-                    voucher,
-                )
+            try:
+                amount = amount_to_redeem(amount, voucher.balance)
+            except BadAmount as refusal:
+                raise BadAmount(str(refusal), voucher) from None
         taken = Voucher.objects.filter(
             pk=voucher.pk, status=VoucherStatus.ACTIVE, balance__gte=amount, valid_until__gte=today
         ).update(balance=F("balance") - amount)

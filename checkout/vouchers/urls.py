@@ -3,9 +3,10 @@
 from django.urls import path
 
 from checkout.vouchers.pdf import voucher_pdf_view
+from portal import converters  # noqa: F401 (registers <pk:...>)
 
 app_name = "vouchers"
 
 urlpatterns = [
-    path("commande/<str:token>/bons/<int:voucher_id>.pdf", voucher_pdf_view, name="pdf"),
+    path("commande/<str:token>/bons/<pk:voucher_id>.pdf", voucher_pdf_view, name="pdf"),
 ]

@@ -336,12 +336,12 @@ def test_the_export_lists_the_merchants_documents_for_the_accountant(paid, ateli
     response = client_for(atelier_merchant).get(INDEX + "?export=csv")
     assert response.status_code == 200
     content = b"".join(response.streaming_content).decode("utf-8-sig")
-    rows = list(csv.reader(io.StringIO(content)))
+    rows = list(csv.reader(io.StringIO(content), delimiter=";"))
     assert rows[0] == ["Numéro", "Type", "Date", "Boutique", "Client ou émetteur", "Facture corrigée", "Total HT",
                        "TVA", "Total TTC"]
     assert sorted(rows[1:]) == sorted([
-        [atelier.number, "Facture", "2025-12-10", "Atelier du Bois Flotté", "Alice Le Goff", "", "20.83", "4.17",
-         "25.00"],
-        [atelier.number[:-6] + "000002", "Avoir", "2025-12-10", "Atelier du Bois Flotté", "Alice Le Goff",
-         atelier.number, "-1.67", "-0.33", "-2.00"],
+        [atelier.number, "Facture", "10/12/2025", "Atelier du Bois Flotté", "Alice Le Goff", "", "20,83", "4,17",
+         "25,00"],
+        [atelier.number[:-6] + "000002", "Avoir", "10/12/2025", "Atelier du Bois Flotté", "Alice Le Goff",
+         atelier.number, "-1,67", "-0,33", "-2,00"],
     ])

@@ -297,9 +297,11 @@ def test_csv_export_has_exact_columns_and_lines(market, atelier_merchant):
     response = client_for(atelier_merchant).get(INDEX, {"export": "csv"})
     # then it has one row with exactly these values
     assert response.status_code == 200
-    assert response["Content-Type"] == "text/csv"
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
     assert response["Content-Disposition"] == 'attachment; filename="commandes.csv"'
-    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode("utf-8"))))
+    content = b"".join(response.streaming_content).decode("utf-8")
+    assert content.startswith("\ufeff")
+    rows = list(csv.reader(io.StringIO(content[1:]), delimiter=";"))
     assert rows == [
         [
             "N° de commande", "Date", "Boutique", "Client", "E-mail", "Téléphone", "Paiement",
@@ -307,10 +309,10 @@ def test_csv_export_has_exact_columns_and_lines(market, atelier_merchant):
             "Total TTC", "Commission", "Remboursé", "Préparation", "Archivée",
         ],
         [
-            f"{order.pk:06d}", "2025-12-12 14:30", "Atelier du Bois Flotté", "Alice Le Goff", "alice@example.org",
+            f"{order.pk:06d}", "12/12/2025 14:30", "Atelier du Bois Flotté", "Alice Le Goff", "alice@example.org",
             "06 12 34 56 78", "Payée", "Envoi postal", "1 rue du Port\n29600 Morlaix",
-            "2 × Santon en bois à 12.50 = 25.00 | 1 × Bonnet en laine (Taille : M) à 20.00 = 20.00",
-            "45.00", "7.90", "52.90", "4.23", "0.00", "À préparer", "non",
+            "2 × Santon en bois à 12,50\xa0€ = 25,00\xa0€ | 1 × Bonnet en laine (Taille : M) à 20,00\xa0€ = 20,00\xa0€",
+            "45,00", "7,90", "52,90", "4,23", "0,00", "À préparer", "non",
         ],
     ]
     # and the spreadsheet export of the same list works too

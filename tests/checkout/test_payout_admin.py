@@ -147,8 +147,9 @@ def test_the_statements_csv_has_the_merchant_rows_only(world):
     assert response.status_code == 200
     lines = b"".join(response.streaming_content).decode().strip().splitlines()
     assert len(lines) == 2
-    assert lines[1].startswith("2026-11-23,Atelier du Bois Flotté,")
-    assert lines[1].endswith(",31.63,100.00,0.00,8.00,0.00,0.18,123.45,0.00")
+    assert lines[0].startswith("\ufeffSemaine du;Boutique;")
+    assert lines[1].startswith("23/11/2026;Atelier du Bois Flotté;")
+    assert lines[1].endswith(";31,63;100,00;0,00;8,00;0,00;0,18;123,45;0,00")
 
 
 def test_menu_is_shown_to_merchants_and_accounting_not_to_others(world, rf, django_user_model):

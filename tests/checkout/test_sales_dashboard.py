@@ -260,18 +260,18 @@ def test_csv_exports_by_day_and_by_shop(sales, morlaix_editor, django_assert_max
     with django_assert_max_num_queries(10):
         by_day = client.get(URL, {**RANGE, "export": "days"})
     assert by_day["Content-Disposition"] == 'attachment; filename="ventes-par-jour-2026-11-24-2026-11-26.csv"'
-    assert list(csv.reader(io.StringIO(by_day.content.decode()))) == [
+    assert list(csv.reader(io.StringIO(by_day.content.decode("utf-8-sig")), delimiter=";")) == [
         ["Jour", "Commandes payées", "Ventes TTC", "Remboursements", "Commission nette"],
-        ["2026-11-24", "1", "25.00", "0.00", "2.00"],
-        ["2026-11-25", "0", "0.00", "0.00", "0.00"],
-        ["2026-11-26", "1", "8.30", "10.00", "-0.14"],
+        ["24/11/2026", "1", "25,00", "0,00", "2,00"],
+        ["25/11/2026", "0", "0,00", "0,00", "0,00"],
+        ["26/11/2026", "1", "8,30", "10,00", "-0,14"],
     ]
     with django_assert_max_num_queries(10):
         by_shop = client.get(URL, {**RANGE, "export": "shops"})
-    assert list(csv.reader(io.StringIO(by_shop.content.decode()))) == [
+    assert list(csv.reader(io.StringIO(by_shop.content.decode("utf-8-sig")), delimiter=";")) == [
         ["Boutique", "Commandes payées", "Ventes TTC", "Remboursements", "Commission nette"],
-        ["Atelier du Bois Flotté", "1", "25.00", "10.00", "1.20"],
-        ["Épicerie Kerjean", "1", "8.30", "0.00", "0.66"],
+        ["Atelier du Bois Flotté", "1", "25,00", "10,00", "1,20"],
+        ["Épicerie Kerjean", "1", "8,30", "0,00", "0,66"],
     ]
 
 

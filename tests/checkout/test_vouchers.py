@@ -4,7 +4,6 @@ import datetime
 from decimal import Decimal
 
 import pytest
-from django.contrib.auth.models import User
 from wagtail.models import ModelLogEntry
 
 from checkout.models import Order, OrderStatus, Redemption, Voucher, VoucherStatus
@@ -197,25 +196,17 @@ def test_another_merchants_voucher_is_refused(voucher, epicerie_merchant):
 # Rate limiting --------------------------------------------------------------------------
 
 
-def test_twenty_unknown_codes_then_lookups_stop_for_the_user_and_the_address(voucher, atelier_merchant, settings):
-    assert (settings.VOUCHER_LOOKUP_LIMIT if hasattr(settings, "VOUCHER_LOOKUP_LIMIT") else 20) == 20
+def test_twenty_unknown_codes_then_unknown_codes_stop_for_the_user_but_their_real_codes_do_not(voucher, atelier_merchant):
     # given a user who typed 20 well-formed codes that match nothing
     for _ in range(20):
         with pytest.raises(v.UnknownCode):
             v.find_voucher(atelier_merchant, v.generate_code(), "10.0.0.1")
-    # when they type a 21st, even a real one, from this address or another
+    # when they type a 21st unknown one, from this address or another, it is refused unread
     for ip in ("10.0.0.1", "10.0.0.2"):
-        with pytest.raises(v.TooManyLookups) as refused:
-            v.find_voucher(atelier_merchant, voucher.code, ip)
-        assert str(refused.value) == "Trop de codes inconnus saisis : réessayez dans quelques minutes."
-    # then another user at the same address is stopped too, and one elsewhere is not
-    colleague = User.objects.create_user("colleague")
-    from markets.merchants import make_merchant
-
-    make_merchant(colleague, voucher.shop)
-    with pytest.raises(v.TooManyLookups):
-        v.find_voucher(colleague, voucher.code, "10.0.0.1")
-    assert v.find_voucher(colleague, voucher.code, "10.0.0.3").pk == voucher.pk
+        with pytest.raises(v.TooManyLookups):
+            v.find_voucher(atelier_merchant, v.generate_code(), ip)
+    # but a voucher of their own shop is still found: guessing is what the limit stops
+    assert v.find_voucher(atelier_merchant, voucher.code, "10.0.0.1").pk == voucher.pk
 
 
 def test_foreign_codes_count_towards_the_limit(voucher, epicerie_merchant):
@@ -239,9 +230,10 @@ def test_the_window_ends(voucher, atelier_merchant, settings):
         with pytest.raises(v.UnknownCode):
             v.find_voucher(atelier_merchant, v.generate_code(), "10.0.0.1")
     with pytest.raises(v.TooManyLookups):
-        v.find_voucher(atelier_merchant, voucher.code, "10.0.0.1")
-    cache.delete_many([f"voucher-lookup:user:{atelier_merchant.pk}", "voucher-lookup:ip:10.0.0.1"])
-    assert v.find_voucher(atelier_merchant, voucher.code, "10.0.0.1").pk == voucher.pk
+        v.find_voucher(atelier_merchant, v.generate_code(), "10.0.0.1")
+    cache.clear()  # the window's counters expire
+    with pytest.raises(v.UnknownCode):
+        v.find_voucher(atelier_merchant, v.generate_code(), "10.0.0.1")
 
 
 # Redemption ------------------------------------------------------------------------------

@@ -282,13 +282,14 @@ def test_the_statement_csv_has_one_row_per_movement_and_a_total(week, atelier_me
     assert response.status_code == 200
     assert response["Content-Type"] == "text/csv; charset=utf-8"
     assert response["Content-Disposition"] == 'attachment; filename="releve-atelier-du-bois-flotte-2026-11-23.csv"'
-    rows = list(csv.reader(io.StringIO(response.content.decode())))
+    assert response.content.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig")), delimiter=";"))
     assert rows == [
         ["Date", "Nature", "Commande n°", "Client", "Montant TTC", "Commission", "Net"],
-        ["2026-11-24 10:00", "Vente", order_b.number, "Alice Le Goff", "25.00", "-2.00", "23.00"],
-        ["2026-11-26 15:30", "Vente", order_c.number, "Bruno Kerhervé", "50.00", "-4.00", "46.00"],
-        ["2026-11-27 09:00", "Remboursement", order_b.number, "Alice Le Goff", "-10.00", "0.80", "-9.20"],
-        ["", "Total", "", "", "65.00", "-5.20", "59.80"],
+        ["24/11/2026 10:00", "Vente", order_b.number, "Alice Le Goff", "25,00", "-2,00", "23,00"],
+        ["26/11/2026 15:30", "Vente", order_c.number, "Bruno Kerhervé", "50,00", "-4,00", "46,00"],
+        ["27/11/2026 09:00", "Remboursement", order_b.number, "Alice Le Goff", "-10,00", "0,80", "-9,20"],
+        ["", "Total", "", "", "65,00", "-5,20", "59,80"],
     ]
 
 
@@ -298,10 +299,10 @@ def test_a_customer_name_cannot_become_a_spreadsheet_formula(week, atelier_merch
     Order.objects.filter(pk=order_b.pk).update(customer_name='=HYPERLINK("http://evil.example","x")')
     # When the merchant downloads the CSV
     response = client_for(atelier_merchant).get(reverse("statement_csv", kwargs={"pk": week["statement"].pk}))
-    rows = list(csv.reader(io.StringIO(response.content.decode())))
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig")), delimiter=";"))
     # Then the name is text, while negative amounts stay numbers
     assert rows[1][3] == '\'=HYPERLINK("http://evil.example","x")'
-    assert rows[3][3:] == ['\'=HYPERLINK("http://evil.example","x")', "-10.00", "0.80", "-9.20"]
+    assert rows[3][3:] == ['\'=HYPERLINK("http://evil.example","x")', "-10,00", "0,80", "-9,20"]
 
 
 def test_the_statement_pdf_shows_the_net_paid(week, atelier_merchant):

@@ -86,7 +86,7 @@ def test_shop_online_goes_in_the_language_the_merchant_chose_for_their_account(m
     [message] = mail.outbox
     assert message.extra_headers["Content-Language"] == "en"
     assert message.subject == "Morlaix Delights is live on the Christmas market"
-    assert "\nhttp://localhost/en/march%C3%A9-de-no%C3%ABl-de-pays-de-morlaix-en/delights/\n" in message.body
+    assert "\nhttp://testserver/en/march%C3%A9-de-no%C3%ABl-de-pays-de-morlaix-en/delights/\n" in message.body
 
 
 def test_an_invitation_follows_the_registration_language_while_the_account_has_no_choice(morlaix):

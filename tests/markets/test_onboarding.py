@@ -54,12 +54,15 @@ def test_register_approve_invite_accept_terms_edit_submit_approve_goes_live(
     registration = MerchantRegistration.objects.get()
     assert (registration.status, registration.language, registration.territory) == ("pending", "en", territory)
     assert registration.vat_number.startswith("FR") and registration.siret == registration_data(1)["siret"]
-    assert len(mail.outbox) == 1
+    # (and the territory's editor is told, in their own language: French)
+    assert [(m.to, m.extra_headers["Content-Language"]) for m in mail.outbox] == [
+        (["maiwenn1@example.org"], "en"), (["editeur@example.org"], "fr")
+    ]
     ack = mail.outbox[0]
     assert ack.to == ["maiwenn1@example.org"]
     assert ack.extra_headers["Content-Language"] == "en"
     assert "Pays de Morlaix" in ack.subject
-    assert market_en.full_url in ack.body
+    assert "http://testserver" + market_en.url in ack.body
 
     # When the territory's editor lists registrations and approves this one
     client.force_login(editor)
@@ -92,8 +95,8 @@ def test_register_approve_invite_accept_terms_edit_submit_approve_goes_live(
     assert ModelLogEntry.objects.filter(action="markets.registration.approve", object_id=str(registration.pk),
                                         user=editor).count() == 1
     # and invited once, in English, with a set-password link
-    assert len(mail.outbox) == 2
-    invitation = mail.outbox[1]
+    assert len(mail.outbox) == 3
+    invitation = mail.outbox[2]
     assert invitation.to == ["maiwenn1@example.org"] and invitation.extra_headers["Content-Language"] == "en"
     assert merchant.username in invitation.body
     link = _link(invitation.body, "/admin/password_reset/confirm/")
@@ -106,7 +109,7 @@ def test_register_approve_invite_accept_terms_edit_submit_approve_goes_live(
     alias = ShopPage.objects.get(translation_key=shop.translation_key, locale__language_code="en")
     assert (alias.alias_of_id, alias.get_parent().pk, alias.live) == (shop.pk, market_en.pk, False)
     assert User.objects.filter(email="maiwenn1@example.org").count() == 1
-    assert len(mail.outbox) == 2
+    assert len(mail.outbox) == 3
 
     # When the merchant follows the link and chooses a password
     client.logout()
@@ -190,18 +193,18 @@ def test_register_approve_invite_accept_terms_edit_submit_approve_goes_live(
     assert client.get(alias.url).status_code == 200
 
     # and the merchant is told, once, in English, with the shop's link and share links
-    assert len(ours()) == 3
-    online = ours()[2]
+    assert len(ours()) == 4
+    online = ours()[3]
     assert online.to == ["maiwenn1@example.org"] and online.extra_headers["Content-Language"] == "en"
     # (the English page: its alias is live)
-    assert alias.full_url in online.body
+    assert "http://testserver" + alias.url in online.body
     assert "https://www.facebook.com/sharer/sharer.php?u=" in online.body
     visual = _link(online.body, "/marches/visuel/")
     response = client.get(visual.replace("http://testserver", ""))
     assert response.status_code == 200 and response["Content-Type"] == "image/png"
     assert response.content[:8] == b"\x89PNG\r\n\x1a\n"
     assert onboarding.first_publication_approved(shop.pk) is False
-    assert len(ours()) == 3
+    assert len(ours()) == 4
 
     # When the merchant publishes a change directly
     client.login(username=merchant.username, password="Sapin-de-Noel-2026")

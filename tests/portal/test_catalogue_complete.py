@@ -33,7 +33,8 @@ def marked_strings():
             if "migrations" not in path.parts:
                 for match in PYTHON.finditer(path.read_text()):
                     yield path, match.group("s").replace("\\'", "'").replace('\\"', '"')
-        for path in (ROOT / app).rglob("*.html"):
+        # Templates: pages in .html, e-mail bodies and subjects in .txt as well.
+        for path in [*(ROOT / app).rglob("*.html"), *(ROOT / app).rglob("*.txt")]:
             text = path.read_text()
             for match in TRANSLATE.finditer(text):
                 yield path, match.group("s")
