@@ -52,6 +52,11 @@ def send_bank_details_changed(account_id: int, changed_by_id: int | None) -> int
     return billing_emails.send_bank_details_changed(account_id, changed_by_id)
 
 
+def send_bank_details_confirmation(change_id: int) -> int:
+    """Enqueued when someone other than the merchant changes bank details (checkout.billing.bank_details)."""
+    return billing_emails.send_bank_details_confirmation(change_id)
+
+
 def send_ready_for_pickup_notice(shop_order_id: int) -> bool:
     """Enqueued when a merchant marks a pick-up ready (checkout.order_admin); sent once per shop order."""
     return emails.send_ready_for_pickup_notice(shop_order_id)

@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponseNotAllowed
+from django.http import FileResponse, Http404, HttpResponseNotAllowed
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -116,6 +116,23 @@ def approve_registration(request, pk):
     return redirect("registrations:inspect", registration.pk)
 
 
+# The photo formats a registration accepts (markets.forms.PHOTO_FORMATS), by file extension.
+PHOTO_CONTENT_TYPES = {"jpg": "image/jpeg", "png": "image/png", "webp": "image/webp"}
+
+
+def registration_photo(request, pk):
+    """The photo sent with a registration, for the editors who review it: kept in the private storage
+    (anyone could send it, and it is not public until the shop is), served here and never cached."""
+    registration = _registration_for(request, pk)
+    extension = registration.photo.name.rpartition(".")[2].lower()
+    if extension not in PHOTO_CONTENT_TYPES:
+        raise Http404
+    response = FileResponse(registration.photo.open("rb"), content_type=PHOTO_CONTENT_TYPES[extension])
+    response["Cache-Control"] = "private, no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
 def reject_registration(request, pk):
     registration = _registration_for(request, pk)
     form = RejectionForm(request.POST or None)
@@ -215,6 +232,7 @@ class RegistrationViewSet(ModelViewSet):
         return super().get_urlpatterns() + [
             path("approve/<pk:pk>/", approve_registration, name="approve"),
             path("reject/<pk:pk>/", reject_registration, name="reject"),
+            path("photo/<pk:pk>/", registration_photo, name="photo"),
         ]
 
 

@@ -35,10 +35,12 @@ from wagtail.admin.filters import WagtailFilterSet
 from wagtail.admin.forms.models import WagtailAdminModelForm
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, ObjectList
 from wagtail.admin.ui.tables import Column, StatusTagColumn, Table, TitleColumn
+from wagtail.admin.views.generic import history, usage
 from wagtail.admin.views.generic import models as generic
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.permission_policies import ModelPermissionPolicy
 
+from markets import admin_scoping
 from markets.editors import territories_edited_by
 from markets.models import CommissionRate, Territory
 from portal import converters  # noqa: F401 (registers <pk:...>)
@@ -315,6 +317,9 @@ class CommissionScheduleViewSet(ModelViewSet):
     edit_view_class = CommissionRateEditView
     delete_view_class = CommissionRateDeleteView
     inspect_view_class = CommissionRateInspectView
+    # Wagtail's history and usage views ask the model permission only: another territory's step is a 404.
+    history_view_class = admin_scoping.policy_scoped(history.HistoryView)
+    usage_view_class = admin_scoping.policy_scoped(usage.UsageView)
     index_template_name = "markets/commission/index.html"
     inspect_view_fields = ["territory", "starts_on", "rate"]
 

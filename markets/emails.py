@@ -155,6 +155,13 @@ def _about(registration: MerchantRegistration) -> tuple[str, dict]:
 
 
 def send_registration_acknowledgement(registration_id: int) -> bool:
+    """Tell the applicant their registration arrived; once.
+
+    It goes to whatever address was typed in a public form, before anyone
+    checked it: its templates show nothing the applicant typed but their
+    name (the form refuses a name that looks like a link), and its only
+    link is the market's page under `base_url()`.
+    """
     with transaction.atomic():
         registration = _claim(registration_id, "acknowledgement_sent_at",
                               status__in=[Status.PENDING, Status.WAITLISTED])

@@ -1,5 +1,7 @@
 """The public registration form and the editors' rejection form."""
 
+import re
+
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
@@ -13,6 +15,15 @@ PHOTO_MAX_BYTES = 5 * 1024 * 1024
 PHOTO_FORMATS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp"}
 # Pillow refuses to open images past this many pixels (decompression bombs).
 PHOTO_MAX_PIXELS = 40_000_000
+# The honeypot: a field people never see, that form-filling robots fill.
+# A name no browser or password manager autofills, and a label that tells a
+# person who meets it anyway (styles not loaded) to leave it empty.
+HONEYPOT_FIELD = "fax"
+CONTACT_NAME_MAX_LENGTH = 80
+# What would make a mail reader show a name as a link: a scheme, "www.", an
+# address, or a domain-like word ("example.com"). A name goes into the
+# acknowledgement e-mail sent to the address typed next to it.
+LINK_IN_TEXT = re.compile(r"[a-z][a-z0-9+.-]*:/|www\.|@|\w\.(?:[a-z]{2,})\b|[<>]", re.IGNORECASE)
 
 
 def checked_photo(upload) -> str:
@@ -81,6 +92,12 @@ class RegistrationForm(forms.Form):
         label=_("Votre commerce fait-il partie d'une chaîne, d'une enseigne nationale ou d'un réseau de franchise ?"),
         choices=[("no", _("Non")), ("yes", _("Oui"))], widget=forms.RadioSelect,
     )
+    fax = forms.CharField(
+        # The honeypot (HONEYPOT_FIELD): hidden from people and screen readers by the template, out of the
+        # tab order, never autofilled. Filled in, the registration is answered as accepted, logged and dropped.
+        label=_("Ne remplissez pas ce champ"), required=False, max_length=500,
+        widget=forms.TextInput(attrs={"tabindex": "-1", "autocomplete": "off"}),
+    )
     declared_independent = forms.BooleanField(
         label=_("Je déclare que mon entreprise est un commerce indépendant et qu'elle a une boutique physique "
                 "sur le territoire."),
@@ -95,6 +112,26 @@ class RegistrationForm(forms.Form):
             field.widget.attrs["data-required-when"] = f"{controller}={value}"
             if field.required_now:
                 field.widget.attrs["aria-required"] = "true"
+
+    @property
+    def is_trapped(self) -> bool:
+        """Whether the honeypot was filled in: a robot, whatever the other fields say."""
+        return bool(self.data.get(HONEYPOT_FIELD, "").strip()) if self.is_bound else False
+
+    def clean_contact_name(self):
+        value = " ".join(self.cleaned_data["contact_name"].split())
+        # The name is the one text of the applicant's that the acknowledgement e-mail repeats, to an
+        # address typed next to it: a person's name, short, with no link and no phone number to call.
+        if len(value) > CONTACT_NAME_MAX_LENGTH or any(character.isdigit() for character in value):
+            raise ValidationError(
+                _("Indiquez seulement votre prénom et votre nom (%(max)d caractères au plus, sans chiffres).")
+                % {"max": CONTACT_NAME_MAX_LENGTH}, code="name_shape",
+            )
+        if LINK_IN_TEXT.search(value):
+            raise ValidationError(
+                _("Indiquez seulement votre prénom et votre nom, sans adresse web ni e-mail."), code="name_link"
+            )
+        return value
 
     def clean_siret(self):
         value = normalize_siret(self.cleaned_data["siret"])

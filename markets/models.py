@@ -26,6 +26,7 @@ from wagtail_localize.fields import SynchronizedField
 
 from markets.blocks import FaqStreamBlock, HelpStreamBlock
 from portal.dates import long_date, short_date
+from portal.private_storage import private_storage
 from shops.models import ShopCategory, VatStatus
 
 
@@ -420,7 +421,8 @@ class MerchantRegistration(models.Model):
     contact_name = models.CharField(_("nom du contact"), max_length=200)
     email = models.EmailField(_("e-mail"))
     phone = models.CharField(_("téléphone"), max_length=30)
-    photo = models.FileField(_("photo"), upload_to=registration_photo_path, max_length=255)
+    # Sent by anyone, shown to the editors only (markets.admin_views.registration_photo).
+    photo = models.FileField(_("photo"), upload_to=registration_photo_path, max_length=255, storage=private_storage)
     language = models.CharField(_("langue de contact"), max_length=8, choices=settings.LANGUAGES, default="fr")
     declared_independent = models.BooleanField(_("commerce indépendant avec boutique physique"), default=False)
 

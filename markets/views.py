@@ -1,25 +1,51 @@
 """Public views: the registration form of a market, and a shop's shareable visual."""
 
+import logging
+
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.utils import translation
 from django.views.decorators.cache import cache_control
 
-from markets import onboarding, visuals
+from markets import onboarding, registration_limits, visuals
 from markets.forms import RegistrationForm
 from markets.models import MerchantRegistration
+from portal.client_ip import client_ip
 from shops.models import ShopPage
 
+logger = logging.getLogger(__name__)
+
 SESSION_KEY = "markets_registration_status"
+# In SESSION_KEY after a robot's registration (honeypot filled): thanks, and nothing stored.
+DROPPED = "dropped"
 
 
 def registration(request, market):
-    """GET shows the form; a valid POST stores the registration and redirects to the thanks page."""
+    """GET shows the form; a valid POST stores the registration and redirects to the thanks page.
+
+    Two guards before anything is stored or sent (each registration e-mails
+    the address typed in it): a filled honeypot gets the answer of an
+    accepted registration, and nothing else; past a sender's limit
+    (`registration_limits`) the form comes back, 429, saying how long to wait.
+    """
     territory = market.territory
+    thanks_url = market.url + market.reverse_subpage("registration_thanks")
+    refused = None
     if request.method == "POST":
         form = RegistrationForm(request.POST, request.FILES)
-        if form.is_valid():
+        if form.is_trapped:
+            # Logged, not silently lost: a person whose browser filled the trap can be found and called back.
+            logger.warning(
+                "Registration dropped by the honeypot: territory %s, trade name %r, e-mail %r, address %s",
+                territory.pk, request.POST.get("trade_name", "")[:200], request.POST.get("email", "")[:200],
+                client_ip(request),
+            )
+            request.session[SESSION_KEY] = DROPPED
+            return redirect(thanks_url)
+        if form.is_valid() and (refused := registration_limits.refusal(request, form.cleaned_data["email"])):
+            form.add_error(None, refused.message)
+        elif form.is_valid():
             try:
                 registration = onboarding.submit_registration(
                     territory, form.cleaned_data, form.cleaned_data["photo"], form.photo_extension,
@@ -29,16 +55,24 @@ def registration(request, market):
                 form.add_error("siret", str(error))
             else:
                 request.session[SESSION_KEY] = registration.pk
-                return redirect(market.url + market.reverse_subpage("registration_thanks"))
+                return redirect(thanks_url)
     else:
         form = RegistrationForm()
-    return TemplateResponse(request, "markets/registration/form.html", {
-        "page": market, "form": form, "territory": territory,
-    })
+    response = TemplateResponse(request, "markets/registration/form.html", {
+        "page": market, "form": form, "territory": territory, "refusal": refused.message if refused else "",
+    }, status=429 if refused else 200)
+    if refused:
+        response["Retry-After"] = str(refused.seconds)
+    return response
 
 
 def registration_thanks(request, market):
     pk = request.session.pop(SESSION_KEY, None)
+    if pk == DROPPED:
+        # What an accepted registration shows, with nothing behind it.
+        return TemplateResponse(request, "markets/registration/thanks.html", {
+            "page": market, "registration": None, "waitlisted": False, "outside_territory": False,
+        })
     registration = MerchantRegistration.objects.filter(
         pk=pk, territory=market.territory
     ).select_related("returning_shop").first() if isinstance(pk, int) else None

@@ -17,7 +17,7 @@ from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 from wagtail_localize import wagtail_hooks as localize_hooks
 
-from markets import admin_views, commission_admin, localize_access, onboarding, translation_status  # noqa: F401 (commission_admin registers its hooks)
+from markets import admin_scoping, admin_views, commission_admin, localize_access, onboarding, translation_status  # noqa: F401 (commission_admin and admin_scoping register hooks)
 from markets.dashboard import MerchantPanel
 from markets.editor_dashboard import EditorPanel
 from markets.editors import may_submit_translations
@@ -44,6 +44,8 @@ class PartnerContactViewSet(SnippetViewSet):
     list_display = ["name", "kind", "territory", "email", "phone"]
     list_filter = ["kind", "territory"]
     search_fields = ["name", "person"]
+    # The chooser lists and returns the editor's territories' contacts only.
+    chooser_viewset_class = admin_scoping.TerritoryChooserViewSet
     edit_handler = ObjectList(
         [
             FieldPanel("territory"),

@@ -8,10 +8,15 @@ from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
-from portal.views import healthz
+from portal.password_resets import AdminPasswordResetView
+from portal.views import AdminLogoutView, healthz
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
+    # Before Wagtail's own: its logout deletes the cookie even when it refuses a GET.
+    path("admin/logout/", AdminLogoutView.as_view(), name="wagtailadmin_logout"),
+    # Before Wagtail's own: the same reset page, throttled per e-mail and per client.
+    path("admin/password_reset/", AdminPasswordResetView.as_view(), name="wagtailadmin_password_reset"),
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
     path("i18n/", include("django.conf.urls.i18n")),

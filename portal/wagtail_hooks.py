@@ -2,6 +2,7 @@ from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.log_actions import LogFormatter
 
+from portal.lockouts_admin import lockout_viewset
 from portal.translation_sync import WITHDRAWN_ACTION
 
 
@@ -10,3 +11,8 @@ def register_translation_log_actions(actions):
     @actions.register_action(WITHDRAWN_ACTION)
     class WithdrawnWithSource(LogFormatter):
         label = _("Traduction retirée avec la page d'origine")
+
+
+@hooks.register("register_admin_viewset")
+def register_lockouts_viewset():
+    return lockout_viewset

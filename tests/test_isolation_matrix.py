@@ -39,7 +39,7 @@ from wagtail_localize.models import (
 from wagtail_localize.operations import translate_object
 
 from checkout.billing import invoices
-from checkout.models import Payout, PayoutAccount, WeeklyStatement
+from checkout.models import BankDetailsChange, Payout, PayoutAccount, WeeklyStatement
 from markets import onboarding
 from markets.editors import make_editor, territory_collection
 from markets.merchants import make_merchant, shop_collection
@@ -87,7 +87,7 @@ def build_world() -> dict:
         ("tutorial", {"title": "Commander", "text": "<p>Ajoutez au panier.</p>", "video": "https://video.example.org/a"}),
     ]))
 
-    owner = User.objects.create_user("owner", email="owner@example.org")
+    owner = User.objects.create_user("owner", email="owner@example.org", password="secret")
     other = User.objects.create_user("other", email="other@example.org")
     editor_a = User.objects.create_user("editor_a")
     editor_b = User.objects.create_user("editor_b")
@@ -138,9 +138,15 @@ def build_world() -> dict:
     )
     statement_a1, payout_a1, invoice_a1 = paid_statement(shop_a1, territory_a)
     PayoutAccount.objects.create(shop=shop_a1, holder="Boutique A1", iban="FR7630006000011234567890189")
+    # an editor's change of A1's bank details, waiting for the owner's confirmation
+    bank_change_a1 = BankDetailsChange.objects.create(
+        shop=shop_a1, old_holder="Boutique A1", old_iban="FR7630006000011234567890189", new_holder="Boutique A1",
+        new_iban="DE89370400440532013000", requested_by=editor_a,
+        expires_at=datetime.datetime(2099, 1, 1, tzinfo=datetime.UTC),
+    )
     step_a = CommissionRate.objects.create(territory=territory_a, starts_on=datetime.date(2099, 1, 1), rate=Decimal("4"))
     return {
-        "step_a": step_a.pk,
+        "step_a": step_a.pk, "bank_change_a1": bank_change_a1.pk,
         "statement_a1": statement_a1.pk, "payout_a1": payout_a1.pk, "invoice_a1": invoice_a1.pk,
         "territory_a": territory_a.pk, "market_a": market_a.pk, "shop_a1": shop_a1.pk, "shop_a2": shop_a2.pk,
         "shop_b1": shop_b1.pk, "product_a1": product_a1.pk, "leaf_a1": leaf_a1.pk, "draft_a1": draft_a1.pk, "product_a2": product_a2.pk,
@@ -504,10 +510,24 @@ CASES = {
     "invoice-detail": Case("get", lambda w: reverse("factures:inspect", args=[w.invoice_a1]), OWNER_ONLY),
     "invoice-pdf": Case("get", lambda w: reverse("factures:pdf", args=[w.invoice_a1]), OWNER_ONLY),
     "bank-details": Case("get", lambda w: reverse("coordonnees-bancaires:edit", args=[w.shop_a1]), OWNER_AND_EDITOR_A),
+    # the owner's change applies (with their password); editor A's waits for the owner's confirmation
     "bank-details-change": Case(
         "post", lambda w: reverse("coordonnees-bancaires:edit", args=[w.shop_a1]), OWNER_AND_EDITOR_A,
-        data=lambda w: {"holder": "Pirate", "iban": "DE89370400440532013000", "bic": ""},
-        state=lambda w: PayoutAccount.objects.get(shop=w.shop_a1).iban),
+        data=lambda w: {"holder": "Pirate", "iban": "DE89370400440532013000", "bic": "", "password": "secret"},
+        state=lambda w: (PayoutAccount.objects.get(shop=w.shop_a1).iban,
+                         list(BankDetailsChange.objects.filter(shop=w.shop_a1).values_list("status", "new_iban")))),
+    "bank-details-pending": Case(
+        "get", lambda w: reverse("coordonnees-bancaires:pending"), ALL_ADMIN_USERS,
+        contains={"owner": ("DE89 •••• •••• 3000", None), "editor_a": ("DE89 •••• •••• 3000", None),
+                  "other_merchant": (None, "DE89 •••• •••• 3000"), "editor_b": (None, "DE89 •••• •••• 3000")}),
+    # only the platform's accounting approves a change in the merchant's stead
+    "bank-details-approve": Case(
+        "post", lambda w: reverse("coordonnees-bancaires:approve", args=[w.bank_change_a1]), NOBODY,
+        state=lambda w: (PayoutAccount.objects.get(shop=w.shop_a1).iban,
+                         BankDetailsChange.objects.get(pk=w.bank_change_a1).status)),
+    "bank-details-cancel": Case(
+        "post", lambda w: reverse("coordonnees-bancaires:cancel", args=[w.bank_change_a1]), OWNER_AND_EDITOR_A,
+        state=lambda w: BankDetailsChange.objects.get(pk=w.bank_change_a1).status),
     # the tourism office sets its own territory's schedule (future steps only)
     "commission-schedule-add": Case(
         "get", lambda w: reverse("commission_schedule:add"),

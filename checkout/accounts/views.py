@@ -12,7 +12,7 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model, login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.forms import AuthenticationForm, SetPasswordForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm, SetPasswordForm
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.http import Http404
@@ -22,6 +22,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from checkout.models import Order, OrderStatus
+from markets.merchants import is_merchant
+from markets.models import Merchant
+from portal.password_resets import ThrottledPasswordResetMixin
 
 
 def account_exists_for(email: str) -> bool:
@@ -80,6 +83,26 @@ class CustomerLoginForm(AuthenticationForm):
         # Accounts created here have the lower-cased e-mail as username.
         username = self.cleaned_data["username"].strip()
         return username.lower() if "@" in username else username
+
+
+def resets_through_the_admin(user) -> bool:
+    """Whether `user` works in the admin (staff, operator, editor, merchant): their reset is the admin's own.
+
+    The public customer reset sends them nothing: an account that opens the
+    admin changes its password through the admin's own reset only, never
+    through a second, customer-facing way in.
+    """
+    return (
+        user.is_staff or user.is_superuser or user.has_perm("wagtailadmin.access_admin")
+        or is_merchant(user) or Merchant.objects.filter(user=user).exists()
+    )
+
+
+class CustomerPasswordResetForm(PasswordResetForm):
+    """Django's reset form, mailing customers only; the page that follows is the same for everyone."""
+
+    def get_users(self, email):
+        return (user for user in super().get_users(email) if not resets_through_the_admin(user))
 
 
 class AccountPasswordForm(SetPasswordForm):
@@ -174,7 +197,8 @@ class LoginView(auth_views.LoginView):
     redirect_authenticated_user = True
 
 
-class PasswordResetView(auth_views.PasswordResetView):
+class PasswordResetView(ThrottledPasswordResetMixin, auth_views.PasswordResetView):
+    form_class = CustomerPasswordResetForm
     template_name = "registration/password_reset_form.html"
     email_template_name = "registration/password_reset_email.txt"
     subject_template_name = "registration/password_reset_subject.txt"

@@ -1,17 +1,22 @@
-"""The merchant is told each time the account they are paid on changes, whoever changed it.
+"""The merchants are asked to confirm a change of their bank details, and told each time one applies.
 
-Editors of the territory may fill in a merchant's bank details for them;
-this e-mail is what lets a merchant notice a change they did not make
-before the next Monday transfer goes to it.
+Editors of the territory may fill in a merchant's bank details for them:
+such a change waits for a merchant of the shop to confirm it with the link
+of `send_bank_details_confirmation` (see `checkout.billing.bank_details`).
+`send_bank_details_changed` then tells the shop that its account changed,
+whoever changed it, so that nobody learns it from a missing transfer.
 """
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
+from checkout.billing import bank_details
 from checkout.billing.payouts import mask_iban
 from checkout.models import PayoutAccount
-from markets.emails import merchant_accounts, merchant_languages, shop_in
+from markets.emails import base_url, merchant_accounts, merchant_languages, shop_in
 from portal.emails import account_language, send_templated_email
 
 
@@ -54,4 +59,42 @@ def send_bank_details_changed(account_id: int, changed_by_id: int | None) -> int
         send_templated_email(
             "checkout/emails/bank_details_changed", {**context, "shop_name": shop_name}, address, language
         )
+    return len(recipients)
+
+
+def send_bank_details_confirmation(change_id: int) -> int:
+    """E-mail the confirmation link of a pending change to each active merchant account of the shop.
+
+    Each in its account's language; returns how many went out. The token
+    is made here, in the transaction that sends (see
+    `bank_details.claim_token`): a second run sends nothing, a failed send
+    leaves the change without a token for the retry.
+    """
+    with transaction.atomic():
+        claimed = bank_details.claim_token(change_id)
+        if claimed is None:
+            return 0
+        change, token = claimed
+        shop = change.shop
+        requested_by = change.requested_by
+        context = {
+            "shop": shop,
+            "old_holder": change.old_holder,
+            "old_iban": mask_iban(change.old_iban) if change.old_iban else "",
+            "new_holder": change.new_holder,
+            "new_iban": mask_iban(change.new_iban),
+            "requested_at": timezone.localtime(change.requested_at),
+            "expires_at": timezone.localtime(change.expires_at),
+            "requested_by": (requested_by.get_full_name() or requested_by.get_username()) if requested_by else "",
+            "confirm_url": base_url() + reverse("coordonnees-bancaires:confirm", args=[token]),
+            "platform_email": settings.PLATFORM["email"],
+        }
+        recipients = merchant_accounts(shop.translation_key)
+        for address, language in recipients:
+            send_templated_email(
+                "checkout/emails/bank_details_confirmation",
+                {**context, "shop_name": shop_in(shop, language).title},
+                address,
+                language,
+            )
     return len(recipients)

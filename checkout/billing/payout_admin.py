@@ -3,21 +3,24 @@
 - "Relevés": weekly statements, list (filter by week, CSV export) and detail;
 - "Versements": payouts, list and detail; for the platform's accounting,
   the SEPA export, the batches, their files and "Marquer comme payé";
-- "Coordonnées bancaires": the account each shop is paid on.
+- "Coordonnées bancaires": the account each shop is paid on, the changes
+  waiting for a merchant's confirmation (approved here by the accounting)
+  and the confirmation link e-mailed to the merchants.
 
 Views live in `checkout.billing.payout_views` and `checkout.billing.payout_account_views`,
 which say who sees what.
 """
 
 from django.urls import path
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 from wagtail.admin.viewsets.base import ViewSet, ViewSetGroup
 from wagtail.log_actions import LogFormatter
 
-from checkout.billing import payout_account_views, payout_views, payouts
-from checkout.billing.payout_account_views import ACCOUNT_CHANGE_ACTION
+from checkout.billing import bank_details, payout_account_views, payout_views, payouts
+from checkout.billing.bank_details import ACCOUNT_CHANGE_ACTION
 from checkout.models import Payout, WeeklyStatement
 from checkout.shop_scoped_admin import ShopScopedViewSet
 from portal import converters  # noqa: F401 (registers <pk:...>)
@@ -96,13 +99,22 @@ class PayoutAccountViewSet(ViewSet):
 
     def get_common_view_kwargs(self, **kwargs):
         return super().get_common_view_kwargs(
-            index_url_name=self.get_url_name("index"), edit_url_name=self.get_url_name("edit"), **kwargs
+            index_url_name=self.get_url_name("index"),
+            edit_url_name=self.get_url_name("edit"),
+            pending_url_name=self.get_url_name("pending"),
+            **kwargs,
         )
 
     def get_urlpatterns(self):
+        views = payout_account_views
         return [
-            path("", self.construct_view(payout_account_views.AccountIndexView), name="index"),
-            path("<pk:shop_pk>/", self.construct_view(payout_account_views.AccountEditView), name="edit"),
+            path("", self.construct_view(views.AccountIndexView), name="index"),
+            path("<pk:shop_pk>/", self.construct_view(views.AccountEditView), name="edit"),
+            # The link e-mailed to the merchants (a token, not an id): see checkout.billing.bank_details.
+            path("confirmer/<str:token>/", self.construct_view(views.ConfirmChangeView), name="confirm"),
+            path("en-attente/", self.construct_view(views.PendingChangesView), name="pending"),
+            path("en-attente/<pk:pk>/approuver/", self.construct_view(views.ApproveChangeView), name="approve"),
+            path("en-attente/<pk:pk>/annuler/", self.construct_view(views.CancelChangeView), name="cancel"),
         ]
 
 
@@ -117,6 +129,23 @@ class PayoutsViewSetGroup(ViewSetGroup):
 @hooks.register("register_admin_viewset")
 def register_payouts_viewsets():
     return PayoutsViewSetGroup()
+
+
+class BankDetailsChangeFormatter(LogFormatter):
+    """A change's log entry in one sentence, with masked IBANs only (as logged)."""
+
+    sentence = ""
+
+    def format_message(self, log_entry):
+        data = log_entry.data or {}
+
+        def account(details):
+            details = details or {}
+            if not details.get("iban"):
+                return gettext("aucun compte")
+            return f"{details['iban']} ({details.get('holder', '')})"
+
+        return self.sentence % {"new": account(data.get("new")), "old": account(data.get("old"))}
 
 
 @hooks.register("register_log_actions")
@@ -163,3 +192,29 @@ def register_payout_log_actions(actions):
                 "holder": data.get("holder", "?"),
                 "iban": data.get("iban", "?"),
             }
+
+    @actions.register_action(bank_details.REQUEST_ACTION)
+    class ChangeRequested(BankDetailsChangeFormatter):
+        label = _("Changement de coordonnées bancaires demandé")
+        sentence = _("Changement demandé vers %(new)s (au lieu de %(old)s), en attente de confirmation")
+
+    @actions.register_action(bank_details.CONFIRM_ACTION)
+    class ChangeConfirmed(BankDetailsChangeFormatter):
+        label = _("Changement de coordonnées bancaires confirmé")
+        sentence = _("Changement vers %(new)s confirmé par le commerçant")
+
+    @actions.register_action(bank_details.APPROVE_ACTION)
+    class ChangeApproved(BankDetailsChangeFormatter):
+        label = _("Changement de coordonnées bancaires approuvé")
+        sentence = _("Changement vers %(new)s approuvé par la comptabilité")
+
+    @actions.register_action(bank_details.CANCEL_ACTION)
+    class ChangeCancelled(BankDetailsChangeFormatter):
+        label = _("Changement de coordonnées bancaires annulé")
+        sentence = _("Changement vers %(new)s annulé")
+
+    @actions.register_action(bank_details.EXPIRE_ACTION)
+    class ChangeExpired(BankDetailsChangeFormatter):
+        label = _("Changement de coordonnées bancaires expiré")
+        sentence = _("Changement vers %(new)s expiré sans confirmation")
+

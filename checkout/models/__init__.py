@@ -30,6 +30,8 @@ from checkout.models.payments import (
     WebhookEvent,
 )
 from checkout.models.payouts import (
+    BankDetailsChange,
+    BankDetailsChangeStatus,
     Payout,
     PayoutAccount,
     PayoutBatch,
@@ -40,6 +42,8 @@ from checkout.models.vouchers import Redemption, RedemptionKind, Voucher, Vouche
 
 __all__ = [
     "MONEY",
+    "BankDetailsChange",
+    "BankDetailsChangeStatus",
     "FulfilmentStatus",
     "Invoice",
     "InvoiceImmutable",

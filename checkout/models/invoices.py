@@ -19,6 +19,7 @@ from wagtail.models import GroupPagePermission
 from checkout.models.orders import MONEY, ShopOrder
 from checkout.models.payments import Refund
 from checkout.models.shop_rows import managed_shop_keys
+from portal.private_storage import private_storage
 from shops.models import ShopPage
 
 
@@ -123,7 +124,8 @@ class Invoice(models.Model):
     # Legal mentions printed as they were (e.g. "TVA non applicable, art. 293 B du CGI").
     mentions = models.JSONField(default=list)
 
-    pdf = models.FileField(_("PDF"), upload_to="invoices/%Y/%m/", blank=True)
+    # Names, addresses and amounts: kept where no URL serves them (portal.private_storage).
+    pdf = models.FileField(_("PDF"), upload_to="invoices/%Y/%m/", blank=True, storage=private_storage)
 
     objects = InvoiceQuerySet.as_manager()
 

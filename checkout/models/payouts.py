@@ -8,6 +8,7 @@ ledger entries. See `checkout.billing.statements`.
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from checkout.models.orders import MONEY
@@ -62,6 +63,69 @@ class PayoutAccount(models.Model):
 
     def __str__(self):
         return f"{self.holder} — {self.iban[:4]}…{self.iban[-4:]}"
+
+
+class BankDetailsChangeStatus(models.TextChoices):
+    PENDING = "pending", _("En attente de confirmation")
+    CONFIRMED = "confirmed", _("Confirmée par le commerçant")
+    APPROVED = "approved", _("Approuvée par la comptabilité")
+    CANCELLED = "cancelled", _("Annulée")
+    EXPIRED = "expired", _("Expirée")
+
+
+class BankDetailsChange(models.Model):
+    """A change of a shop's bank details asked by someone other than its merchant, waiting to be confirmed.
+
+    Nothing here is paid: exports read `PayoutAccount` only, which changes
+    when the merchant confirms (or the platform's accounting approves), see
+    `checkout.billing.bank_details`. Only a hash of the confirmation token
+    is stored; the token itself exists in the e-mail alone.
+    """
+
+    shop = models.ForeignKey(
+        "shops.ShopPage", verbose_name=_("boutique"), on_delete=models.CASCADE, related_name="+"
+    )
+    # The account as it was when the change was asked (blank when the shop had none).
+    old_holder = models.CharField(_("ancien titulaire"), max_length=70, blank=True)
+    old_iban = models.CharField(_("ancien IBAN"), max_length=34, blank=True)
+    old_bic = models.CharField(_("ancien BIC"), max_length=11, blank=True)
+    new_holder = models.CharField(_("nouveau titulaire"), max_length=70)
+    new_iban = models.CharField(_("nouvel IBAN"), max_length=34, validators=[validate_iban])
+    new_bic = models.CharField(_("nouveau BIC"), max_length=11, blank=True, validators=[validate_bic])
+    status = models.CharField(
+        _("état"),
+        max_length=10,
+        choices=BankDetailsChangeStatus.choices,
+        default=BankDetailsChangeStatus.PENDING,
+        db_index=True,
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    requested_at = models.DateTimeField(_("demandée le"), default=timezone.now, editable=False)
+    expires_at = models.DateTimeField(_("expire le"))
+    # SHA-256 of the token sent by e-mail; set when the e-mail goes out (null until then).
+    token_hash = models.CharField(max_length=64, unique=True, null=True, blank=True, editable=False)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(_("traitée le"), null=True, blank=True)
+
+    objects = AccountingRowQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("modification de coordonnées bancaires")
+        verbose_name_plural = _("modifications de coordonnées bancaires")
+        ordering = ["-requested_at", "-pk"]
+        constraints = [
+            # A second request replaces the first: never two changes waiting for one shop.
+            models.UniqueConstraint(
+                fields=["shop"], condition=models.Q(status="pending"), name="bank_details_change_one_pending"
+            ),
+        ]
+
+    def __str__(self):
+        return _("Modification des coordonnées bancaires de %(shop)s") % {"shop": self.shop.title}
 
 
 class WeeklyStatement(models.Model):

@@ -6,6 +6,7 @@ without them.
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 from django.utils.translation import gettext_lazy as _
@@ -45,6 +46,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.sitemaps",
+    "axes",
 ]
 
 MIDDLEWARE = [
@@ -60,6 +62,8 @@ MIDDLEWARE = [
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
     "markets.middleware.MerchantTermsMiddleware",
     "markets.localize_access.LocalizeAccessMiddleware",
+    # Last, as axes asks: turns a lock-out flagged during the view into its answer.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "portal.urls"
@@ -98,6 +102,33 @@ LOGIN_URL = "account:login"
 LOGIN_REDIRECT_URL = "account:orders"
 LOGOUT_REDIRECT_URL = "checkout:basket"
 
+# Login throttling (django-axes, portal.login_throttling): the pair (user name,
+# address) is locked after AXES_FAILURE_LIMIT failures, the address alone after
+# LOGIN_IP_FAILURE_LIMIT failures over any names; never a user name alone, as
+# merchants' login names are public. Every lock-out ends after the cool-off.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # first: refuses a locked-out client before any password check
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_HANDLER = "portal.login_throttling.PortalAxesHandler"
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
+AXES_FAILURE_LIMIT = 5
+LOGIN_IP_FAILURE_LIMIT = 30
+AXES_COOLOFF_TIME = timedelta(minutes=15)
+AXES_RESET_ON_SUCCESS = True
+# A failure during a lock-out restarts the cool-off, so the wait shown is the whole cool-off.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = True
+AXES_CLIENT_IP_CALLABLE = "portal.client_ip.client_ip"
+AXES_LOCKOUT_CALLABLE = "portal.login_throttling.lockout_response"
+# Neither passwords nor the typed form are worth keeping in the attempts table.
+AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "password", "new_password1", "new_password2"]
+
+# Password resets (portal.password_resets): requests per hour for one e-mail
+# address and for one client address, on the customer's and the admin's forms.
+PASSWORD_RESET_LIMIT_PER_EMAIL = 5
+PASSWORD_RESET_LIMIT_PER_IP = 20
+PASSWORD_RESET_WINDOW_SECONDS = 3600
+
 # Languages: French first, English second; every public URL carries its
 # language prefix (/fr/, /en/).
 LANGUAGE_CODE = "fr"
@@ -127,8 +158,13 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = VAR_DIR / "media"
 
+# Documents with personal or financial data (invoices) are never under
+# MEDIA_ROOT, which is served: see portal.private_storage.
+PRIVATE_MEDIA_ROOT = VAR_DIR / "private"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "private": {"BACKEND": "portal.private_storage.PrivateFileSystemStorage",
+                "OPTIONS": {"location": PRIVATE_MEDIA_ROOT}},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 
@@ -161,6 +197,9 @@ WAGTAILADMIN_BASE_URL = "http://127.0.0.1:8000"
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 WAGTAILIMAGES_MAX_UPLOAD_SIZE = 10 * 1024 * 1024
 WAGTAILDOCS_EXTENSIONS = ["pdf", "png", "jpg", "jpeg"]
+# Documents through Wagtail's view, which checks collection privacy, never by a
+# redirect to the storage's URL: public media URLs are unsigned and permanent.
+WAGTAILDOCS_SERVE_METHOD = "serve_view"
 WAGTAILEMBEDS_RESPONSIVE_HTML = True
 # The public site loads nothing from the internet; the admin must not either.
 WAGTAIL_GRAVATAR_PROVIDER_URL = None

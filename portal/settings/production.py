@@ -83,23 +83,33 @@ STRIPE_PUBLISHABLE_KEY = required("STRIPE_PUBLISHABLE_KEY")
 STRIPE_WEBHOOK_SECRET = required("STRIPE_WEBHOOK_SECRET")
 STRIPE_API_BASE = ""
 
-# Media on S3-compatible storage when a bucket is named, else a local folder
-# (a single host, or a shared volume mounted at MEDIA_ROOT).
+# Media on S3-compatible storage when a bucket is named, else local folders
+# (a single host, or shared volumes mounted at MEDIA_ROOT and PRIVATE_MEDIA_ROOT).
+# Two storages (portal.private_storage): public media (images, renditions)
+# with stable, unsigned URLs that pages and caches can keep; private
+# documents (invoices) in a bucket of their own, read by the views that
+# check who asks, with signed URLs only there.
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "private": {"BACKEND": "portal.private_storage.PrivateFileSystemStorage",
+                "OPTIONS": {"location": os.environ.get("PRIVATE_MEDIA_ROOT", str(PRIVATE_MEDIA_ROOT))}},  # noqa: F405
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 if os.environ.get("AWS_STORAGE_BUCKET_NAME"):
+    _s3 = {
+        "endpoint_url": os.environ.get("AWS_S3_ENDPOINT_URL") or None,
+        "region_name": os.environ.get("AWS_S3_REGION_NAME") or None,
+        "default_acl": None,  # the buckets' policies decide: public-read on the media bucket only
+        "file_overwrite": False,
+    }
     STORAGES["default"] = {
         "BACKEND": "storages.backends.s3.S3Storage",
-        "OPTIONS": {
-            "bucket_name": os.environ["AWS_STORAGE_BUCKET_NAME"],
-            "endpoint_url": os.environ.get("AWS_S3_ENDPOINT_URL") or None,
-            "region_name": os.environ.get("AWS_S3_REGION_NAME") or None,
-            "default_acl": None,
-            "querystring_auth": True,
-            "file_overwrite": False,
-        },
+        "OPTIONS": {**_s3, "bucket_name": os.environ["AWS_STORAGE_BUCKET_NAME"], "querystring_auth": False},
+    }
+    STORAGES["private"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {**_s3, "bucket_name": required("AWS_PRIVATE_STORAGE_BUCKET_NAME"), "querystring_auth": True,
+                    "querystring_expire": 300},
     }
 else:
     MEDIA_ROOT = os.environ.get("MEDIA_ROOT", str(MEDIA_ROOT))  # noqa: F405

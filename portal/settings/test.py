@@ -22,9 +22,14 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 Q_CLUSTER = {"name": "portal-test", "orm": "default", "sync": True, "catch_up": False, "timeout": 60, "retry": 120}
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
+    "private": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 WAGTAILADMIN_BASE_URL = "http://testserver"
+# Login throttling stays on: its tests need it. Tests log in with `client.force_login`
+# (axes refuses an `authenticate` without a request, which `client.login` makes).
+AXES_ENABLED = True
+AXES_VERBOSE = False
 
 if os.environ.get("REDIS_URL"):
     CACHES = {

@@ -114,7 +114,7 @@ def test_my_orders_lists_only_the_users_orders(client, market):
     Order.objects.filter(pk__in=[first.pk, second.pk]).update(customer=alice)
     Order.objects.filter(pk=bobs.pk).update(customer=bob)
     # when Alice opens "Mes commandes"
-    assert client.login(username="alice@example.org", password=PASSWORD)
+    client.force_login(alice)
     response = client.get(ORDERS)
     # then she sees her two orders, newest first, each with its private link; not Bob's, not the unlinked one
     assert response.status_code == 200
@@ -152,7 +152,7 @@ def test_wrong_password_is_refused(client, market):
 
 def test_order_placed_while_logged_in_is_linked(client, market):
     alice = User.objects.create_user("alice@example.org", email="alice@example.org", password=PASSWORD)
-    assert client.login(username="alice@example.org", password=PASSWORD)
+    client.force_login(alice)
     fill_basket(client, market)
     client.post(CHECKOUT, checkout_data(market, email="another@example.org"))
     assert Order.objects.get().customer_id == alice.pk
@@ -169,7 +169,7 @@ def test_logged_in_buyer_adds_an_order_placed_with_their_email(client, market):
     # given an existing account and an order of Alice's placed without logging in
     alice = User.objects.create_user("alice", email="Alice@example.org", password=PASSWORD)
     order = paid(two_shop_order(market))
-    client.login(username="alice", password=PASSWORD)
+    client.force_login(alice)
     # when she opens its private link and adds it
     assert f'href="/fr/compte/rattacher/{order.token}/"' in client.get(f"/fr/panier/commande/{order.token}/").content.decode()
     assert client.get(f"/fr/compte/rattacher/{order.token}/").status_code == 200
@@ -181,9 +181,9 @@ def test_logged_in_buyer_adds_an_order_placed_with_their_email(client, market):
 
 
 def test_an_order_of_another_email_cannot_be_added(client, market):
-    User.objects.create_user("bob@example.org", email="bob@example.org", password=PASSWORD)
+    bob = User.objects.create_user("bob@example.org", email="bob@example.org", password=PASSWORD)
     order = paid(two_shop_order(market))  # Alice's e-mail
-    client.login(username="bob@example.org", password=PASSWORD)
+    client.force_login(bob)
     assert "/fr/compte/rattacher/" not in client.get(f"/fr/panier/commande/{order.token}/").content.decode()
     response = client.post(f"/fr/compte/rattacher/{order.token}/")
     assert response.status_code == 302 and response["Location"] == f"/fr/panier/commande/{order.token}/"
@@ -193,10 +193,10 @@ def test_an_order_of_another_email_cannot_be_added(client, market):
 
 def test_an_order_already_in_an_account_is_not_moved(client, market):
     first = User.objects.create_user("alice@example.org", email="alice@example.org", password=PASSWORD)
-    User.objects.create_user("alice2", email="ALICE@example.org", password=PASSWORD)
+    second = User.objects.create_user("alice2", email="ALICE@example.org", password=PASSWORD)
     order = paid(two_shop_order(market))
     Order.objects.filter(pk=order.pk).update(customer=first)
-    client.login(username="alice2", password=PASSWORD)
+    client.force_login(second)
     client.post(f"/fr/compte/rattacher/{order.token}/")
     order.refresh_from_db()
     assert order.customer_id == first.pk
@@ -211,7 +211,9 @@ def test_password_reset_mails_a_working_link(client, market, settings):
     form_page = client.get(link, follow=True)
     assert form_page.context["validlink"] is True
     client.post(form_page.redirect_chain[-1][0], {"new_password1": "Renne-du-Pere-Noel-7", "new_password2": "Renne-du-Pere-Noel-7"})
-    assert client.login(username="alice@example.org", password="Renne-du-Pere-Noel-7")
+    # the new password opens the account through the customer's login page
+    response = client.post(LOGIN, {"username": "alice@example.org", "password": "Renne-du-Pere-Noel-7"})
+    assert response.status_code == 302 and logged_in_user_id(client) is not None
 
 
 def test_password_reset_for_an_unknown_email_sends_nothing(client, market):
@@ -222,21 +224,18 @@ def test_password_reset_for_an_unknown_email_sends_nothing(client, market):
 
 def test_header_links_to_login_then_to_my_orders(client, market):
     assert 'href="/fr/compte/connexion/"' in client.get("/fr/panier/").content.decode()
-    User.objects.create_user("alice@example.org", email="alice@example.org", password=PASSWORD)
-    client.login(username="alice@example.org", password=PASSWORD)
+    client.force_login(User.objects.create_user("alice@example.org", email="alice@example.org", password=PASSWORD))
     assert 'href="/fr/compte/commandes/"' in client.get("/fr/panier/").content.decode()
 
 
 def test_customer_account_does_not_open_the_wagtail_admin(client, market):
-    User.objects.create_user("alice@example.org", email="alice@example.org", password=PASSWORD)
-    client.login(username="alice@example.org", password=PASSWORD)
+    client.force_login(User.objects.create_user("alice@example.org", email="alice@example.org", password=PASSWORD))
     response = client.get("/admin/")
     assert response.status_code == 302 and response["Location"].startswith("/admin/login/")
 
 
 def test_logout_is_a_post(client, market):
-    User.objects.create_user("alice@example.org", email="alice@example.org", password=PASSWORD)
-    client.login(username="alice@example.org", password=PASSWORD)
+    client.force_login(User.objects.create_user("alice@example.org", email="alice@example.org", password=PASSWORD))
     response = client.post("/fr/compte/deconnexion/")
     assert response.status_code == 302 and response["Location"] == "/fr/panier/"
     assert logged_in_user_id(client) is None

@@ -115,8 +115,7 @@ def test_get_is_not_allowed_to_change_the_basket(client, market):
 
 def test_basket_survives_login(client, market, django_user_model):
     add(client, market.santon, 2)
-    django_user_model.objects.create_user("alice", password="secret-pass-123")
-    assert client.login(username="alice", password="secret-pass-123")
+    client.force_login(django_user_model.objects.create_user("alice", password="secret-pass-123"))
     assert basket_of(client) == [(str(market.santon.translation_key), 2, {})]
 
 

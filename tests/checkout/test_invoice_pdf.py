@@ -19,6 +19,7 @@ from checkout.billing.invoice_pdf import render_invoice_html, render_invoice_pdf
 from checkout.billing.invoices import issue_commission_invoice
 from checkout.models import Invoice
 from markets.editors import make_editor
+from portal.private_storage import private_storage
 from tests.checkout.helpers import two_shop_order
 from tests.checkout.invoice_fixtures import make_statement, pay_at, refund, sale_invoice
 from tests.checkout.voucher_fixtures import client_for, merchant_of, order_of
@@ -151,19 +152,16 @@ def test_paying_renders_no_pdf_and_the_first_download_stores_it(paid, monkeypatc
 
 
 def stored_files(directory):
-    from django.core.files.storage import default_storage
-
-    return set(default_storage.listdir(directory)[1]) if default_storage.exists(directory) else set()
+    storage = private_storage()
+    return set(storage.listdir(directory)[1]) if storage.exists(directory) else set()
 
 
 def test_a_lost_race_to_store_the_pdf_keeps_the_first_file(paid):
-    from django.core.files.storage import default_storage
-
     _order, invoice, _epicerie = paid
     ours = datetime.datetime.now().strftime("invoices/%Y/%m")  # where FileField.generate_filename puts ours
     before = stored_files(ours)
     # someone else stored theirs between our read and our write
-    default_storage.save("invoices/2025/12/theirs.pdf", io.BytesIO(b"%PDF-theirs"))
+    private_storage().save("invoices/2025/12/theirs.pdf", io.BytesIO(b"%PDF-theirs"))
     Invoice.objects.filter(pk=invoice.pk).update(pdf="invoices/2025/12/theirs.pdf")
     content = invoice_pdf.invoice_pdf(invoice)  # `invoice` still has no pdf in memory
     assert content == b"%PDF-theirs"

@@ -2,6 +2,7 @@
 
 import datetime
 import json
+import re
 from decimal import Decimal
 
 import pytest
@@ -11,7 +12,7 @@ from wagtail.admin.menu import admin_menu
 from wagtail.models import ModelLogEntry
 
 from checkout.billing import payouts
-from checkout.models import Payout, PayoutAccount, PayoutBatch
+from checkout.models import BankDetailsChange, Payout, PayoutAccount, PayoutBatch
 from markets.editors import ADMIN_ACCESS, grant_model_permissions, make_editor
 from markets.models import Territory
 from shops.models import ShopPage
@@ -281,7 +282,7 @@ def test_the_merchant_saves_an_iban_then_sees_it_masked_and_the_log_keeps_it_mas
     url = account_url(world.market.atelier)
     # when they type the IBAN as on their RIB, spaces and lower case
     response = client.post(url, {"holder": "  Atelier du  Bois Flotté ", "iban": "fr76 3000 4000 0312 3456 7890 143",
-                                 "bic": ""})
+                                 "bic": "", "password": "secret"})
     assert response.status_code == 302
     saved = PayoutAccount.objects.get()
     assert (saved.shop_id, saved.holder, saved.iban, saved.bic, saved.updated_by) == (
@@ -299,7 +300,7 @@ def test_the_merchant_saves_an_iban_then_sees_it_masked_and_the_log_keeps_it_mas
     assert entry.data["iban"] == "FR76 •••• •••• 0143"
     assert "0312345678" not in json.dumps(entry.data)
     # changing only the holder keeps the IBAN
-    client.post(url, {"holder": "SARL Bois Flotté", "iban": "", "bic": "bnpafrpp"})
+    client.post(url, {"holder": "SARL Bois Flotté", "iban": "", "bic": "bnpafrpp", "password": "secret"})
     saved.refresh_from_db()
     assert (saved.holder, saved.iban, saved.bic) == ("SARL Bois Flotté", ATELIER_IBAN_COMPACT, "BNPAFRPP")
     assert ModelLogEntry.objects.for_instance(saved).count() == 2
@@ -322,6 +323,7 @@ def test_the_merchant_saves_an_iban_then_sees_it_masked_and_the_log_keeps_it_mas
     ],
 )
 def test_bad_bank_details_get_a_french_error_and_save_nothing(world, data, field, message):
+    data = {**data, "password": "secret"}
     response = client_for(world.atelier_merchant).post(account_url(world.market.atelier), data)
     assert response.status_code == 200
     assert response.context["form"].errors[field] == [message]
@@ -333,12 +335,13 @@ def test_bad_bank_details_get_a_french_error_and_save_nothing(world, data, field
 def test_an_invalid_new_iban_keeps_the_old_one(world):
     account(world.market.atelier, ATELIER_IBAN_COMPACT, holder="Atelier")
     client_for(world.atelier_merchant).post(
-        account_url(world.market.atelier), {"holder": "Atelier", "iban": test_payouts.BAD_IBAN, "bic": ""}
+        account_url(world.market.atelier),
+        {"holder": "Atelier", "iban": test_payouts.BAD_IBAN, "bic": "", "password": "secret"},
     )
     assert PayoutAccount.objects.get().iban == ATELIER_IBAN_COMPACT
 
 
-def test_bank_details_of_another_shop_are_out_of_reach(world):
+def test_bank_details_of_another_shop_are_out_of_reach(world, django_user_model):
     epicerie_url = account_url(world.market.epicerie)
     data = {"holder": "Pirate", "iban": ATELIER_IBAN_COMPACT, "bic": ""}
     # another merchant of the same territory
@@ -350,8 +353,16 @@ def test_bank_details_of_another_shop_are_out_of_reach(world):
     assert answer(client, "get", epicerie_url) == 404
     assert answer(client, "post", epicerie_url, data) == 404
     assert PayoutAccount.objects.count() == 0
-    # someone who manages no shop
-    assert denied(client_for(world.accountant).get(ACCOUNTS))
+    assert BankDetailsChange.objects.count() == 0
+    # someone with the admin who manages no shop and is not the accounting
+    visitor = django_user_model.objects.create_user("visiteur")
+    visitors = Group.objects.create(name="Visiteurs")
+    grant_model_permissions(visitors, [ADMIN_ACCESS])
+    visitor.groups.add(visitors)
+    assert denied(client_for(visitor).get(ACCOUNTS))
+    # the accounting, who manages no shop, is sent to the changes waiting for approval
+    response = client_for(world.accountant).get(ACCOUNTS)
+    assert (response.status_code, response["Location"]) == (302, f"{ACCOUNTS}en-attente/")
 
 
 def test_an_editor_picks_one_of_their_shops(world):
@@ -365,7 +376,10 @@ def test_an_editor_picks_one_of_their_shops(world):
     assert "Non renseigné" in html
     response = client.post(account_url(world.market.atelier), {"holder": "Atelier", "iban": ATELIER_IBAN_COMPACT})
     assert response.status_code == 302
-    assert PayoutAccount.objects.get(shop=world.market.atelier).updated_by == world.editor_morlaix
+    # an editor's change waits for the merchant's confirmation: nothing is applied yet
+    assert not PayoutAccount.objects.filter(shop=world.market.atelier).exists()
+    change = BankDetailsChange.objects.get(shop=world.market.atelier)
+    assert (change.status, change.new_iban, change.requested_by) == ("pending", ATELIER_IBAN_COMPACT, world.editor_morlaix)
 
 
 def test_only_the_payout_change_permission_is_offered_to_groups(db):
@@ -406,8 +420,15 @@ def test_the_merchant_is_told_when_an_editor_changes_their_bank_details(world, m
         response = client_for(world.editor_morlaix).post(
             account_url(world.market.atelier), {"holder": "Autre titulaire", "iban": test_payouts.EPICERIE_IBAN, "bic": ""}
         )
-
     assert response.status_code == 302
+    # the editor's change is pending: the merchant is asked to confirm it, and told once it applies
+    (request,) = mailoutbox
+    assert request.to == [world.atelier_merchant.email]
+    link = re.search(r"http://testserver(/admin/coordonnees-bancaires/confirmer/[\w-]+/)", request.body).group(1)
+    mailoutbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert client_for(world.atelier_merchant).post(link).status_code == 302
+
     # the shop's address and its owner's
     assert sorted(m.to[0] for m in mailoutbox) == sorted({world.market.atelier.email, world.atelier_merchant.email})
     message = mailoutbox[0]

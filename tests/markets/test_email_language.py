@@ -40,7 +40,7 @@ def test_an_english_acknowledgement_names_the_market_by_its_english_title(morlai
     assert message.extra_headers["Content-Language"] == "en"
     assert message.subject == "We have received your registration for the Christmas market of Pays de Morlaix"
     assert (
-        "Thank you for registering Les Délices de Morlaix for the Christmas market of Pays de Morlaix. "
+        "Thank you for registering your shop for the Christmas market of Pays de Morlaix. "
         "The tourism office is reviewing it" in message.body
     )
     assert "Pays de Morlaix Christmas market" not in message.body

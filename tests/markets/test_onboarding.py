@@ -127,7 +127,8 @@ def test_register_approve_invite_accept_terms_edit_submit_approve_goes_live(
     assert again.context["validlink"] is False
 
     # When the merchant logs in, every admin page sends them to the terms first
-    assert client.login(username=merchant.username, password="Sapin-de-Noel-2026")
+    login = client.post(reverse("wagtailadmin_login"), {"username": merchant.username, "password": "Sapin-de-Noel-2026"})
+    assert login.status_code == 302 and client.session.get("_auth_user_id") == str(merchant.pk)
     response = client.get(reverse("wagtailadmin_pages:edit", args=[shop.pk]))
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("markets_terms_accept"))
@@ -207,7 +208,7 @@ def test_register_approve_invite_accept_terms_edit_submit_approve_goes_live(
     assert len(ours()) == 4
 
     # When the merchant publishes a change directly
-    client.login(username=merchant.username, password="Sapin-de-Noel-2026")
+    client.force_login(merchant)
     data = harvest_form(client.get(edit_url).content.decode(), "page-edit-form")
     data.update({"phone": "02 61 91 99 99", "action-publish": "Publier"})
     response = client.post(edit_url, data)

@@ -33,7 +33,7 @@ REQUIRED = {
 # Anything the test run was given (DATABASE_URL, DJANGO_ALLOW_ASYNC_UNSAFE set
 # by the browser tests' conftest, ...) must not leak into the child.
 INHERITED_PREFIXES = ("DJANGO_", "DATABASE_", "REDIS_", "EMAIL_", "AWS_", "STRIPE_", "WAGTAIL", "Q_", "PLATFORM_", "PAYOUT_")
-INHERITED_NAMES = {"DEFAULT_FROM_EMAIL", "TEST_DATABASE_NAME", "MEDIA_ROOT"}
+INHERITED_NAMES = {"DEFAULT_FROM_EMAIL", "TEST_DATABASE_NAME", "MEDIA_ROOT", "PRIVATE_MEDIA_ROOT"}
 
 
 def production_env(**overrides) -> dict[str, str]:
@@ -168,3 +168,57 @@ def test_production_refuses_allowed_hosts_without_a_host():
     assert result.returncode != 0
     assert "ImproperlyConfigured" in result.stderr
     assert "DJANGO_ALLOWED_HOSTS" in result.stderr
+
+
+STORAGE_PROBE = """
+import django, json
+django.setup()
+from django.conf import settings
+from django.core.files.storage import storages
+print(json.dumps({
+    name: [type(storages[name]).__name__, getattr(storages[name], "bucket_name", None),
+           getattr(storages[name], "querystring_auth", None)]
+    for name in ("default", "private")
+}))
+"""
+
+
+def test_production_keeps_public_images_unsigned_and_invoices_in_a_signed_bucket_of_their_own():
+    import json
+
+    # given S3 buckets: one for public media, one for private documents
+    result = run(["-c", STORAGE_PROBE], production_env(
+        AWS_STORAGE_BUCKET_NAME="noel-media", AWS_PRIVATE_STORAGE_BUCKET_NAME="noel-private",
+    ))
+
+    # then image URLs are stable (unsigned) and private documents are only ever signed
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == {
+        "default": ["S3Storage", "noel-media", False],
+        "private": ["S3Storage", "noel-private", True],
+    }
+
+
+def test_production_refuses_a_media_bucket_without_a_private_one():
+    result = run(["manage.py", "check"], production_env(AWS_STORAGE_BUCKET_NAME="noel-media"))
+
+    assert result.returncode != 0
+    assert "Set the AWS_PRIVATE_STORAGE_BUCKET_NAME environment variable." in result.stderr
+
+
+def test_production_without_buckets_keeps_private_files_in_a_folder_no_url_serves(tmp_path):
+    import json
+
+    result = run(["-c", STORAGE_PROBE.replace("getattr(storages[name], \"bucket_name\", None)",
+                                              "str(getattr(storages[name], \"location\", None))")],
+                 production_env(MEDIA_ROOT=str(tmp_path / "media"), PRIVATE_MEDIA_ROOT=str(tmp_path / "private")))
+
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == {
+        "default": ["FileSystemStorage", str(tmp_path / "media"), None],
+        "private": ["PrivateFileSystemStorage", str(tmp_path / "private"), None],
+    }
+
+
+def test_documents_are_served_through_wagtails_checking_view_never_by_their_storage_url(settings):
+    assert settings.WAGTAILDOCS_SERVE_METHOD == "serve_view"

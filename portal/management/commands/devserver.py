@@ -1,5 +1,6 @@
 """Serve the portal on one machine: web server, task worker and, without
-Stripe keys, a local fake Stripe (localstripe).
+Stripe keys, a local fake Stripe (localstripe, on 127.0.0.1 only: see
+portal.localstripe_launcher).
 
 `make run` ends here. Every process is a child of this one; Ctrl-C (or any
 of them dying) stops them all, so nothing is left behind.
@@ -53,10 +54,11 @@ class Command(BaseCommand):
 
     def _start_localstripe(self, children, addrport) -> dict[str, str]:
         """Start localstripe, register our webhook with it, return the settings that point at it."""
-        executable = os.path.join(os.path.dirname(sys.executable), "localstripe")
+        # Our launcher, not localstripe's own command: that one listens on every interface.
         children.append(
             _spawn(
-                [executable, "--port", str(LOCALSTRIPE_PORT), "--from-scratch"],
+                localstripe_command(LOCALSTRIPE_PORT),
+                cwd=settings.BASE_DIR,
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.DEVNULL,
             )
@@ -75,6 +77,11 @@ class Command(BaseCommand):
             "STRIPE_PUBLISHABLE_KEY": "pk_test_local",
             "STRIPE_WEBHOOK_SECRET": webhook_secret,
         }
+
+
+def localstripe_command(port: int) -> list[str]:
+    """The command line that serves localstripe on 127.0.0.1:`port` only, with an empty store."""
+    return [sys.executable, "-m", "portal.localstripe_launcher", "--port", str(port), "--from-scratch"]
 
 
 def _raise_keyboard_interrupt(signum, frame):
