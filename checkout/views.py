@@ -32,6 +32,7 @@ from checkout.pricing import BasketError, DeliveryChoice
 from checkout.vouchers.pdf import order_voucher_items
 from portal.emails import site_language
 from portal.money import ZERO, to_cents
+from portal.security_headers import allow_payment_provider
 from shops.models import DeliveryOption
 
 # The order placed from the basket now in the session: the basket is emptied once it is paid.
@@ -342,7 +343,8 @@ def payment_view(request, token):
             "stripe_js_url": gateway.js_url(),
         }
     )
-    return render(request, "checkout/payment.html", context)
+    # The one page that loads the payment provider's script and frames (portal.security_headers).
+    return allow_payment_provider(render(request, "checkout/payment.html", context), gateway.csp_sources())
 
 
 @require_POST

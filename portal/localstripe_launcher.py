@@ -36,6 +36,23 @@ def parse_args(argv=None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
+def refuse_pages_configuring(web):
+    """An aiohttp middleware: `/_config/` (webhooks, data) only for callers that are not web pages.
+
+    localstripe answers every Origin with permissive CORS headers, so any
+    page the developer opens could otherwise repoint the webhook or wipe the
+    data. Browsers send Origin on such requests; devserver and the tests do not.
+    """
+
+    @web.middleware
+    async def guard(request, handler):
+        if request.path.startswith("/_config") and "Origin" in request.headers:
+            return web.Response(status=403, text="localstripe's configuration is not for web pages.\n")
+        return await handler(request)
+
+    return guard
+
+
 def main(argv=None) -> None:
     """What localstripe's `start()` does, but on `loopback_socket`."""
     # Imported here: localstripe is a development tool, the rest of the portal never needs it.
@@ -44,6 +61,7 @@ def main(argv=None) -> None:
     args = parse_args(argv)
     if not args.from_scratch:
         server.store.try_load_from_disk()
+    server.app.middlewares.append(refuse_pages_configuring(server.web))
     sock = loopback_socket(args.port)
     access_log = logging.getLogger("aiohttp.access")
     access_log.setLevel(logging.DEBUG)

@@ -29,6 +29,7 @@ import hashlib
 import json
 from dataclasses import dataclass
 from decimal import Decimal
+from urllib.parse import urlsplit
 
 import stripe
 from django.conf import settings
@@ -182,6 +183,20 @@ def js_url() -> str:
     """Where the page loads Stripe.js from: localstripe serves a fake one."""
     api_base = _setting("STRIPE_API_BASE")
     return f"{api_base.rstrip('/')}/js.stripe.com/v3/" if api_base else "https://js.stripe.com/v3/"
+
+
+def csp_sources() -> dict[str, list[str]]:
+    """The hosts the payment page needs in its Content-Security-Policy (Stripe's list), or localstripe's."""
+    api_base = _setting("STRIPE_API_BASE")
+    if api_base:
+        parts = urlsplit(api_base)
+        origin = f"{parts.scheme}://{parts.netloc}"
+        return {"script-src": [origin], "connect-src": [origin], "frame-src": [origin]}
+    return {
+        "script-src": ["https://js.stripe.com", "https://*.js.stripe.com"],
+        "connect-src": ["https://api.stripe.com"],
+        "frame-src": ["https://js.stripe.com", "https://*.js.stripe.com", "https://hooks.stripe.com"],
+    }
 
 
 # Payments --------------------------------------------------------------------

@@ -106,6 +106,13 @@ if os.environ.get("AWS_STORAGE_BUCKET_NAME"):
         "BACKEND": "storages.backends.s3.S3Storage",
         "OPTIONS": {**_s3, "bucket_name": os.environ["AWS_STORAGE_BUCKET_NAME"], "querystring_auth": False},
     }
+    # Images are served from the bucket: the public pages' policy allows its origin (portal.security_headers).
+    _media_origin = os.environ.get("MEDIA_ORIGIN") or (
+        os.environ.get("AWS_S3_ENDPOINT_URL") or f"https://{os.environ['AWS_STORAGE_BUCKET_NAME']}.s3.amazonaws.com"
+    ).rstrip("/")
+    CONTENT_SECURITY_POLICY["DIRECTIVES"]["img-src"] = [  # noqa: F405
+        *CONTENT_SECURITY_POLICY["DIRECTIVES"]["img-src"], _media_origin,  # noqa: F405
+    ]
     STORAGES["private"] = {
         "BACKEND": "storages.backends.s3.S3Storage",
         "OPTIONS": {**_s3, "bucket_name": required("AWS_PRIVATE_STORAGE_BUCKET_NAME"), "querystring_auth": True,

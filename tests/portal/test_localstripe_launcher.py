@@ -4,6 +4,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -108,6 +109,17 @@ def test_the_started_launcher_answers_on_127_0_0_1_and_nowhere_else():
                     pytest.fail("the launcher stopped")
                 time.sleep(0.1)
         assert answered == 200
+
+        # its configuration answers a script, but not a web page
+        def delete_data(**headers):
+            request = urllib.request.Request(f"http://127.0.0.1:{port}/_config/data", method="DELETE", headers=headers)
+            try:
+                return urllib.request.urlopen(request, timeout=2).status
+            except urllib.error.HTTPError as refused:
+                return refused.code
+
+        assert delete_data(Origin="https://evil.example") == 403
+        assert delete_data() == 200
 
         # and refuses connections on IPv6's any-address and on the machine's other address
         with socket.socket(socket.AF_INET6, socket.SOCK_STREAM) as ipv6:
