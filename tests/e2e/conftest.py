@@ -6,6 +6,7 @@ Debian's `chromium` package, which `make e2e` installs when it is missing.
 
 import os
 import shutil
+import time
 
 import pytest
 
@@ -82,12 +83,24 @@ from tests.checkout.conftest import (  # noqa: E402 (with the fixtures it serves
     WEBHOOK_SECRET,
     LocalStripe,
     localstripe_url,  # noqa: F401 (the session's localstripe, a fixture)
+    webhook_inbox_url,  # noqa: F401 (a sink for webhooks, a fixture)
 )
 
 
+# localstripe sends each event's webhooks one second after the event, to
+# the URL registered at sending time.
+WEBHOOK_DELAY = 1.0
+
+
 @pytest.fixture
-def live_stripe(localstripe_url, live_server, settings):
-    """localstripe flushed, the live server's gateway pointed at it, its webhook registered with it."""
+def live_stripe(localstripe_url, webhook_inbox_url, live_server, settings):
+    """localstripe flushed, the live server's gateway pointed at it, its webhook registered with it.
+
+    At the end, the webhook is pointed away from the live server and the
+    events still waiting are let go: a late webhook of one test would
+    otherwise reach the live server while the next test builds its pages on
+    the connection the server's thread shares with it.
+    """
     settings.STRIPE_SECRET_KEY = SECRET_KEY
     settings.STRIPE_PUBLISHABLE_KEY = PUBLISHABLE_KEY
     settings.STRIPE_WEBHOOK_SECRET = WEBHOOK_SECRET
@@ -101,4 +114,6 @@ def live_stripe(localstripe_url, live_server, settings):
         key=None,
     )
     assert status == 200
-    return local
+    yield local
+    local._call("POST", "/_config/webhooks/e2e", {"url": webhook_inbox_url, "secret": WEBHOOK_SECRET}, key=None)
+    time.sleep(WEBHOOK_DELAY + 0.5)
