@@ -86,7 +86,6 @@ from tests.checkout.conftest import (  # noqa: E402 (with the fixtures it serves
     webhook_inbox_url,  # noqa: F401 (a sink for webhooks, a fixture)
 )
 
-
 # localstripe sends each event's webhooks one second after the event, to
 # the URL registered at sending time.
 WEBHOOK_DELAY = 1.0
