@@ -319,6 +319,13 @@ def _held(order: Order) -> bool:
 
 
 def payment_view(request, token):
+    """The payment page: never stored (it carries the payment's client secret; back and reload ask again)."""
+    response = _payment_page(request, token)
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _payment_page(request, token):
     order = _order(token)
     if order.status == OrderStatus.PAID:
         return redirect("checkout:order", token=order.token)

@@ -5,6 +5,7 @@ from wagtail import hooks
 from wagtail.log_actions import LogFormatter
 
 from checkout import order_admin
+from checkout.accounts import erasure as personal_data_erasure
 
 # Their hooks register on import: invoices, payouts and statements, reports and dashboard.
 from checkout.billing import invoice_admin, merchant_dashboard, payout_admin, report_admin  # noqa: F401
@@ -76,6 +77,18 @@ def register_shop_order_log_actions(actions):
         def format_message(self, log_entry):
             amount = (log_entry.data or {}).get("amount")
             return _("Remboursement de %(amount)s") % {"amount": euros(amount) if amount else "?"}
+
+
+@hooks.register("register_log_actions")
+def register_personal_data_log_actions(actions):
+    actions.register_action(
+        personal_data_erasure.EXPORT_ACTION,
+        _("Export des données personnelles"),
+        _("Données personnelles téléchargées"),
+    )
+    actions.register_action(
+        personal_data_erasure.ERASE_ACTION, _("Effacement des données personnelles"), _("Données personnelles effacées")
+    )
 
 
 @hooks.register("register_admin_viewset")

@@ -48,6 +48,9 @@ class LegalKind(models.TextChoices):
     LEGAL_NOTICE = "legal_notice", _("Mentions légales")
     TERMS = "terms", _("Conditions générales de vente")
     WITHDRAWAL = "withdrawal", _("Droit de rétractation")
+    PRIVACY = "privacy", _("Données personnelles")
+    COOKIES = "cookies", _("Cookies")
+    MERCHANT_TERMS = "merchant_terms", _("Conditions d'utilisation des commerçants")
 
 
 class LegalPageForm(WagtailAdminPageForm):
@@ -61,7 +64,7 @@ class LegalPageForm(WagtailAdminPageForm):
 
 
 class LegalPage(Page):
-    """A text the platform owes its visitors (legal notice, terms of sale, withdrawal), one of each kind per home.
+    """A text the platform owes its visitors or merchants (see `LegalKind`), one of each kind per home.
 
     Checkout and the footer find it by `kind` (see `home.legal`), so the
     platform may retitle or move the text without breaking their links.

@@ -34,12 +34,13 @@ doors, each closed here:
 - the page chooser lists published pages and the user's own drafts,
   not another shop's drafts (`construct_page_chooser_queryset`);
 - the admin API's image and document endpoints list what the user may
-  choose, not every collection (`construct_admin_api`).
+  choose, not every collection (`construct_admin_api`);
+- the image chooser's format step (`/admin/images/chooser/<id>/select_format/`),
+  which Wagtail serves for any image id: `ScopedImageSelectFormatView`
+  answers 404 for an image the user may not choose.
 
-Still open, for want of a hook (tests/test_admin_walk.py names them): the
-page-types usage report (site-wide counts and each type's last edited
-page), the site history report (log entries of any model the user holds
-a permission on) and the image chooser's format step (any image id).
+Wagtail's site-wide reports (site history, page-types usage) have no
+such door: markets.admin_reports replaces their routes.
 
 A territory-scoped model is one listed in `TERRITORY_SCOPED_MODELS`: its
 rows carry `territory_id`; an editor reaches those of their territories
@@ -64,6 +65,7 @@ from wagtail.admin.views.pages.listing import (
     PageFilterSet,
 )
 from wagtail.admin.views.pages.usage import ContentTypeUseView
+from wagtail.admin.viewsets import viewsets
 from wagtail.admin.viewsets.pages import PageViewSet, base_page_viewset
 from wagtail.contrib.forms.views import FormPageFilterSet, FormPagesListView
 from wagtail.documents.api.admin.views import DocumentsAdminAPIViewSet
@@ -72,6 +74,8 @@ from wagtail.documents.views import bulk_actions as document_bulk_actions
 from wagtail.images.api.admin.views import ImagesAdminAPIViewSet
 from wagtail.images.permissions import permission_policy as images_permission_policy
 from wagtail.images.views import bulk_actions as image_bulk_actions
+from wagtail.images.views.chooser import ImageSelectFormatView
+from wagtail.images.views.chooser import viewset as image_chooser_viewset
 from wagtail.models import Page, PageLogEntry
 from wagtail.permissions import page_permission_policy
 from wagtail.snippets.bulk_actions.delete import DeleteBulkAction
@@ -86,6 +90,7 @@ from wagtail.snippets.views.chooser import (
 
 from markets.editors import territories_edited_by
 from markets.models import CommissionRate, MerchantRegistration, PartnerContact
+from portal.converters import valid_id
 
 TERRITORY_SCOPED_MODELS = (PartnerContact, MerchantRegistration, CommissionRate)
 # The page permissions that give a user a page and its subtree (Wagtail's explorer counts the same ones).
@@ -187,7 +192,9 @@ class ReachableItemsOnlyMixin:
         without_access = extra["items_with_no_access"]
         reachable = self.reachable_ids([*objects, *without_access])
         return [obj for obj in objects if obj.pk in reachable], {
-            **extra, "items_with_no_access": [obj for obj in without_access if obj.pk in reachable]}
+            **extra,
+            "items_with_no_access": [obj for obj in without_access if obj.pk in reachable],
+        }
 
 
 for _action_class in (
@@ -195,8 +202,11 @@ for _action_class in (
     *(getattr(image_bulk_actions, name) for name in image_bulk_actions.__all__),
     *(getattr(document_bulk_actions, name) for name in document_bulk_actions.__all__),
 ):
-    hooks.register("register_bulk_action", type(_action_class.__name__, (ReachableItemsOnlyMixin, _action_class), {
-        "__module__": __name__}), order=1)
+    hooks.register(
+        "register_bulk_action",
+        type(_action_class.__name__, (ReachableItemsOnlyMixin, _action_class), {"__module__": __name__}),
+        order=1,
+    )
 
 
 # Choosers -------------------------------------------------------------------------------------
@@ -245,6 +255,25 @@ class TerritoryChooserViewSet(SnippetChooserViewSet):
     create_view_class = TerritoryCreateView
 
 
+class ScopedImageSelectFormatView(ImageSelectFormatView):
+    """The image chooser's format step, for an image the user may choose (as Wagtail's chooser lists); else 404."""
+
+    def dispatch(self, request, *args, image_id, **kwargs):
+        # Wagtail's route takes any run of digits (`<int:image_id>`): an id no column holds is a 404 too.
+        choosable = images_permission_policy.instances_user_has_any_permission_for(request.user, ["choose"])
+        if valid_id(image_id) is None or not choosable.filter(pk=image_id).exists():
+            raise Http404
+        return super().dispatch(request, *args, image_id=image_id, **kwargs)
+
+
+# Wagtail's image chooser viewset builds its URLs when the admin's viewsets
+# are registered, after the hooks modules are loaded; one registered before
+# would keep the unscoped step, so the start-up stops instead.
+if viewsets.viewsets:
+    raise ImproperlyConfigured("Wagtail's admin viewsets were registered before markets.admin_scoping could scope them")
+image_chooser_viewset.select_format_view_class = ScopedImageSelectFormatView
+
+
 # Page explorer --------------------------------------------------------------------------------
 
 
@@ -272,13 +301,15 @@ def _editors(request):
 
 
 def owner_filter():
-    return MultipleUserFilter(label=PageFilterSet.base_filters["owner"].label, queryset=_owners,
-                              widget=CheckboxSelectMultiple)
+    return MultipleUserFilter(
+        label=PageFilterSet.base_filters["owner"].label, queryset=_owners, widget=CheckboxSelectMultiple
+    )
 
 
 def edited_by_filter():
-    return EditedByFilter(label=PageFilterSet.base_filters["edited_by"].label, queryset=_editors,
-                          widget=CheckboxSelectMultiple)
+    return EditedByFilter(
+        label=PageFilterSet.base_filters["edited_by"].label, queryset=_editors, widget=CheckboxSelectMultiple
+    )
 
 
 # Wagtail's filters offer every page owner and editor of the site: the user's own pages' people only.
@@ -402,8 +433,9 @@ class CollectionScopedAPIMixin:
     """The admin API's image and document endpoints, limited to what the user may choose (Wagtail lists all)."""
 
     def get_queryset(self):
-        reachable = self.permission_policy.instances_user_has_any_permission_for(self.request.user,
-                                                                                 ["choose", "change"])
+        reachable = self.permission_policy.instances_user_has_any_permission_for(
+            self.request.user, ["choose", "change"]
+        )
         return super().get_queryset().filter(pk__in=reachable.values("pk"))
 
 
@@ -419,4 +451,3 @@ class ScopedDocumentsAdminAPIViewSet(CollectionScopedAPIMixin, DocumentsAdminAPI
 def scope_admin_api(router):
     router.register_endpoint("images", ScopedImagesAdminAPIViewSet)
     router.register_endpoint("documents", ScopedDocumentsAdminAPIViewSet)
-

@@ -47,6 +47,11 @@ EXEMPT_VIEW_NAMES = frozenset({
     "wagtailadmin_javascript_catalog",
     "wagtail_localize:javascript_catalog",
     "wagtailadmin_dismissibles",
+    # The second factor is asked before anything else: its screens come first.
+    "wagtail_2fa_auth",
+    "wagtail_2fa_device_new",
+    "wagtail_2fa_device_qrcode",
+    "wagtail_2fa_device_list",
 })
 # Wagtail's password reset: the request form, "sent", the invitation's link
 # (confirm, then its set-password step) and "done".

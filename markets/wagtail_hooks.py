@@ -17,7 +17,16 @@ from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 from wagtail_localize import wagtail_hooks as localize_hooks
 
-from markets import admin_scoping, admin_views, commission_admin, localize_access, onboarding, translation_status  # noqa: F401 (commission_admin and admin_scoping register hooks)
+from markets import (  # noqa: F401 (commission_admin, admin_reports and admin_scoping register hooks)
+    admin_reports,
+    admin_scoping,
+    admin_views,
+    closing_admin,  # the merchant's "Fermer ma boutique" screen and its log actions
+    commission_admin,
+    localize_access,
+    onboarding,
+    translation_status,
+)
 from markets.dashboard import MerchantPanel
 from markets.editor_dashboard import EditorPanel
 from markets.editors import may_submit_translations

@@ -17,9 +17,10 @@ urlpatterns = [
     path("admin/logout/", AdminLogoutView.as_view(), name="wagtailadmin_logout"),
     # Before Wagtail's own: the same reset page, throttled per e-mail and per client.
     path("admin/password_reset/", AdminPasswordResetView.as_view(), name="wagtailadmin_password_reset"),
+    # Before Wagtail's own: its site-wide reports, narrowed to what the reader may reach.
+    path("admin/", include("markets.admin_urls")),
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
-    path("i18n/", include("django.conf.urls.i18n")),
     # Stripe calls this without a language prefix. Its own instance name leaves
     # the "checkout" namespace to the customer's pages below.
     path("checkout/", include("checkout.urls", namespace="checkout_webhooks")),

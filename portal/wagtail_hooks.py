@@ -2,6 +2,7 @@ from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.log_actions import LogFormatter
 
+from portal import two_factor
 from portal.lockouts_admin import lockout_viewset
 from portal.translation_sync import WITHDRAWN_ACTION
 
@@ -16,3 +17,9 @@ def register_translation_log_actions(actions):
 @hooks.register("register_admin_viewset")
 def register_lockouts_viewset():
     return lockout_viewset
+
+
+@hooks.register("register_admin_urls", order=-1)
+def register_two_factor_urls():
+    # Before wagtail-2fa's own routes (same paths and names): its views as they work with django-otp 1.7.
+    return two_factor.admin_urls()

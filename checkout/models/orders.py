@@ -97,6 +97,8 @@ class Order(models.Model):
     hold_expires_at = models.DateTimeField(_("réservation jusqu'au"))
     paid_at = models.DateTimeField(_("payée le"), null=True, blank=True)
     confirmation_sent_at = models.DateTimeField(null=True, blank=True)
+    # When the customer's personal data on the order were erased (see `checkout.accounts.erasure`).
+    anonymised_at = models.DateTimeField(_("données personnelles effacées le"), null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("commande")

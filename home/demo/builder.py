@@ -137,7 +137,7 @@ class DemoBuilder:
         self.report.note("page", True)
 
     def _legal_pages(self, admin) -> None:
-        """The legal notice, terms of sale and withdrawal pages under the home, in French and English.
+        """The platform's legal pages (`content.LEGAL_PAGES`) under the home, in French and English.
 
         Found by kind; an English version is added only to a French text
         still as seeded (an editor's rewrite is theirs to translate).

@@ -1294,27 +1294,70 @@ def long_date(day: date) -> Bi:
 
 TERMS_VERSION = "v1 — novembre 2025"
 TERMS_DATE = datetime(2025, 11, 1, 0, 0, tzinfo=UTC)
-TERMS_TEXT = """<h2>1. Objet</h2>
-<p>Le Marché de Noël numérique est une place de marché en ligne animée par les offices de tourisme
-partenaires. Les présentes conditions régissent l'utilisation de la plateforme par les commerçants
-indépendants qui y vendent leurs produits, prestations et bons cadeaux.</p>
-<h2>2. Inscription et boutique</h2>
-<p>Le commerçant certifie exploiter un commerce indépendant disposant d'une boutique physique sur le
-territoire. Il est seul responsable des informations de sa boutique, de ses prix (TTC) et de ses stocks,
-qu'il tient à jour.</p>
-<h2>3. Ventes et encaissement</h2>
-<p>Les ventes sont conclues entre le commerçant et l'acheteur. La plateforme encaisse les paiements pour
-le compte du commerçant et lui reverse chaque semaine le montant des ventes, déduction faite de la
-commission prévue par le barème de son territoire.</p>
-<h2>4. Retrait, livraison et rétractation</h2>
-<p>Le commerçant honore les modes de retrait et de livraison qu'il propose et respecte le droit de
-rétractation de quatorze jours applicable à la vente à distance, sauf exceptions prévues par le Code de
-la consommation (denrées périssables, prestations datées).</p>
-<h2>5. Données personnelles</h2>
-<p>Le commerçant n'utilise les coordonnées des acheteurs que pour exécuter leurs commandes.</p>
-<h2>6. Durée et modification</h2>
-<p>Toute nouvelle version de ces conditions est soumise à l'acceptation du commerçant lors de sa
-connexion suivante.</p>"""
+
+MERCHANT_TERMS = Bi(
+    "<h2>1. Objet</h2>"
+    "<p>Le Marché de Noël numérique est une place de marché en ligne animée par les offices de tourisme "
+    "partenaires. Les présentes conditions régissent l'utilisation de la plateforme par les commerçants "
+    "indépendants qui y vendent leurs produits, prestations et bons cadeaux.</p>"
+    "<h2>2. Inscription et boutique</h2>"
+    "<p>Le commerçant certifie exploiter un commerce indépendant disposant d'une boutique physique sur le "
+    "territoire. L'office de tourisme examine chaque inscription et approuve la première mise en ligne de la "
+    "boutique. Le commerçant est seul responsable des informations de sa boutique, de ses prix (TTC) et de "
+    "ses stocks, qu'il tient à jour.</p>"
+    "<h2>3. Ventes et encaissement</h2>"
+    "<p>Les ventes sont conclues entre le commerçant et l'acheteur. La plateforme encaisse les paiements "
+    "pour le compte du commerçant et lui reverse chaque semaine le montant des ventes, déduction faite de la "
+    "commission prévue par le barème de son territoire et des frais de virement ; un relevé et une facture "
+    "de commission accompagnent chaque versement.</p>"
+    "<h2>4. Retrait, livraison et rétractation</h2>"
+    "<p>Le commerçant honore les modes de retrait et de livraison qu'il propose et respecte le droit de "
+    "rétractation de quatorze jours applicable à la vente à distance, sauf exceptions prévues par le Code de "
+    "la consommation (denrées périssables, prestations datées).</p>"
+    "<h2>5. Données personnelles</h2>"
+    "<p>Le commerçant reçoit les coordonnées des acheteurs de ses commandes et ne les utilise que pour "
+    "exécuter ces commandes : préparation, retrait, livraison et service après-vente. Il ne les utilise pas "
+    "pour de la prospection sans leur accord et ne les transmet à personne.</p>"
+    "<h2>6. Fermeture du compte</h2>"
+    "<p>Le commerçant peut fermer son compte à tout moment depuis son espace commerçant, en confirmant avec "
+    "son mot de passe. Sa boutique est aussitôt retirée du site et son accès désactivé ; les sommes qui lui "
+    "restent dues lui sont versées avec les relevés hebdomadaires suivants. Les commandes, factures et "
+    "relevés sont conservés pendant les durées prévues par la loi.</p>"
+    "<h2>7. Durée et modification</h2>"
+    "<p>Toute nouvelle version de ces conditions est soumise à l'acceptation du commerçant lors de sa "
+    "connexion suivante.</p>",
+    "<h2>1. Purpose</h2>"
+    "<p>The digital Christmas market is an online marketplace run by the partner tourism offices. These "
+    "terms govern the use of the platform by the independent merchants who sell their products, services and "
+    "gift vouchers on it.</p>"
+    "<h2>2. Registration and shop</h2>"
+    "<p>The merchant certifies that they run an independent business with a physical shop in the territory. "
+    "The tourism office reviews each registration and approves the shop's first publication. The merchant "
+    "alone is responsible for their shop's information, prices (all taxes included) and stock, which they "
+    "keep up to date.</p>"
+    "<h2>3. Sales and collection of payments</h2>"
+    "<p>Sales are made between the merchant and the buyer. The platform collects payments on the merchant's "
+    "behalf and pays them the proceeds of their sales every week, less the commission set by their "
+    "territory's schedule and the transfer fee; each payout comes with a statement and a commission "
+    "invoice.</p>"
+    "<h2>4. Collection, delivery and withdrawal</h2>"
+    "<p>The merchant honours the collection and delivery options they offer and respects the fourteen-day "
+    "right of withdrawal that applies to distance selling, save for the exceptions of the French Consumer "
+    "Code (perishable goods, services on a set date).</p>"
+    "<h2>5. Personal data</h2>"
+    "<p>The merchant receives the details of the buyers of their orders and uses them only to fulfil those "
+    "orders: preparation, collection, delivery and after-sales service. They do not use them for marketing "
+    "without the buyers' consent and pass them on to no one.</p>"
+    "<h2>6. Closing the account</h2>"
+    "<p>The merchant may close their account at any time from their merchant area, confirming with their "
+    "password. Their shop is withdrawn from the site at once and their login deactivated; the sums still "
+    "owed to them are paid with the following weekly statements. Orders, invoices and statements are kept "
+    "for the periods the law requires.</p>"
+    "<h2>7. Term and changes</h2>"
+    "<p>Each new version of these terms must be accepted by the merchant the next time they log in.</p>",
+)
+# What merchants accept on first login is the French text of their terms page.
+TERMS_TEXT = MERCHANT_TERMS.fr
 
 
 # The platform's legal pages (home.LegalPage), under each home --------------
@@ -1489,6 +1532,146 @@ WITHDRAWAL = Bi(
     "<p>(*) Delete as appropriate.</p>",
 )
 
+PRIVACY = Bi(
+    "<h2>Qui traite vos données ?</h2>"
+    "<p>{legal_name}, {address}, exploite {name} avec les offices de tourisme partenaires : elle est "
+    "responsable des données collectées sur le site. Pour toute question : {email}.</p>"
+    "<p>Chaque boutique auprès de laquelle vous commandez reçoit les données de sa commande et en est "
+    "responsable pour l'exécuter : préparation, retrait, livraison et service après-vente.</p>"
+    "<h2>Quelles données ?</h2>"
+    "<ul>"
+    "<li>Clients : nom, adresse e-mail, téléphone si vous le donnez, adresse de livraison pour un envoi, "
+    "contenu et montant de vos commandes, bons cadeaux et leur utilisation ; votre mot de passe, chiffré, si "
+    "vous créez un compte.</li>"
+    "<li>Paiement : votre carte est saisie dans le formulaire de Stripe ; nous ne voyons ni ne gardons "
+    "jamais son numéro, seulement la référence et le résultat du paiement.</li>"
+    "<li>Commerçants : identité de l'entreprise (raison sociale, SIRET, TVA, adresse), nom et coordonnées de "
+    "la personne qui inscrit le commerce, photo de la boutique, coordonnées bancaires pour les "
+    "versements.</li>"
+    "<li>Sécurité : identifiant et adresse IP des tentatives de connexion, pour bloquer les essais de mots "
+    "de passe.</li></ul>"
+    "<h2>Pour quoi faire ?</h2>"
+    "<ul>"
+    "<li>Exécuter vos commandes et vous envoyer confirmations et bons cadeaux (exécution du contrat).</li>"
+    "<li>Verser aux commerçants le produit de leurs ventes et établir les factures (obligation légale).</li>"
+    "<li>Protéger le site et les comptes contre la fraude (intérêt légitime).</li></ul>"
+    "<p>Nous ne vendons aucune donnée et n'en utilisons aucune pour de la publicité ; le site n'a ni mesure "
+    "d'audience ni outil de suivi.</p>"
+    "<h2>Qui les reçoit ?</h2>"
+    "<ul>"
+    "<li>Les boutiques de votre commande, chacune pour sa part de la commande seulement.</li>"
+    "<li>Stripe, notre prestataire de paiement, qui traite le paiement par carte et la lutte contre la "
+    "fraude.</li>"
+    "<li>L'office de tourisme du territoire, qui anime le marché et accompagne les commerçants.</li>"
+    "<li>Notre hébergeur et notre service d'envoi d'e-mails, qui n'agissent que sur nos "
+    "instructions.</li></ul>"
+    "<h2>Combien de temps ?</h2>"
+    "<ul>"
+    "<li>Les données personnelles de vos commandes sont anonymisées trois ans après votre dernière "
+    "commande.</li>"
+    "<li>Les factures sont conservées dix ans, comme l'exige le droit comptable français (article L123-22 du "
+    "Code de commerce) : les coordonnées qu'elles portent restent jusqu'à la fin de ce délai.</li>"
+    "<li>Les tentatives de connexion ne sont gardées que le temps de protéger les comptes.</li>"
+    "<li>Quand un commerçant ferme son compte, sa boutique est retirée du site ; ses commandes, factures et "
+    "relevés sont conservés pendant les mêmes durées légales.</li></ul>"
+    "<h2>Vos droits</h2>"
+    "<p>Vous pouvez accéder à vos données, les faire corriger ou effacer, en recevoir une copie, vous "
+    "opposer à leur traitement ou en demander la limitation.</p>"
+    "<ul>"
+    "<li>Avec un compte client : téléchargez vos données et supprimez votre compte depuis la page de votre "
+    "compte.</li>"
+    "<li>Sans compte : demandez l'export ou l'effacement depuis le lien privé de votre commande (dans votre "
+    "e-mail de confirmation) ; nous vous demandons de confirmer par e-mail.</li>"
+    "<li>Commerçants : fermez votre compte depuis votre espace commerçant, menu « Compte » ; les sommes qui "
+    "vous restent dues vous sont versées.</li>"
+    "<li>Dans tous les cas, vous pouvez aussi écrire à {email}.</li></ul>"
+    "<p>Si vous estimez que vos droits ne sont pas respectés, vous pouvez adresser une réclamation à la CNIL "
+    "(cnil.fr).</p>"
+    "<h2>Cookies</h2>"
+    "<p>Le site ne dépose que les cookies nécessaires à son fonctionnement ; la page « Cookies » les "
+    "détaille.</p>",
+    "<h2>Who processes your data?</h2>"
+    "<p>{legal_name}, {address}, runs {name} with the partner tourism offices: it is the controller of the "
+    "data collected on the site. For any question: {email}.</p>"
+    "<p>Each shop you order from receives the data of its order and is responsible for it to fulfil the "
+    "order: preparation, collection, delivery and after-sales service.</p>"
+    "<h2>What data?</h2>"
+    "<ul>"
+    "<li>Customers: name, e-mail address, telephone if you give it, delivery address for a shipment, content "
+    "and amount of your orders, gift vouchers and their use; your password, encrypted, if you create an "
+    "account.</li>"
+    "<li>Payment: your card is typed into Stripe's form; we never see or keep its number, only the payment's "
+    "reference and result.</li>"
+    "<li>Merchants: the business's identity (company name, SIRET, VAT, address), name and contact details of "
+    "the person who registers the business, a photo of the shop, bank details for the payouts.</li>"
+    "<li>Security: user name and IP address of login attempts, to block password guessing.</li></ul>"
+    "<h2>What for?</h2>"
+    "<ul>"
+    "<li>To fulfil your orders and send you confirmations and gift vouchers (performance of the "
+    "contract).</li>"
+    "<li>To pay merchants the proceeds of their sales and issue the invoices (legal obligation).</li>"
+    "<li>To protect the site and the accounts against fraud (legitimate interest).</li></ul>"
+    "<p>We sell no data and use none for advertising; the site has no audience measurement and no tracking "
+    "tool.</p>"
+    "<h2>Who receives it?</h2>"
+    "<ul>"
+    "<li>The shops of your order, each for its own part of the order only.</li>"
+    "<li>Stripe, our payment provider, which processes card payments and fights fraud.</li>"
+    "<li>The territory's tourism office, which runs the market and supports the merchants.</li>"
+    "<li>Our host and our e-mail service, which act only on our instructions.</li></ul>"
+    "<h2>For how long?</h2>"
+    "<ul>"
+    "<li>The personal data of your orders is anonymised three years after your last order.</li>"
+    "<li>Invoices are kept for ten years, as French accounting law requires (article L123-22 of the French "
+    "Commercial Code): the details they carry remain until that period ends.</li>"
+    "<li>Login attempts are kept only as long as needed to protect the accounts.</li>"
+    "<li>When a merchant closes their account, their shop is withdrawn from the site; their orders, invoices "
+    "and statements are kept for the same legal periods.</li></ul>"
+    "<h2>Your rights</h2>"
+    "<p>You may access your data, have it corrected or erased, receive a copy of it, object to its "
+    "processing or ask for it to be restricted.</p>"
+    "<ul>"
+    "<li>With a customer account: download your data and delete your account from your account page.</li>"
+    "<li>Without an account: ask for the export or the erasure from your order's private link (in your "
+    "confirmation e-mail); we ask you to confirm by e-mail.</li>"
+    "<li>Merchants: close your account from your merchant area, “Account” menu; the sums still owed to you "
+    "are paid.</li>"
+    "<li>In every case, you may also write to {email}.</li></ul>"
+    "<p>If you believe your rights are not respected, you may lodge a complaint with the CNIL, the French "
+    "data protection authority (cnil.fr).</p>"
+    "<h2>Cookies</h2>"
+    "<p>The site sets only the cookies it needs to work; the “Cookies” page lists them.</p>",
+)
+
+COOKIES = Bi(
+    "<h2>Seulement des cookies nécessaires</h2>"
+    "<p>{name} ne dépose que des cookies indispensables : garder votre panier, protéger les formulaires, "
+    "vous garder connecté et sécuriser le paiement. Aucun ne sert à la publicité ni à la mesure d'audience, "
+    "et aucun ne vous suit sur d'autres sites.</p>"
+    "<p>Ces cookies sont dispensés de consentement (article 82 de la loi Informatique et Libertés) : c'est "
+    "pourquoi le site ne vous montre aucun bandeau de cookies.</p>"
+    "<h2>Le paiement</h2>"
+    "<p>Sur la page de paiement, le formulaire de carte est fourni par Stripe, notre prestataire de "
+    "paiement. Stripe.js y dépose deux cookies qui l'aident à reconnaître les paiements frauduleux ; ils ne "
+    "servent qu'à la sécurité du paiement (politique de confidentialité de Stripe : stripe.com/privacy).</p>"
+    "<h2>La liste complète</h2>"
+    "<p>Voici tous les cookies que vous pouvez recevoir. Vous pouvez les supprimer à tout moment dans les "
+    "réglages de votre navigateur : vous perdrez alors votre panier et votre connexion.</p>",
+    "<h2>Only the cookies the site needs</h2>"
+    "<p>{name} sets only essential cookies: to keep your basket, protect the forms, keep you logged in and "
+    "secure the payment. None is used for advertising or audience measurement, and none follows you on other "
+    "sites.</p>"
+    "<p>These cookies need no consent (article 82 of the French Data Protection Act): that is why the site "
+    "shows you no cookie banner.</p>"
+    "<h2>The payment</h2>"
+    "<p>On the payment page, the card form is provided by Stripe, our payment provider. Stripe.js sets two "
+    "cookies there that help it recognise fraudulent payments; they serve only the payment's security "
+    "(Stripe's privacy policy: stripe.com/privacy).</p>"
+    "<h2>The full list</h2>"
+    "<p>Here are all the cookies you may receive. You can delete them at any time in your browser's "
+    "settings: you will then lose your basket and your login.</p>",
+)
+
 LEGAL_PAGES: tuple[LegalPageSpec, ...] = (
     LegalPageSpec("legal_notice", Bi("Mentions légales", "Legal notice"),
                   Bi("mentions-legales", "legal-notice"), LEGAL_NOTICE),
@@ -1496,4 +1679,9 @@ LEGAL_PAGES: tuple[LegalPageSpec, ...] = (
                   Bi("conditions-generales-de-vente", "terms-of-sale"), TERMS_OF_SALE),
     LegalPageSpec("withdrawal", Bi("Droit de rétractation", "Right of withdrawal"),
                   Bi("droit-de-retractation", "right-of-withdrawal"), WITHDRAWAL),
+    LegalPageSpec("privacy", Bi("Données personnelles", "Personal data"),
+                  Bi("donnees-personnelles", "personal-data"), PRIVACY),
+    LegalPageSpec("cookies", Bi("Cookies", "Cookies"), Bi("cookies", "cookies"), COOKIES),
+    LegalPageSpec("merchant_terms", Bi("Conditions d'utilisation des commerçants", "Merchants' terms of use"),
+                  Bi("conditions-utilisation-commercants", "merchants-terms-of-use"), MERCHANT_TERMS),
 )

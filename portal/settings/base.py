@@ -36,6 +36,11 @@ INSTALLED_APPS = [
     "wagtail.search",
     "wagtail.admin",
     "wagtail",
+    # After Wagtail, so Wagtail's own French wins for the strings both translate;
+    # its screens are the project's templates (templates/wagtail_2fa/).
+    "wagtail_2fa",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "modelcluster",
     "taggit",
     "django_q",
@@ -59,6 +64,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # django-otp's OTPMiddleware (it is one) and wagtail-2fa's check, before the
+    # merchant's terms: an unverified session is stopped before any view is chosen.
+    "portal.two_factor.AdminTwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
@@ -164,11 +172,23 @@ AXES_LOCKOUT_CALLABLE = "portal.login_throttling.lockout_response"
 # Neither passwords nor the typed form are worth keeping in the attempts table.
 AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "password", "new_password1", "new_password2"]
 
+# Two-factor authentication (TOTP, wagtail-2fa; portal.two_factor): superusers and
+# the accounting (payouts, bank details) must enrol before using the admin; other
+# admin users may enrol from their account menu, and once enrolled always give a code.
+# Off in the test settings, where tests log in with `force_login`.
+WAGTAIL_2FA_REQUIRED = True
+# A wrong code doubles the wait before the next one is checked (1 s, 2 s, 4 s…).
+OTP_TOTP_THROTTLE_FACTOR = 1
+
 # Password resets (portal.password_resets): requests per hour for one e-mail
 # address and for one client address, on the customer's and the admin's forms.
 PASSWORD_RESET_LIMIT_PER_EMAIL = 5
 PASSWORD_RESET_LIMIT_PER_IP = 20
 PASSWORD_RESET_WINDOW_SECONDS = 3600
+
+# Customers' personal data on orders are erased this many days after their last
+# order (checkout.accounts.erasure); invoices keep theirs for the accounting law.
+PERSONAL_DATA_RETENTION_DAYS = 3 * 365
 
 # Languages: French first, English second; every public URL carries its
 # language prefix (/fr/, /en/).

@@ -30,6 +30,8 @@ WAGTAILADMIN_BASE_URL = "http://testserver"
 # (axes refuses an `authenticate` without a request, which `client.login` makes).
 AXES_ENABLED = True
 AXES_VERBOSE = False
+# Two-factor authentication off: tests log in with `force_login`; tests/portal/test_two_factor.py turns it on.
+WAGTAIL_2FA_REQUIRED = False
 
 if os.environ.get("REDIS_URL"):
     CACHES = {

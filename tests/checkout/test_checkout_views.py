@@ -205,6 +205,8 @@ def test_pay_with_the_test_card_then_the_return_page_confirms(client, market, st
     html = page.content.decode()
     assert page.context["client_secret"] in html
     assert f"{stripe.url}/js.stripe.com/v3/" in html
+    # the page holding the client secret is never stored by a cache or the browser
+    assert page["Cache-Control"] == "private, no-store"
     # when the page confirms the card, then the browser goes to the return page
     answer = client.post(f"/fr/panier/paiement/{order.token}/carte/", {"payment_method": card_payment_method(stripe, "4242424242424242")})
     assert answer.json() == {"status": "succeeded", "client_secret": page.context["client_secret"]}

@@ -8,7 +8,7 @@ from checkout.billing import payouts, reports
 
 
 @pytest.mark.django_db
-def test_every_stored_schedule_names_a_function_of_checkout_tasks():
+def test_every_stored_schedule_names_a_task_module_function():
     funcs = set(Schedule.objects.filter(func__startswith="checkout.").values_list("func", flat=True))
 
     assert funcs == {
@@ -16,6 +16,7 @@ def test_every_stored_schedule_names_a_function_of_checkout_tasks():
         "checkout.tasks.send_voucher_expiry_reminders",
         "checkout.tasks.run_weekly_statements",
         "checkout.tasks.reconcile_refunds",
+        "checkout.accounts.tasks.anonymise_expired_customers",
     }
     assert all(callable(import_string(func)) for func in funcs)
 

@@ -58,8 +58,14 @@ def web(browser, live_server):
     context = browser.new_context(base_url=live_server.url, locale="fr-FR", viewport={"width": 1280, "height": 900})
     page = context.new_page()
     page.set_default_timeout(15_000)
+    # The pages run under the site's Content-Security-Policy: what it blocks is a fault, not a detail.
+    refused = []
+    page.on(
+        "console", lambda message: refused.append(message.text) if "Content Security Policy" in message.text else None
+    )
     yield page
     context.close()
+    assert refused == [], "\n".join(refused)
 
 
 @pytest.fixture

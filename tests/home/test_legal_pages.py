@@ -1,8 +1,12 @@
-"""The platform's legal pages (legal notice, terms of sale, withdrawal), their links, and each shop's terms."""
+"""The platform's legal pages (legal notice, terms of sale, withdrawal, privacy, cookies, merchants' terms),
+their links, the cookies page's list, and each shop's terms."""
+
+import re
 
 import pytest
 from django.conf import settings
-from django.test import RequestFactory
+from django.contrib.messages.storage.cookie import CookieStorage
+from django.test import RequestFactory, override_settings
 from django.urls import reverse
 from django.utils import translation
 from wagtail.models import Page
@@ -12,7 +16,7 @@ from wagtail.test.utils.form_data import inline_formset, nested_form_data, rich_
 from home.demo.builder import DemoBuilder
 from home.legal import legal_page_url
 from home.models import HomePage, LegalPage
-from markets.models import HelpPage, MarketPage
+from markets.models import HelpPage, MarketPage, TermsVersion
 from shops.models import ProductPage, ShopPage
 from tests.fixtures import factories as f
 from tests.fixtures.pages import assert_served_in_its_language
@@ -23,12 +27,19 @@ FRENCH = {
     "legal_notice": ("Mentions légales", "mentions-legales"),
     "terms": ("Conditions générales de vente", "conditions-generales-de-vente"),
     "withdrawal": ("Droit de rétractation", "droit-de-retractation"),
+    "privacy": ("Données personnelles", "donnees-personnelles"),
+    "cookies": ("Cookies", "cookies"),
+    "merchant_terms": ("Conditions d'utilisation des commerçants", "conditions-utilisation-commercants"),
 }
 ENGLISH = {
     "legal_notice": ("Legal notice", "legal-notice"),
     "terms": ("Terms of sale", "terms-of-sale"),
     "withdrawal": ("Right of withdrawal", "right-of-withdrawal"),
+    "privacy": ("Personal data", "personal-data"),
+    "cookies": ("Cookies", "cookies"),
+    "merchant_terms": ("Merchants' terms of use", "merchants-terms-of-use"),
 }
+FIRST_THREE = ("legal_notice", "terms", "withdrawal")
 
 
 def french_pages(home, kinds=tuple(FRENCH), live=True) -> dict[str, LegalPage]:
@@ -129,7 +140,7 @@ def test_an_untranslated_page_is_linked_in_french_and_a_draft_not_at_all(client,
 
 
 def test_the_links_are_cached_until_a_legal_page_changes(home_fr, home_en, django_assert_num_queries):
-    french = french_pages(home_fr)
+    french = french_pages(home_fr, kinds=FIRST_THREE)
     english = english_pages(french)
     with translation.override("en"):
         legal_page_url("terms", RequestFactory().get("/en/"))  # the first page view looks them up
@@ -196,7 +207,7 @@ def test_a_shops_terms_in_english(client, home_fr, home_en):
 # The demo --------------------------------------------------------------------------
 
 
-def test_the_demo_seeds_the_three_pages_in_french_and_english_once(db, django_capture_on_commit_callbacks):
+def test_the_demo_seeds_the_six_pages_in_french_and_english_once(db, django_capture_on_commit_callbacks):
     # when the demo is built (no territory: only the homes and the platform's pages), twice
     with django_capture_on_commit_callbacks(execute=True):
         DemoBuilder(territories=(), orders=False).build()
@@ -226,3 +237,225 @@ def test_the_demo_seeds_the_three_pages_in_french_and_english_once(db, django_ca
     assert "Annexe à l'article R221-1" in french["withdrawal"].body
     assert "Model withdrawal form" in english["withdrawal"].body
     assert english["terms"].url == "/en/terms-of-sale/"
+    # privacy: the retention periods and how to use one's rights, in both languages
+    assert "anonymisées trois ans après votre dernière commande" in french["privacy"].body
+    assert "Les factures sont conservées dix ans" in french["privacy"].body
+    assert "anonymised three years after your last order" in english["privacy"].body
+    assert "Invoices are kept for ten years" in english["privacy"].body
+    assert "aucun bandeau de cookies" in french["cookies"].body and "no cookie banner" in english["cookies"].body
+    # what merchants accept on first login is the French text of their terms page
+    assert french["merchant_terms"].body == TermsVersion.objects.get().text
+    assert "Fermeture du compte" in french["merchant_terms"].body
+    assert "Closing the account" in english["merchant_terms"].body
+
+
+# Footer and registration links on every kind of page ------------------------------------
+
+
+def _legal_links(html: str) -> dict[str, str]:
+    return {kind: href for href, kind in re.findall(r'<a href="([^"]+)" data-legal="(\w+)"', html)}
+
+
+def _site(home_fr):
+    english_pages(french_pages(home_fr))
+    market = f.make_market(home_fr, title="Marché de Noël de Morlaix")
+    market_en = f.translate(market, title="Morlaix Christmas market", slug="morlaix-christmas-market")
+    shop = f.make_shop(market, "Atelier du Bois Flotté")
+    shop_en = f.translate(shop, title="Driftwood Workshop")
+    return market, market_en, shop, shop_en
+
+
+def test_the_footer_links_every_legal_page_from_home_market_and_shop_pages_in_both_languages(client, home_fr, home_en):
+    market, market_en, shop, shop_en = _site(home_fr)
+    expected = {
+        "fr": {kind: f"/fr/{slug}/" for kind, (_title, slug) in FRENCH.items()},
+        "en": {kind: f"/en/{slug}/" for kind, (_title, slug) in ENGLISH.items()},
+    }
+
+    for language, url in (
+        ("fr", "/fr/"),
+        ("en", "/en/"),
+        ("fr", market.url),
+        ("en", market_en.url),
+        ("fr", shop.url),
+        ("en", shop_en.url),
+    ):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        links = _legal_links(footer(response.content.decode()))
+        assert links == expected[language], url
+
+    # each link opens the page of its kind, in its language
+    for language, links in expected.items():
+        for kind, href in links.items():
+            page = client.get(href)
+            assert page.status_code == 200, href
+            html = page.content.decode()
+            assert f'data-legal-kind="{kind}"' in html and f'<html lang="{language}"' in html, href
+
+
+def test_the_registration_form_links_the_merchants_terms_and_the_privacy_page(client, home_fr, home_en):
+    market, market_en, _shop, _shop_en = _site(home_fr)
+
+    french = client.get(market.url + "inscription/")
+    english = client.get(market_en.url + "inscription/")
+
+    assert french.status_code == english.status_code == 200
+    french_html = french.content.decode()
+    intro = french_html[french_html.index("data-registration-legal") :]
+    assert (
+        'En vous inscrivant, vous acceptez les <a href="/fr/conditions-utilisation-commercants/" '
+        'data-legal="merchant_terms">conditions d\'utilisation des commerçants</a>.' in intro
+    )
+    assert '<a href="/fr/donnees-personnelles/" data-legal="privacy">données personnelles</a>' in intro
+    english_html = english.content.decode()
+    intro = english_html[english_html.index("data-registration-legal") :]
+    assert (
+        'By registering, you accept the <a href="/en/merchants-terms-of-use/" '
+        'data-legal="merchant_terms">merchants\' terms of use</a>.' in intro
+    )
+    assert '<a href="/en/personal-data/" data-legal="privacy">personal data</a>' in intro
+    for href in (
+        "/fr/conditions-utilisation-commercants/",
+        "/fr/donnees-personnelles/",
+        "/en/merchants-terms-of-use/",
+        "/en/personal-data/",
+    ):
+        assert client.get(href).status_code == 200, href
+
+
+def test_the_registration_form_says_nothing_of_terms_that_are_not_published(client, home_fr):
+    market = f.make_market(home_fr)
+
+    html = client.get(market.url + "inscription/").content.decode()
+
+    assert "data-registration-legal" not in html
+
+
+# The cookies page --------------------------------------------------------------------
+
+
+def expected_cookies() -> list[str]:
+    """What the site sets, from the settings that name the cookies: the page must list exactly these."""
+    names = [settings.SESSION_COOKIE_NAME]
+    if not settings.CSRF_USE_SESSIONS:
+        names.append(settings.CSRF_COOKIE_NAME)
+    if settings.MESSAGE_STORAGE in (
+        "django.contrib.messages.storage.fallback.FallbackStorage",
+        "django.contrib.messages.storage.cookie.CookieStorage",
+    ):
+        names.append(CookieStorage.cookie_name)
+    # Wagtail's admin script, then Stripe.js on the payment page.
+    return [*names, "wagtail_sidebar_collapsed", "__stripe_mid", "__stripe_sid"]
+
+
+def listed_cookies(html: str) -> list[tuple[str, ...]]:
+    rows = re.findall(r'<tr data-cookie="([^"]+)">(.*?)</tr>', html, re.S)
+    return [
+        (name, *[re.sub(r"<[^>]+>", "", cell) for cell in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row)])
+        for name, row in rows
+    ]
+
+
+def test_the_cookies_page_lists_exactly_the_cookies_named_in_the_settings(client, home_fr, home_en):
+    pages = french_pages(home_fr, kinds=("cookies",))
+    english_pages(pages)
+
+    french = listed_cookies(client.get("/fr/cookies/").content.decode())
+    english = listed_cookies(client.get("/en/cookies/").content.decode())
+
+    assert [row[0] for row in french] == [row[0] for row in english] == expected_cookies()
+    assert french == [
+        (
+            settings.SESSION_COOKIE_NAME,
+            settings.SESSION_COOKIE_NAME,
+            "ce site",
+            "Garde votre panier et vos coordonnées pendant la commande, et votre connexion à votre compte ou à "
+            "l&#x27;espace commerçants.",
+            "2 semaines",
+        ),
+        (
+            settings.CSRF_COOKIE_NAME,
+            settings.CSRF_COOKIE_NAME,
+            "ce site",
+            "Protège vos formulaires : seul ce site peut envoyer une commande ou un message en votre nom.",
+            "52 semaines",
+        ),
+        (
+            "messages",
+            "messages",
+            "ce site",
+            "Transmet un message d&#x27;une page à la suivante (« Produit ajouté au panier »), puis s&#x27;efface.",
+            "jusqu&#x27;à l&#x27;affichage du message",
+        ),
+        (
+            "wagtail_sidebar_collapsed",
+            "wagtail_sidebar_collapsed",
+            "l&#x27;espace commerçants",
+            "Retient si le menu de l&#x27;espace commerçants et offices de tourisme est replié.",
+            "jusqu&#x27;à la fermeture du navigateur",
+        ),
+        (
+            "__stripe_mid",
+            "__stripe_mid",
+            "Stripe",
+            "Sur la page de paiement seulement : aide Stripe, qui traite le paiement par carte, à détecter les fraudes.",
+            "1 an",
+        ),
+        (
+            "__stripe_sid",
+            "__stripe_sid",
+            "Stripe",
+            "Sur la page de paiement seulement : aide Stripe, qui traite le paiement par carte, à détecter les fraudes.",
+            "30 minutes",
+        ),
+    ]
+    assert [(row[0], row[2], row[4]) for row in english] == [
+        (settings.SESSION_COOKIE_NAME, "this site", "2 weeks"),
+        (settings.CSRF_COOKIE_NAME, "this site", "52 weeks"),
+        ("messages", "this site", "until the message is shown"),
+        ("wagtail_sidebar_collapsed", "the merchants&#x27; area", "until the browser is closed"),
+        ("__stripe_mid", "Stripe", "1 year"),
+        ("__stripe_sid", "Stripe", "30 minutes"),
+    ]
+    # and no language cookie: the switch links to the other language's page
+    assert settings.LANGUAGE_COOKIE_NAME not in [row[0] for row in french]
+
+
+@override_settings(
+    SESSION_COOKIE_NAME="mdn_session",
+    SESSION_COOKIE_AGE=3600,
+    CSRF_USE_SESSIONS=True,
+    MESSAGE_STORAGE="django.contrib.messages.storage.session.SessionStorage",
+)
+def test_the_cookies_page_follows_a_change_of_the_settings(client, home_fr):
+    french_pages(home_fr, kinds=("cookies",))
+
+    listed = listed_cookies(client.get("/fr/cookies/").content.decode())
+
+    assert (
+        [row[0] for row in listed]
+        == expected_cookies()
+        == ["mdn_session", "wagtail_sidebar_collapsed", "__stripe_mid", "__stripe_sid"]
+    )
+    assert listed[0][4] == "1 heure"
+
+
+def test_the_cookies_a_visitor_actually_receives_are_all_listed(client, home_fr, home_en, django_user_model):
+    # given the whole site, and a merchant's account
+    market, market_en, shop, shop_en = _site(home_fr)
+    django_user_model.objects.create_user("commercant", "c@example.org", "un mot de passe solide")
+    listed = {row[0] for row in listed_cookies(client.get("/fr/cookies/").content.decode())}
+
+    # when a visitor walks the public pages in both languages, opens the registration form,
+    # switches language, and logs into the merchants' area (which adds a message)
+    for url in ("/fr/", market.url, shop.url, market.url + "inscription/", "/en/", market_en.url, shop_en.url):
+        assert client.get(url).status_code == 200, url
+    client.post(reverse("wagtailadmin_login"), {"username": "commercant", "password": "un mot de passe solide"})
+    client.get(reverse("wagtailadmin_home"))
+
+    # then every cookie they hold is on the list, and none is the language cookie
+    received = set(client.cookies.keys())
+    assert settings.SESSION_COOKIE_NAME in received and settings.CSRF_COOKIE_NAME in received
+    assert received <= listed
+    assert settings.LANGUAGE_COOKIE_NAME not in received

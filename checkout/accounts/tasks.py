@@ -1,0 +1,20 @@
+"""django-q2 tasks of the customer's account: they take ids and can run twice.
+
+Schedules and queued tasks store these dotted paths
+(`checkout.accounts.tasks.<name>`): a function here keeps its name.
+"""
+
+from django.conf import settings
+from django.utils import timezone
+
+from checkout.accounts import erasure, guest_requests
+
+
+def send_personal_data_link(order_id: int, action: str) -> bool:
+    """Enqueued when a customer without an account asks for their data or their erasure."""
+    return guest_requests.send_link(order_id, action)
+
+
+def anonymise_expired_customers() -> int:
+    """Scheduled nightly (migration 0015): erase the data of customers without an order for the retention period."""
+    return len(erasure.anonymise_expired_customers(now=timezone.now(), days=int(settings.PERSONAL_DATA_RETENTION_DAYS)))
