@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed
 MANAGE := $(PY) manage.py
 
-.PHONY: run test lint setup install pdf-libs translations e2e bench clean
+.PHONY: run test lint setup install pdf-libs translations e2e bench clean vendor
 
 $(INSTALLED): pyproject.toml
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11 or newer is needed"'
@@ -52,6 +52,27 @@ lint: install
 e2e: translations
 	@command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
 	$(PY) -m pytest -m e2e tests/e2e $(PYTEST_ARGS)
+
+# Leaflet and its marker-cluster plugin (the maps), vendored from npm into
+# static/vendor/ and committed: a fresh machine needs no node. Needs npm only
+# to refresh them or change their versions.
+LEAFLET_VERSION := 1.9.4
+MARKERCLUSTER_VERSION := 1.5.3
+vendor:
+	@command -v npm >/dev/null || { echo "make vendor needs npm (Node.js); the vendored files are committed"; exit 1; }
+	rm -rf var/vendor-npm && mkdir -p var/vendor-npm
+	cd var/vendor-npm && npm pack --silent leaflet@$(LEAFLET_VERSION) leaflet.markercluster@$(MARKERCLUSTER_VERSION) \
+	  && mkdir leaflet markercluster \
+	  && tar xzf leaflet-$(LEAFLET_VERSION).tgz -C leaflet \
+	  && tar xzf leaflet.markercluster-$(MARKERCLUSTER_VERSION).tgz -C markercluster
+	rm -rf static/vendor/leaflet static/vendor/leaflet.markercluster
+	mkdir -p static/vendor/leaflet static/vendor/leaflet.markercluster
+	cd var/vendor-npm/leaflet/package && cp -r LICENSE dist/leaflet.js dist/leaflet.js.map dist/leaflet.css dist/images \
+	  ../../../../static/vendor/leaflet/
+	cd var/vendor-npm/markercluster/package && cp MIT-LICENCE.txt dist/leaflet.markercluster.js \
+	  dist/leaflet.markercluster.js.map dist/MarkerCluster.css dist/MarkerCluster.Default.css \
+	  ../../../../static/vendor/leaflet.markercluster/
+	rm -rf var/vendor-npm
 
 # Benchmark, not part of `make test` (see README, "Benchmark"): seeds its own
 # database in var/bench/ once per BENCH_SIZE (default 3x300x10), serves it with

@@ -278,6 +278,12 @@ class MarketPage(RoutablePageMixin, Page):
 
         return registration_thanks(request, self)
 
+    @path("recherche/", name="search")
+    def search_page(self, request):
+        from markets.search import market_search
+
+        return market_search(request, self)
+
     def clean(self):
         super().clean()
         from django.core.exceptions import ValidationError
@@ -298,11 +304,11 @@ class MarketPage(RoutablePageMixin, Page):
         return ""
 
     def get_context(self, request, *args, **kwargs):
-        from markets.listing import ShopFilters, shops_of_market
+        from markets.listing import ShopFilters, market_listing
 
         context = super().get_context(request, *args, **kwargs)
-        filters = ShopFilters.from_query(request.GET)
-        paginator = Paginator(shops_of_market(self, filters), settings.SHOPS_PER_PAGE)
+        listing = market_listing(self, ShopFilters.from_query(request.GET))
+        paginator = Paginator(listing.shops, settings.SHOPS_PER_PAGE)
         try:
             shops = paginator.page(request.GET.get("page", 1))
         except PageNotAnInteger:
@@ -310,7 +316,8 @@ class MarketPage(RoutablePageMixin, Page):
         except EmptyPage:
             shops = paginator.page(paginator.num_pages)
         context.update(
-            filters=filters,
+            filters=listing.filters,
+            facets=listing.facets,
             shops=shops,
             partners=self.partners_shown(),
             help_pages=HelpPage.objects.child_of(self).live().specific(),

@@ -7,4 +7,5 @@ app_name = "markets"
 
 urlpatterns = [
     path("visuel/<pk:shop_id>.png", views.shop_visual, name="shop_visual"),
+    path("visuel/<pk:shop_id>/couverture.png", views.shop_cover_visual, name="shop_cover_visual"),
 ]

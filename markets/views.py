@@ -95,3 +95,23 @@ def shop_visual(request, shop_id: int):
     response = HttpResponse(visuals.shop_visual_png(shop.title, market.title), content_type="image/png")
     response["Content-Disposition"] = f'inline; filename="{shop.slug}.png"'
     return response
+
+
+@cache_control(max_age=3600, public=True)
+def shop_cover_visual(request, shop_id: int):
+    """A 1640x624 PNG cover of a live shop (its photo, name and market), for a social network page."""
+    shop = get_object_or_404(ShopPage.objects.live().select_related("cover_image"), pk=shop_id)
+    market = shop.get_parent().specific
+    if not market.live:
+        raise Http404
+    photo = shop.cover_image.file if shop.cover_image else None
+    if photo is not None:
+        photo.open("rb")
+    try:
+        png = visuals.shop_cover_png(shop.title, market.title, photo)
+    finally:
+        if photo is not None:
+            photo.close()
+    response = HttpResponse(png, content_type="image/png")
+    response["Content-Disposition"] = f'inline; filename="{shop.slug}-couverture.png"'
+    return response

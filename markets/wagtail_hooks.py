@@ -31,6 +31,7 @@ from markets.dashboard import MerchantPanel
 from markets.editor_dashboard import EditorPanel
 from markets.editors import may_submit_translations
 from markets.models import PartnerContact, TermsVersion, Territory
+from markets.share import SharePanel
 from portal import converters  # noqa: F401 (registers <pk:...>)
 
 
@@ -122,6 +123,13 @@ def add_merchant_panel(request, panels):
     panel = MerchantPanel.for_request(request)
     if panel is not None:
         panels.insert(0, panel)
+
+
+@hooks.register("construct_homepage_panels")
+def add_share_panel(request, panels):
+    panel = SharePanel.for_request(request)
+    if panel is not None:
+        panels.insert(1 if panels and isinstance(panels[0], MerchantPanel) else 0, panel)
 
 
 @hooks.register("construct_homepage_panels")

@@ -25,6 +25,9 @@ urlpatterns = [
     # the "checkout" namespace to the customer's pages below.
     path("checkout/", include("checkout.urls", namespace="checkout_webhooks")),
     path("marches/", include("markets.urls")),
+    # At the root, where robots look for them; each its own include, so that nothing else lands outside /fr/.
+    path("sitemap.xml", include("home.sitemap_urls")),
+    path("robots.txt", include("home.robots_urls")),
 ]
 
 if settings.DEBUG:
@@ -38,6 +41,7 @@ urlpatterns += i18n_patterns(
     path("panier/", include("checkout.vouchers.urls")),
     path("panier/", include("checkout.billing.urls")),
     path("compte/", include("checkout.accounts.urls")),
+    path("recherche/", include("markets.search_urls")),
     path("", include(wagtail_urls)),
     prefix_default_language=True,
 )

@@ -24,8 +24,15 @@ from wagtail.search import index
 from wagtail_localize.fields import SynchronizedField
 
 from portal.dates import long_date
+from shops.map_widget import LocationMapWidget
+from shops.search import product_search_parts, shop_search_parts, stemmed_text
 from shops.submission import ShopPageForm
-from shops.validators import validate_eu_vat_number, validate_siret
+from shops.validators import (
+    normalize_delivery_postcodes,
+    validate_delivery_postcodes,
+    validate_eu_vat_number,
+    validate_siret,
+)
 
 MONEY = {"max_digits": 10, "decimal_places": 2}
 
@@ -83,6 +90,16 @@ class ShopPage(Page):
             "le retrait en boutique et les bons cadeaux restent en vente. Laissez vide s'il n'y a pas de limite."
         ),
     )
+    # Where the shop is, for the maps: two decimals (no GeoDjango, the machines have no GDAL);
+    # six places are about ten centimetres. Placed on a map in the admin (shops.map_widget).
+    latitude = models.DecimalField(
+        _("latitude"), max_digits=8, decimal_places=6, null=True, blank=True,
+        validators=[MinValueValidator(Decimal("-90")), MaxValueValidator(Decimal("90"))],
+    )
+    longitude = models.DecimalField(
+        _("longitude"), max_digits=9, decimal_places=6, null=True, blank=True,
+        validators=[MinValueValidator(Decimal("-180")), MaxValueValidator(Decimal("180"))],
+    )
     # Prose, translated like the description; without it the platform's terms of sale apply.
     terms_of_sale = RichTextField(
         _("conditions de vente de la boutique"), features=["h3", "bold", "italic", "link", "ol", "ul"], blank=True,
@@ -108,6 +125,12 @@ class ShopPage(Page):
             ],
             heading=_("Adresse et contact"),
         ),
+        MultiFieldPanel(
+            [FieldPanel("latitude"), FieldPanel("longitude", widget=LocationMapWidget(latitude_field="latitude"))],
+            heading=_("Emplacement sur la carte"),
+            help_text=_("Cliquez sur la carte ou déplacez le repère pour placer la boutique ; vous pouvez aussi "
+                        "saisir les coordonnées."),
+        ),
         InlinePanel("delivery_options", label=_("modes de livraison"), min_num=1),
         FieldPanel("last_delivery_order_date"),
         MultiFieldPanel(
@@ -124,6 +147,8 @@ class ShopPage(Page):
         index.SearchField("description"),
         index.SearchField("city"),
         index.FilterField("category"),
+        # The project's stemmed copy of the text, what the public search matches (see shops.search).
+        index.SearchField("search_stems"),
     ]
 
     parent_page_types = ["markets.MarketPage"]
@@ -139,7 +164,7 @@ class ShopPage(Page):
         SynchronizedField(name, overridable=False)
         for name in (
             "legal_name", "siret", "vat_status", "vat_number", "category", "street", "postcode", "city", "phone",
-            "email", "website", "cover_image", "last_delivery_order_date",
+            "email", "website", "cover_image", "last_delivery_order_date", "latitude", "longitude",
         )
     ]
 
@@ -186,6 +211,10 @@ class ShopPage(Page):
     def trade_name(self) -> str:
         return self.title
 
+    @property
+    def search_stems(self) -> str:
+        return stemmed_text(self, shop_search_parts(self))
+
     def clean(self):
         super().clean()
         if self.vat_status == VatStatus.REGISTERED and not self.vat_number:
@@ -194,6 +223,9 @@ class ShopPage(Page):
             raise ValidationError(
                 {"vat_number": _("Une entreprise en franchise en base n'a pas de numéro de TVA à indiquer.")}
             )
+        if (self.latitude is None) != (self.longitude is None):
+            missing = "longitude" if self.longitude is None else "latitude"
+            raise ValidationError({missing: _("Indiquez la latitude et la longitude, ou aucune des deux.")})
 
     def get_context(self, request, *args, **kwargs):
         from shops.listing import products_of_shop
@@ -247,6 +279,16 @@ class DeliveryOption(TranslatableMixin, Orderable):
     area = models.CharField(
         _("zone de livraison"), max_length=255, blank=True, help_text=_("Communes ou rayon desservis.")
     )
+    # The area as codes a visitor's postcode is matched against ("delivers to my
+    # postcode"); `area` stays the merchant's words. A fact: the same in every language.
+    postcodes = models.CharField(
+        _("codes postaux desservis"), max_length=1000, blank=True, validators=[validate_delivery_postcodes],
+        help_text=_(
+            "Livraison à domicile : les codes postaux (68000) ou les départements entiers (68) où vous livrez, "
+            "séparés par des espaces ou des virgules. Les visiteurs qui cherchent une boutique livrant chez "
+            "eux vous trouvent grâce à cette liste."
+        ),
+    )
     carrier = models.CharField(_("transporteur"), max_length=120, blank=True)
     fee = models.DecimalField(
         _("frais (€ TTC)"), default=Decimal("0.00"), validators=[MinValueValidator(Decimal("0.00"))], **MONEY
@@ -256,11 +298,12 @@ class DeliveryOption(TranslatableMixin, Orderable):
         FieldRowPanel([FieldPanel("kind"), FieldPanel("active")]),
         FieldPanel("instructions"),
         FieldRowPanel([FieldPanel("area"), FieldPanel("carrier")]),
+        FieldPanel("postcodes"),
         FieldPanel("fee"),
     ]
 
     override_translatable_fields = [
-        SynchronizedField(name, overridable=False) for name in ("kind", "active", "fee", "carrier")
+        SynchronizedField(name, overridable=False) for name in ("kind", "active", "fee", "carrier", "postcodes")
     ]
 
     class Meta(TranslatableMixin.Meta, Orderable.Meta):
@@ -283,6 +326,32 @@ class DeliveryOption(TranslatableMixin, Orderable):
                 raise ValidationError({field: message})
         if self.kind == DeliveryKind.PICKUP and self.fee:
             raise ValidationError({"fee": _("Le retrait en boutique est gratuit.")})
+        self.postcodes = normalize_delivery_postcodes(self.postcodes)
+        if self.postcodes and self.kind != DeliveryKind.HOME:
+            raise ValidationError({"postcodes": _(
+                "Seule la livraison à domicile a des codes postaux : l'envoi postal va partout en France "
+                "et le retrait se fait chez vous."
+            )})
+
+    def save(self, *args, **kwargs):
+        self.postcodes = normalize_delivery_postcodes(self.postcodes)
+        return super().save(*args, **kwargs)
+
+    def delivers_to(self, postcode: str) -> bool:
+        """Whether this option, switched on, brings an order to `postcode` (5 digits).
+
+        Postal shipping goes anywhere in France; home delivery to its codes
+        (a postcode, or a département or overseas prefix of it); pick-up to nobody.
+        Mirrors the query of markets.listing.
+        """
+        if not self.active:
+            return False
+        if self.kind == DeliveryKind.POSTAL:
+            return True
+        if self.kind != DeliveryKind.HOME:
+            return False
+        codes = set(self.postcodes.split())
+        return any(postcode[:n] in codes for n in (2, 3, 5))
 
     @property
     def detail(self) -> str:
@@ -414,7 +483,12 @@ class ProductPage(Page):
         InlinePanel("photos", label=_("photos")),
         FieldPanel("options"),
     ]
-    search_fields = Page.search_fields + [index.SearchField("description"), index.FilterField("kind")]
+    search_fields = Page.search_fields + [
+        index.SearchField("description"),
+        index.FilterField("kind"),
+        # The project's stemmed copy of the text, what the public search matches (see shops.search).
+        index.SearchField("search_stems"),
+    ]
 
     parent_page_types = ["shops.ShopPage"]
     subpage_types = []
@@ -436,6 +510,10 @@ class ProductPage(Page):
     @property
     def vat_rate_decimal(self) -> Decimal:
         return Decimal(self.vat_rate)
+
+    @property
+    def search_stems(self) -> str:
+        return stemmed_text(self, product_search_parts(self))
 
     @property
     def withdrawal_notice(self) -> str:

@@ -337,11 +337,11 @@ class DemoBuilder:
             vat_status=plan.vat_status, vat_number=plan.vat_number, category=plan.category,
             street=plan.street, postcode=plan.town.postcode, city=plan.town.name,
             description=plan.description.fr, opening_hours=plan.opening_hours.fr, phone=plan.phone,
-            email=plan.email, owner=merchant,
+            email=plan.email, owner=merchant, latitude=plan.coordinates[0], longitude=plan.coordinates[1],
         )
         shop.delivery_options = [
-            DeliveryOption(kind=d.kind, instructions=d.instructions.fr, area=d.area.fr, carrier=d.carrier, fee=d.fee,
-                           sort_order=i)
+            DeliveryOption(kind=d.kind, instructions=d.instructions.fr, area=d.area.fr, postcodes=d.postcodes,
+                           carrier=d.carrier, fee=d.fee, sort_order=i)
             for i, d in enumerate(plan.deliveries)
         ]
         market.add_child(instance=shop)

@@ -66,6 +66,26 @@ class Town:
     streets: tuple[str, ...]
 
 
+# Where each demo town's centre is (latitude, longitude): its shops are spread a few hundred metres around it.
+TOWN_CENTRES: dict[str, tuple[str, str]] = {
+    "Colmar": ("48.0794", "7.3585"),
+    "Eguisheim": ("48.0428", "7.3064"),
+    "Kaysersberg Vignoble": ("48.1389", "7.2636"),
+    "Turckheim": ("48.0872", "7.2786"),
+    "Riquewihr": ("48.1667", "7.2975"),
+    "Annecy": ("45.8992", "6.1294"),
+    "Talloires-Montmin": ("45.8408", "6.2125"),
+    "Sévrier": ("45.8644", "6.1397"),
+    "Veyrier-du-Lac": ("45.8836", "6.1753"),
+    "Menthon-Saint-Bernard": ("45.8592", "6.1953"),
+    "Quimper": ("47.9960", "-4.1024"),
+    "Locronan": ("48.0978", "-4.2086"),
+    "Ergué-Gabéric": ("47.9969", "-4.0217"),
+    "Plomelin": ("47.9333", "-4.1525"),
+    "Briec": ("48.1019", "-3.9969"),
+}
+
+
 @dataclass(frozen=True)
 class PartnerSpec:
     kind: str
@@ -1563,6 +1583,9 @@ PRIVACY = Bi(
     "<li>Stripe, notre prestataire de paiement, qui traite le paiement par carte et la lutte contre la "
     "fraude.</li>"
     "<li>L'office de tourisme du territoire, qui anime le marché et accompagne les commerçants.</li>"
+    "<li>Le fournisseur des fonds de carte (OpenStreetMap, sauf mention contraire sous la carte) : "
+    "votre navigateur lui demande les images des cartes des marchés et des boutiques, et lui transmet donc "
+    "votre adresse IP ; aucun cookie n'est déposé.</li>"
     "<li>Notre hébergeur et notre service d'envoi d'e-mails, qui n'agissent que sur nos "
     "instructions.</li></ul>"
     "<h2>Combien de temps ?</h2>"
@@ -1618,6 +1641,8 @@ PRIVACY = Bi(
     "<li>The shops of your order, each for its own part of the order only.</li>"
     "<li>Stripe, our payment provider, which processes card payments and fights fraud.</li>"
     "<li>The territory's tourism office, which runs the market and supports the merchants.</li>"
+    "<li>The map tile provider (OpenStreetMap unless the map says otherwise): your browser asks it for "
+    "the images of the market and shop maps, and so sends it your IP address; it sets no cookie.</li>"
     "<li>Our host and our e-mail service, which act only on our instructions.</li></ul>"
     "<h2>For how long?</h2>"
     "<ul>"

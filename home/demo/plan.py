@@ -6,6 +6,7 @@ and the shop's position, so shop n of Colmar is the same whether 3 or 30
 shops are seeded, and a second run plans exactly what the first one built.
 """
 
+import math
 import random
 import uuid
 from dataclasses import dataclass
@@ -27,6 +28,7 @@ from home.demo.content import (
     PICKUP_INSTRUCTIONS,
     POSTAL_CARRIERS,
     SHOP_SECOND_PARAGRAPH,
+    TOWN_CENTRES,
     Bi,
     OptionSpec,
     ProductSpec,
@@ -95,6 +97,7 @@ class DeliveryPlan:
     kind: str
     instructions: Bi = Bi("", "")
     area: Bi = Bi("", "")
+    postcodes: str = ""  # home delivery: the codes of the area ("delivers to my postcode")
     carrier: str = ""
     fee: Decimal = Decimal("0.00")
 
@@ -127,6 +130,22 @@ class ShopPlan:
     @property
     def initials(self) -> str:
         return initials(self.name)
+
+    @property
+    def coordinates(self) -> tuple[Decimal, Decimal]:
+        """Where the shop stands: on a spiral around its town's centre, a few hundred metres out, by its index."""
+        return coordinates_near(TOWN_CENTRES[self.town.name], self.index)
+
+
+def coordinates_near(centre: tuple[str, str], n: int) -> tuple[Decimal, Decimal]:
+    """The n-th point of a sunflower spiral around `centre`: about 70 m x sqrt(n + 1) away, never two alike."""
+    latitude, longitude = (float(value) for value in centre)
+    distance = 70 * math.sqrt(n + 1)  # metres
+    angle = n * math.pi * (3 - math.sqrt(5))  # the golden angle spreads the points evenly
+    north = distance * math.cos(angle) / 111_320
+    east = distance * math.sin(angle) / (111_320 * math.cos(math.radians(latitude)))
+    place = Decimal("0.000001")
+    return Decimal(latitude + north).quantize(place), Decimal(longitude + east).quantize(place)
 
 
 def initials(name: str, letters: int = 2) -> str:
@@ -227,7 +246,11 @@ def _plan_deliveries(rng, territory, archetype, sells_goods) -> tuple[DeliveryPl
         return (pickup,)
     kind = rng.choice(archetype.other_deliveries)
     if kind == DeliveryKind.HOME:
-        other = DeliveryPlan(kind, area=territory.delivery_area, fee=Decimal(rng.choice(HOME_DELIVERY_FEES)))
+        # The territory's towns are the area the words describe.
+        postcodes = " ".join(sorted({town.postcode for town in territory.towns}))
+        other = DeliveryPlan(
+            kind, area=territory.delivery_area, postcodes=postcodes, fee=Decimal(rng.choice(HOME_DELIVERY_FEES))
+        )
     else:
         carrier, fee = rng.choice(POSTAL_CARRIERS)
         other = DeliveryPlan(kind, carrier=carrier, fee=Decimal(fee))

@@ -76,6 +76,30 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
 ]
 
+# Map tiles (Leaflet, vendored): OpenStreetMap's by default, whose tile usage
+# policy forbids heavy use; a production site sets its own provider here.
+MAP_TILE_URL = os.environ.get("MAP_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png")
+MAP_TILE_ATTRIBUTION = os.environ.get(
+    "MAP_TILE_ATTRIBUTION", '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors'
+)
+
+
+def map_tile_origin(url: str) -> str | None:
+    """The origin the pages' policies must allow for the tiles of `url`; None for the site's own or a data: URL.
+
+    A `{s}` subdomain placeholder becomes a wildcard (`https://*.tiles.example`).
+    """
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url.replace("{s}", "subdomain"))
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return None
+    host = parts.netloc.replace("subdomain", "*", 1) if "{s}" in url else parts.netloc
+    return f"{parts.scheme}://{host}"
+
+
+MAP_TILE_SOURCES = [source for source in [map_tile_origin(MAP_TILE_URL)] if source]
+
 # Content-Security-Policy (portal.security_headers). Public pages: nothing
 # inline, nothing from elsewhere; media from another host (S3) is added by
 # production settings. The payment page adds Stripe's hosts itself.
@@ -84,7 +108,7 @@ CONTENT_SECURITY_POLICY = {
         "default-src": ["'self'"],
         "script-src": ["'self'"],
         "style-src": ["'self'"],
-        "img-src": ["'self'", "data:"],
+        "img-src": ["'self'", "data:", *MAP_TILE_SOURCES],
         "font-src": ["'self'"],
         "connect-src": ["'self'"],
         "frame-src": ["'none'"],
@@ -102,7 +126,7 @@ CONTENT_SECURITY_POLICY_ADMIN = {
         "default-src": ["'self'"],
         "script-src": ["'self'", "'unsafe-inline'"],
         "style-src": ["'self'", "'unsafe-inline'"],
-        "img-src": ["'self'", "data:", "blob:"],
+        "img-src": ["'self'", "data:", "blob:", *MAP_TILE_SOURCES],
         "font-src": ["'self'", "data:"],
         "connect-src": ["'self'"],
         "frame-src": ["'self'"],
@@ -254,8 +278,25 @@ DEFAULT_FROM_EMAIL = "Marché de Noël numérique <noreply@marche-noel.localhost
 TRUSTED_PROXY_HOPS = int(os.environ.get("TRUSTED_PROXY_HOPS", "0"))
 
 WAGTAIL_SITE_NAME = "Marché de Noël numérique"
+# The dashboard would ask releases.wagtail.org for news: a request the admin's policy refuses, and
+# nothing of the admin leaves the platform's hosts. Upgrades are the operators' to watch.
+WAGTAIL_ENABLE_UPDATE_CHECK = False
 WAGTAILADMIN_BASE_URL = "http://127.0.0.1:8000"
-WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
+# Pages index their own stemmed text (shops.search), so PostgreSQL's full text
+# is told not to stem again ("simple"): the same matches as SQLite's FTS5.
+WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database", "SEARCH_CONFIG": "simple"}}
+if os.environ.get("SEARCH_URL"):
+    # Elasticsearch or OpenSearch (SEARCH_BACKEND: elasticsearch7/8/9, opensearch2/3); `manage.py update_index` fills it.
+    WAGTAILSEARCH_BACKENDS = {
+        "default": {
+            "BACKEND": "wagtail.search.backends." + os.environ.get("SEARCH_BACKEND", "elasticsearch8"),
+            "URLS": [os.environ["SEARCH_URL"]],
+            "INDEX": os.environ.get("SEARCH_INDEX", "portal"),
+            "TIMEOUT": 5,
+            "OPTIONS": {},
+            "INDEX_SETTINGS": {},
+        }
+    }
 WAGTAILIMAGES_MAX_UPLOAD_SIZE = 10 * 1024 * 1024
 WAGTAILDOCS_EXTENSIONS = ["pdf", "png", "jpg", "jpeg"]
 # Documents through Wagtail's view, which checks collection privacy, never by a

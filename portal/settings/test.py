@@ -15,6 +15,13 @@ DATABASES = {"default": dj_database_url.config(default="sqlite://:memory:")}
 if os.environ.get("DATABASE_URL"):
     DATABASES["default"]["TEST"] = {"NAME": os.environ.get("TEST_DATABASE_NAME", "test_portal")}
 
+# A blank tile (1x1 transparent PNG) for every map tile: the maps load nothing from the network in tests.
+MAP_TILE_URL = (
+    "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII="
+)
+# Its policies allow no tile host (a data: URL has none), as they would for a provider on the site's own origin.
+for _policy in (CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY_ADMIN):  # noqa: F405
+    _policy["DIRECTIVES"]["img-src"] = [s for s in _policy["DIRECTIVES"]["img-src"] if s not in MAP_TILE_SOURCES]  # noqa: F405
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 # Tasks run inline so a test sees their effect; they are still enqueued
