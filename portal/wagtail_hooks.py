@@ -23,3 +23,11 @@ def register_lockouts_viewset():
 def register_two_factor_urls():
     # Before wagtail-2fa's own routes (same paths and names): its views as they work with django-otp 1.7.
     return two_factor.admin_urls()
+
+
+@hooks.register("construct_main_menu", order=1)
+def name_the_two_factor_menu_item(request, menu_items):
+    # wagtail-2fa leaves an unverified user one menu item, labelled in English only.
+    for item in menu_items:
+        if item.label == "2FA Setup":
+            item.label = _("Double authentification")

@@ -136,6 +136,7 @@ def test_a_superuser_without_a_device_reaches_only_the_enrolment_and_the_log_out
     text = page.content.decode()
     assert f'<img src="{reverse("wagtail_2fa_device_qrcode")}"' in text
     assert "Votre compte doit être protégé par un code de vérification" in text
+    assert "Double authentification" in text and "2FA Setup" not in text  # the one item of the menu
     device = TOTPDevice.objects.get(confirmed=False)
     assert escape(device.config_url) in text  # to type in by hand
     assert "img-src 'self'" in page["Content-Security-Policy"]
