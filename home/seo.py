@@ -20,10 +20,12 @@ from django.conf import settings
 from django.templatetags.static import static
 from django.utils.html import strip_tags
 from django.utils.translation import gettext
+from wagtail.images.models import SourceImageIOError
 from wagtail.models import Page
 
 from home.models import HomePage, LegalPage
 from markets.models import HelpPage, MarketPage
+from portal.converters import valid_id
 from shops.models import ProductKind, ProductPage, ShopCategory, ShopPage
 from shops.stock import Availability
 
@@ -126,8 +128,9 @@ def canonical_and_robots(request, page_url: str) -> tuple[str, str]:
     if set(query) - PAGING_PARAMETERS:
         return absolute(request, path), "noindex,follow"
     number = query.get("page", "")
-    if number.isdigit() and int(number) > 1:
-        path = f"{path}?{urlencode({'page': int(number)})}"
+    page_number = valid_id(number)  # ASCII digits in range, or None ("²" is a digit to str.isdigit)
+    if page_number is not None and page_number > 1:
+        path = f"{path}?{urlencode({'page': page_number})}"
     robots = "noindex" if getattr(request, "is_preview", False) else ""
     return absolute(request, path), robots
 
@@ -197,7 +200,10 @@ def share_image(request, page, context) -> dict:
     for candidate in share_image_candidates(page, context):
         image = candidate()
         if image is not None:
-            rendition = image.get_rendition(SHARE_RENDITION)
+            try:
+                rendition = image.get_rendition(SHARE_RENDITION)
+            except SourceImageIOError:  # the file is gone from the storage: the next picture will do
+                continue
             return {
                 "url": absolute(request, rendition.url),
                 "width": rendition.width,

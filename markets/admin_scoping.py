@@ -158,7 +158,7 @@ class TerritoryDeleteBulkAction(DeleteBulkAction):
     def dispatch(self, request, *args, **kwargs):
         # Before Wagtail sorts the selection into rows one may delete and rows one may not (which it
         # names): a user without the delete permission would otherwise read another territory's names.
-        ids = [pk for pk in request.GET.getlist("id") if pk.isdigit()]
+        ids = [pk for pk in map(valid_id, request.GET.getlist("id")) if pk is not None]
         if outside_territories(request.user, self.model._default_manager.filter(pk__in=ids)):
             return refusal(request)
         return super().dispatch(request, *args, **kwargs)

@@ -22,6 +22,7 @@ A returning merchant registers again with the same SIRET: the editors'
 approval reopens the shop with a new account (markets.onboarding).
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -47,6 +48,24 @@ CLOSURE_NOTICE_ACTION = "markets.shop.closure_notice"
 
 class ClosingRefused(Exception):
     """The user may not close this shop."""
+
+
+class ClosingBlocked(Exception):
+    """The shop still owes its customers something (`reasons`, sentences for the merchant)."""
+
+    def __init__(self, reasons: list[str]):
+        super().__init__(reasons)
+        self.reasons = reasons
+
+
+# What the apps above this one (which it may not import) say keeps a shop from closing:
+# callables (shop page) -> list of sentences; checkout registers its orders still to hand over.
+closing_blockers: list[Callable[[ShopPage], list[str]]] = []
+
+
+def reasons_not_to_close(shop: ShopPage) -> list[str]:
+    """Why `shop` cannot close yet (nothing when it can)."""
+    return [reason for blocker in closing_blockers for reason in blocker(shop)]
 
 
 @dataclass(frozen=True)
@@ -75,13 +94,17 @@ def close_shop(shop_id: int, user) -> Closure:
     """Close the shop whose (default-locale) page is `shop_id`, as its merchant `user`. See the module.
 
     The caller checks the password. Raises `ClosingRefused` when `user` is
-    not an active merchant of that shop.
+    not an active merchant of that shop, `ClosingBlocked` while the shop
+    still owes its customers something (`reasons_not_to_close`).
     """
     shop = shops_closable_by(user).filter(pk=shop_id).first()
     if shop is None:
         raise ClosingRefused(shop_id)
     # Serialise with an editor's publication or a statement run on this shop (both lock its pages).
     translations = list(Page.objects.select_for_update().filter(translation_key=shop.translation_key).order_by("pk"))
+    reasons = reasons_not_to_close(shop)
+    if reasons:
+        raise ClosingBlocked(reasons)
     for page in translations:
         state = page.current_workflow_state
         if state is not None:

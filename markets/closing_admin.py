@@ -85,6 +85,8 @@ def close_shop(request, shop_id):
             closing.close_shop(shop.pk, request.user)
         except closing.ClosingRefused as error:  # no longer a merchant of it since the page was shown
             raise Http404 from error
+        except closing.ClosingBlocked:
+            pass  # an order came in since the page was shown: the page below says so
         # The account is inactive now: end this session too rather than let the next request find out.
         logout(request)
         messages.success(
@@ -102,6 +104,7 @@ def close_shop(request, shop_id):
         {
             "shop": shop,
             "form": form,
+            "blocked": closing.reasons_not_to_close(shop),
             "page_title": _("Fermer ma boutique"),
             "header_title": shop.title,
         },

@@ -20,6 +20,7 @@ from wagtail.models import Locale, Page
 
 from markets.listing import FacetedShops, ShopFilters, Sort, facet_shops
 from markets.models import MarketPage
+from portal.converters import valid_id
 from shops.models import DeliveryOption, ProductPage, ShopPage
 from shops.search import highlight, plain_text, stems
 from shops.stock import availability_of
@@ -31,7 +32,6 @@ SHOPS_PER_RESULTS_PAGE = 10
 PRODUCTS_PER_SHOP = 4
 SHOP_RENDITION = "fill-480x320"
 PRODUCT_RENDITION = "fill-160x120"
-PK_MAX = 2**63 - 1
 
 
 @dataclass
@@ -186,7 +186,7 @@ def read_query(params) -> str:
 
 
 def _read_pk(value: str) -> int | None:
-    return int(value) if value.isdigit() and 0 < int(value) <= PK_MAX else None
+    return valid_id(value)
 
 
 def _results_page(request, outcome: SearchOutcome):

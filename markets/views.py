@@ -7,6 +7,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.utils import translation
 from django.views.decorators.cache import cache_control
+from wagtail.images.models import SourceImageIOError
 
 from markets import onboarding, registration_limits, visuals
 from markets.forms import RegistrationForm
@@ -97,6 +98,22 @@ def shop_visual(request, shop_id: int):
     return response
 
 
+def _cover_photo(image):
+    """The opened file of a rendition of `image` the size of the cover's photo, or None (no image, or its file gone).
+
+    A rendition, not the original: the original may be a camera's full-size
+    photo, too big to decode on each request of a public URL.
+    """
+    if image is None:
+        return None
+    try:
+        photo = image.get_rendition(visuals.COVER_PHOTO_FILTER).file
+        photo.open("rb")
+    except (SourceImageIOError, OSError):
+        return None
+    return photo
+
+
 @cache_control(max_age=3600, public=True)
 def shop_cover_visual(request, shop_id: int):
     """A 1640x624 PNG cover of a live shop (its photo, name and market), for a social network page."""
@@ -104,9 +121,7 @@ def shop_cover_visual(request, shop_id: int):
     market = shop.get_parent().specific
     if not market.live:
         raise Http404
-    photo = shop.cover_image.file if shop.cover_image else None
-    if photo is not None:
-        photo.open("rb")
+    photo = _cover_photo(shop.cover_image)
     try:
         png = visuals.shop_cover_png(shop.title, market.title, photo)
     finally:

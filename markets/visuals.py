@@ -49,6 +49,8 @@ def shop_visual_png(shop_name: str, market_title: str) -> bytes:
 COVER_SIZE = (1640, 624)
 # The part of the cover the text sits on, left of the shop's photo.
 COVER_TEXT_WIDTH = 900
+# The rendition the cover's photo is cut from: the part of the cover right of the text.
+COVER_PHOTO_FILTER = f"fill-{COVER_SIZE[0] - COVER_TEXT_WIDTH}x{COVER_SIZE[1]}"
 
 
 def shop_cover_png(shop_name: str, market_title: str, photo=None) -> bytes:

@@ -35,7 +35,7 @@ def normalize_vat_number(value: str) -> str:
 
 # A delivery area is a list of French postcodes (5 digits) and département
 # prefixes: 2 digits ("68", "20" for Corsica) or 3 for overseas ("974").
-_AREA_CODE = re.compile(r"\d{5}|(?!00)\d{2}|9[78]\d")
+_AREA_CODE = re.compile(r"[0-9]{5}|(?!00)[0-9]{2}|9[78][0-9]")
 _AREA_SEPARATORS = re.compile(r"[\s,;]+")
 
 

@@ -32,17 +32,43 @@ from dataclasses import dataclass, field
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.db.models import Exists, OuterRef, ProtectedError
+from django.db.models import Exists, OuterRef, ProtectedError, Q, QuerySet
 from django.utils.translation import gettext as _
 from wagtail.log_actions import log
 
 from checkout.accounts.personal_data import orders_of_email
-from checkout.models import Order, OrderLine, ShopOrder, Voucher
+from checkout.models import Order, OrderLine, OrderStatus, ShopOrder, Voucher
 
 ERASED = "Données effacées"
 EXPORT_ACTION = "checkout.personal_data.export"
 ERASE_ACTION = "checkout.personal_data.erase"
 RETENTION_BATCH = 200
+
+
+class ErasureRefused(Exception):
+    """Some orders are still being paid or fulfilled: erasing now would lose their address or confirmation."""
+
+    def __init__(self, order_ids):
+        super().__init__(order_ids)
+        self.order_ids = order_ids
+
+
+def orders_in_progress(orders: QuerySet[Order]) -> QuerySet[Order]:
+    """Of `orders`, those the payment or a merchant still works on: erasure waits for them.
+
+    A payment not settled yet (its confirmation and vouchers go to the
+    customer's address), or a paid shop order with something to hand over
+    that is neither shipped, collected nor refunded (the merchant needs the
+    delivery address and the customer's phone).
+    """
+    to_hand_over = ShopOrder.objects.to_hand_over().filter(order=OuterRef("pk"))
+    return orders.filter(Q(status=OrderStatus.PENDING) | Exists(to_hand_over))
+
+
+def _refuse_if_in_progress(orders: QuerySet[Order]) -> None:
+    busy = list(orders_in_progress(orders).order_by("pk").values_list("pk", flat=True))
+    if busy:
+        raise ErasureRefused(busy)
 
 
 @dataclass(frozen=True)
@@ -119,12 +145,14 @@ def _forget_logins(user) -> None:
 def erase_account(user, *, now: datetime.datetime) -> Erasure:
     """Anonymise every order of `user`'s account, then delete the account; logged.
 
+    Raises `ErasureRefused` while an order is in progress (`orders_in_progress`).
     The caller has checked the password and that the account is a
     customer's only (not one that works in the admin).
     """
     User = get_user_model()
     with transaction.atomic():
         user = User.objects.select_for_update().get(pk=user.pk)
+        _refuse_if_in_progress(Order.objects.filter(customer=user))
         all_orders = list(Order.objects.filter(customer=user).values_list("pk", flat=True))
         erasure = anonymise_orders(all_orders, now=now)
         _forget_logins(user)
@@ -146,8 +174,12 @@ def erase_account(user, *, now: datetime.datetime) -> Erasure:
 
 
 def erase_email(email: str, order: Order, *, now: datetime.datetime) -> Erasure:
-    """Anonymise the orders placed without an account with `email`, for its verified holder; logged on `order`."""
+    """Anonymise the orders placed without an account with `email`, for its verified holder; logged on `order`.
+
+    Raises `ErasureRefused` while one of them is in progress (`orders_in_progress`).
+    """
     with transaction.atomic():
+        _refuse_if_in_progress(orders_of_email(email))
         ids = list(orders_of_email(email).values_list("pk", flat=True))
         erasure = anonymise_orders(ids, now=now)
         if erasure.order_ids:

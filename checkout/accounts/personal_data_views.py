@@ -69,10 +69,13 @@ class ErasureForm(forms.Form):
 
 
 def _preview(orders) -> dict:
-    """What the erasure will touch, shown before it is confirmed."""
+    """What the erasure will touch, shown before it is confirmed, and the orders it waits for."""
     return {
         "orders": orders.count(),
         "vouchers": Voucher.objects.filter(order_line__shop_order__order__in=orders).count(),
+        "in_progress": [
+            f"{pk:06d}" for pk in erasure.orders_in_progress(orders).order_by("pk").values_list("pk", flat=True)
+        ],
     }
 
 
@@ -84,11 +87,16 @@ def erase_account(request):
         return _private(render(request, "checkout/account/erase.html", {"admin_account": True}, status=403))
     form = ErasureForm(request, request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
-        result = erasure.erase_account(user, now=timezone.now())
-        logout(request)
-        return _private(render(request, "checkout/account/erased.html", {"result": result}))
-    orders = personal_data.orders_of_user(user)
-    return _private(render(request, "checkout/account/erase.html", {"form": form, **_preview(orders)}))
+        try:
+            result = erasure.erase_account(user, now=timezone.now())
+        except erasure.ErasureRefused:
+            pass  # an order started meanwhile: the page below names it
+        else:
+            logout(request)
+            return _private(render(request, "checkout/account/erased.html", {"result": result}))
+    context = {"form": form, **_preview(personal_data.orders_of_user(user))}
+    status = 409 if request.method == "POST" and context["in_progress"] else 200
+    return _private(render(request, "checkout/account/erase.html", context, status=status))
 
 
 def guest_request(request, token):
@@ -120,7 +128,10 @@ def guest_confirm(request, token):
     if request.method == "POST":
         now = timezone.now()
         if erase:
-            result = erasure.erase_email(confirmed.email, confirmed.order, now=now)
+            try:
+                result = erasure.erase_email(confirmed.email, confirmed.order, now=now)
+            except erasure.ErasureRefused:
+                return _private(render(request, "checkout/account/data_request_confirm.html", context, status=409))
             return _private(render(request, "checkout/account/erased.html", {"result": result, "guest": True}))
         document = personal_data.collect(orders, now=now, email=confirmed.email)
         erasure.log_export(confirmed.order, scope="email", order_ids=orders.values_list("pk", flat=True))

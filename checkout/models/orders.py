@@ -24,8 +24,10 @@ existed has, with no data migration.
 
 import secrets
 
+from django.apps import apps
 from django.conf import settings
 from django.db import models
+from django.db.models import Exists, OuterRef
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
@@ -145,6 +147,17 @@ class FulfilmentStatus(models.TextChoices):
     DELIVERED = "delivered", _("Livrée")
 
 
+class ShopOrderQuerySet(ShopRowQuerySet):
+    def to_hand_over(self):
+        """Paid shop orders the merchant still has to hand over: a delivery, not yet shipped or collected, not refunded."""
+        return (
+            self.filter(order__status=OrderStatus.PAID)
+            .exclude(delivery_kind="")
+            .filter(fulfilment_status__in=[FulfilmentStatus.TO_PREPARE, FulfilmentStatus.READY_FOR_PICKUP])
+            .exclude(Exists(apps.get_model("checkout", "Refund").objects.filter(shop_order=OuterRef("pk"))))
+        )
+
+
 class ShopOrder(TranslatedTexts):
     """The part of an order that one merchant fulfils, with its own delivery.
 
@@ -203,7 +216,7 @@ class ShopOrder(TranslatedTexts):
     archived = models.BooleanField(_("archivée"), default=False)
     merchant_notified_at = models.DateTimeField(null=True, blank=True)
 
-    objects = ShopRowQuerySet.as_manager()
+    objects = ShopOrderQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("commande boutique")

@@ -3,11 +3,12 @@
 from datetime import date
 from decimal import Decimal
 
+import pytest
 from django.contrib.auth.models import User
 
 from checkout.billing.payouts import export_pending_payouts
 from checkout.billing.statements import build_weekly_statements
-from checkout.models import Invoice, LedgerEntry, Order, Payout, PayoutAccount, PayoutState, ShopOrder
+from checkout.models import FulfilmentStatus, Invoice, LedgerEntry, Order, Payout, PayoutAccount, PayoutState, ShopOrder
 from markets import closing
 from markets.merchants import make_merchant
 from tests.checkout.statement_helpers import order_paid_at, paris
@@ -29,7 +30,8 @@ def test_the_next_weekly_statement_pays_a_closed_shops_balance(market):
     merchant = User.objects.create_user("atelier", "atelier@example.org", "un mot de passe solide")
     make_merchant(merchant, market.atelier)
     PayoutAccount.objects.create(shop=market.atelier, holder="SARL Bois Flotté", iban=IBAN)
-    order_paid_at(market, market.atelier, market.santon, 2, paris(2026, 11, 25, 10, 0))
+    sold = order_paid_at(market, market.atelier, market.santon, 2, paris(2026, 11, 25, 10, 0))
+    ShopOrder.objects.filter(pk=sold.pk).update(fulfilment_status=FulfilmentStatus.COLLECTED)
     before = books()
 
     closing.close_shop(market.atelier.pk, merchant)
@@ -57,3 +59,29 @@ def test_the_next_weekly_statement_pays_a_closed_shops_balance(market):
         Decimal("22.82"),
         IBAN,
     )
+
+
+def test_a_shop_with_a_paid_order_still_to_hand_over_cannot_close(market):
+    # given a paid order of the workshop, not yet shipped
+    merchant = User.objects.create_user("atelier", "atelier@example.org", "un mot de passe solide")
+    make_merchant(merchant, market.atelier)
+    shop_order = order_paid_at(market, market.atelier, market.santon, 1, paris(2026, 11, 25, 10, 0))
+    assert shop_order.delivery_kind == "pickup"
+
+    # then closing is refused with the reason, and nothing changes
+    with pytest.raises(closing.ClosingBlocked) as refused:
+        closing.close_shop(market.atelier.pk, merchant)
+    assert refused.value.reasons == [
+        "1 commande payée attend d'être remise à son client : expédiez-la, faites-la retirer "
+        "ou remboursez-la depuis « Commandes »."
+    ]
+    merchant.refresh_from_db()
+    market.atelier.refresh_from_db()
+    assert (merchant.is_active, market.atelier.live) == (True, True)
+
+    # and once it is collected, the shop closes
+    ShopOrder.objects.filter(pk=shop_order.pk).update(fulfilment_status=FulfilmentStatus.COLLECTED)
+    assert closing.reasons_not_to_close(market.atelier) == []
+    closing.close_shop(market.atelier.pk, merchant)
+    market.atelier.refresh_from_db()
+    assert market.atelier.live is False

@@ -509,3 +509,9 @@ def test_seo_tags_cost_a_constant_few_queries_on_the_shop_page(
     client.get(tree.atelier_fr.url)
     with django_assert_max_num_queries(len(with_seo)):
         consume(client.get(tree.atelier_fr.url))
+
+
+def test_a_page_number_python_reads_as_a_digit_but_not_as_a_number_is_ignored(client, tree):
+    head = head_of(client, tree.atelier_fr.url + "?page=%C2%B2")
+
+    assert head.canonical() == BASE + tree.atelier_fr.url

@@ -234,3 +234,11 @@ def test_the_results_page_query_count_is_constant_in_the_number_of_results(
 
     assert len(found(response)) == 10 and all(len(products) == 2 for _, products in found(response))
     assert len(large) == len(small), explain_difference(small, large)
+
+
+@pytest.mark.parametrize("name", ["shop", "market"])
+def test_a_digit_python_reads_but_no_id_is_ignored(client, tree, name):
+    # "²" is a digit to str.isdigit() and not to int()
+    url = search_url(tree.market_fr, q="santon", shop="²") if name == "shop" else "/fr/recherche/?q=santon&market=²"
+
+    assert client.get(url).status_code == 200

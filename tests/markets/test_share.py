@@ -91,3 +91,15 @@ def test_an_operator_has_no_share_panel(tree, client):
     client.force_login(User.objects.create_superuser("operator"))
 
     assert "share-panel-title" not in client.get(reverse("wagtailadmin_home")).content.decode()
+
+
+def test_the_cover_of_a_shop_whose_photo_file_is_gone_is_drawn_without_it(tree, client):
+    # Given the shop's photo file deleted from the storage (a media restore that missed it)
+    image = tree.atelier_fr.cover_image
+    image.file.storage.delete(image.file.name)
+    image.renditions.all().delete()
+
+    response = client.get(reverse("markets:shop_cover_visual", kwargs={"shop_id": tree.atelier_fr.pk}))
+
+    assert response.status_code == 200
+    assert Image.open(io.BytesIO(response.content)).size == (1640, 624)

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 import pytest
 from django.contrib.auth.models import User
 
-from checkout.models import Order
+from checkout.models import FulfilmentStatus, Order, ShopOrder
 from checkout.pricing import BasketLine
 from checkout.services import Customer, place_order
 from tests.checkout.helpers import ALICE, two_shop_order
@@ -41,9 +41,14 @@ def gift_order(m, gift_product, customer=ALICE) -> Order:
     )
 
 
-def paid_at(order, at) -> Order:
+def paid_at(order, at, *, handed_over: bool = True) -> Order:
+    """`order` paid at `at`; handed over (delivered) unless told otherwise, as erasure waits for orders in progress."""
     pay_at(order, at)
     Order.objects.filter(pk=order.pk).update(created_at=at)
+    if handed_over:
+        ShopOrder.objects.filter(order=order).exclude(delivery_kind="").update(
+            fulfilment_status=FulfilmentStatus.DELIVERED
+        )
     order.refresh_from_db()
     return order
 

@@ -192,3 +192,26 @@ def test_erasure_forgets_the_login_throttles_records_of_the_account(alice, bob):
     assert response.status_code == 200 and not User.objects.filter(pk=alice.user.pk).exists()
     assert list(AccessAttempt.objects.values_list("username", flat=True)) == ["bob@example.org"]
     assert list(AccessLog.objects.values_list("username", flat=True)) == ["bob@example.org"]
+
+
+def test_erasure_waits_for_an_order_the_merchant_has_still_to_hand_over(alice, market):
+    from tests.checkout.accounts.scenario import FIRST_AT, paid_at
+    from tests.checkout.helpers import two_shop_order
+
+    # Given a third order of Alice's, paid and still to prepare
+    third = paid_at(two_shop_order(market), FIRST_AT, handed_over=False)
+    Order.objects.filter(pk=third.pk).update(customer=alice.user)
+    client = logged_in(alice.user)
+    # when she opens the page and posts her password anyway
+    page = client.get(ERASE)
+    refused = client.post(ERASE, {"password": PASSWORD})
+    # then the page names the order, offers no form, and nothing is erased
+    assert f"La commande n° {third.pk:06d} est en cours de paiement ou de préparation" in page.content.decode()
+    assert 'name="password"' not in page.content.decode()
+    assert refused.status_code == 409
+    assert User.objects.filter(pk=alice.user.pk).exists()
+    assert not Order.objects.filter(anonymised_at__isnull=False).exists()
+    # and once both shops have shipped, she can
+    ShopOrder.objects.filter(order=third).update(fulfilment_status=FulfilmentStatus.SHIPPED)
+    assert client.post(ERASE, {"password": PASSWORD}).status_code == 200
+    assert Order.objects.filter(customer_name=ERASED).count() == 3

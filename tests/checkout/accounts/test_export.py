@@ -86,7 +86,7 @@ def test_archive_holds_the_account_orders_vouchers_and_addresses(alice, market):
         "delivery_fee": "5.00",
         "subtotal": "8.30",
         "total": "13.30",
-        "fulfilment_status": "ready",
+        "fulfilment_status": "delivered",
         "tracking_number": "",
         "lines": [
             {
