@@ -12,8 +12,10 @@ from django.utils.encoding import iri_to_uri
 from shops.models import DeliveryKind, ShopCategory, ShopPage
 
 
-def market_markers(market, market_url: str) -> list[dict]:
+def market_markers(market, market_url: str, shop_ids=None) -> list[dict]:
     """One marker per live shop of `market` with coordinates, by name, in one query.
+
+    `shop_ids`, when given, keeps only those shops (a search's results).
 
     `market` is the market page in the visitor's language: its children are
     the shops of that language. `market_url` is the market page's URL; a
@@ -21,9 +23,11 @@ def market_markers(market, market_url: str) -> list[dict]:
     Each marker: name, url, category (label), delivery modes (labels of the
     active options, in the choices' order), lat and lon (floats, 6 places).
     """
+    shops = ShopPage.objects.live().child_of(market)
+    if shop_ids is not None:
+        shops = shops.filter(pk__in=list(shop_ids))
     rows = (
-        ShopPage.objects.live()
-        .child_of(market)
+        shops
         .filter(locale_id=market.locale_id, latitude__isnull=False, longitude__isnull=False)
         .annotate(active_option=FilteredRelation("delivery_options", condition=Q(delivery_options__active=True)))
         .order_by("title", "pk")

@@ -222,6 +222,8 @@ def market_search(request, market: MarketPage):
             "querystring": urlencode(params),
             "filters": filters,
             "facets": facets,
+            # The map shows every shop found (all pages of results), the list below only this page's.
+            "map_shop_ids": [group["shop"].pk for group in outcome.groups],
             "filter_action": market.url + market.reverse_subpage("search"),
             "filter_hidden": [("q", text)],
             # With no result: the market's shops and their filters.

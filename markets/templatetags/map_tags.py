@@ -9,9 +9,11 @@ register = template.Library()
 
 
 @register.simple_tag(takes_context=True)
-def market_map_markers(context, market) -> list[dict]:
-    """The markers of `market`'s map (markets.map.market_markers), one query."""
-    return market_markers(market, market.get_url(request=context.get("request")))
+def market_map_markers(context, market, shop_ids=None) -> list[dict]:
+    """The markers of `market`'s map (markets.map.market_markers), one query; only `shop_ids` when given."""
+    # A template without `map_shop_ids` passes "" (an unknown variable): the whole market.
+    only = None if shop_ids in (None, "") else shop_ids
+    return market_markers(market, market.get_url(request=context.get("request")), only)
 
 
 @register.simple_tag

@@ -170,3 +170,20 @@ def test_the_map_costs_the_market_page_the_same_queries_for_3_or_12_placed_shops
 
 def market_map_data(response) -> str:
     return next(s["text"] for s in scripts(response) if s["attrs"].get("id") == "market-map-data")
+
+
+def test_a_search_maps_the_shops_it_found_and_only_those(tree, client):
+    # Given two placed shops, one of them selling a panettone
+    place(tree.atelier_fr, "48.577001", "-3.828502")
+    place(tree.epicerie_fr, "48.578123", "-3.830000")
+    f.make_product(tree.epicerie_fr, "Panettone aux fruits")
+
+    # When a visitor searches the market for it
+    search = tree.market_fr.url + tree.market_fr.reverse_subpage("search") + "?q=panettone"
+    response = client.get(search)
+
+    # Then the map holds the shop found, and the market page still maps both
+    [block] = [s for s in scripts(response) if s["attrs"].get("id") == "market-map-data"]
+    assert [marker["name"] for marker in json.loads(block["text"])] == ["Épicerie Kerjean"]
+    [block] = [s for s in scripts(client.get(tree.market_fr.url)) if s["attrs"].get("id") == "market-map-data"]
+    assert [marker["name"] for marker in json.loads(block["text"])] == ["Atelier du Bois Flotté", "Épicerie Kerjean"]

@@ -197,6 +197,11 @@ def test_market_page_paginates_filtered_shops(tree, client, settings):
 
     assert titles(response) == ["Épicerie Kerjean"]
     assert response.context["filters"].querystring() == "delivery=pickup"
+    # the filtered pages are views of the market's list: their links are not followed by search engines
+    html = response.content.decode()
+    assert '<a href="?delivery=pickup&amp;page=1#shops-title" rel="prev nofollow">' in html
+    unfiltered = client.get(tree.market_fr.url, {"page": "2"}).content.decode()
+    assert '<a href="?page=1#shops-title" rel="prev">' in unfiltered
 
 
 def test_market_page_shows_live_partners_only(tree, client):
