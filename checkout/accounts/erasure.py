@@ -38,6 +38,7 @@ from wagtail.log_actions import log
 
 from checkout.accounts.personal_data import orders_of_email
 from checkout.models import Order, OrderLine, OrderStatus, ShopOrder, Voucher
+from markets.models import Merchant
 
 ERASED = "Données effacées"
 EXPORT_ACTION = "checkout.personal_data.export"
@@ -224,3 +225,31 @@ def anonymise_expired_customers(*, now: datetime.datetime, days: int) -> list[in
         done.extend(erasure.order_ids)
         if not erasure.order_ids:  # another run took them meanwhile
             return done
+
+
+def quiet_customer_accounts(*, now: datetime.datetime, days: int):
+    """Customers' accounts with neither a log-in nor an order for `days` days.
+
+    A customer's account is in no group and is neither staff nor a
+    merchant's: the accounts of the admin are the operator's to close.
+    """
+    cutoff = now - datetime.timedelta(days=days)
+    User = get_user_model()
+    return (
+        User.objects.filter(is_staff=False, is_superuser=False, groups__isnull=True)
+        .exclude(Exists(Merchant.objects.filter(user=OuterRef("pk"))))
+        .filter(Q(last_login__lt=cutoff) | Q(last_login__isnull=True, date_joined__lt=cutoff))
+        .exclude(Exists(Order.objects.filter(customer=OuterRef("pk"), created_at__gte=cutoff)))
+    )
+
+
+def delete_quiet_accounts(*, now: datetime.datetime, days: int) -> int:
+    """Erase the accounts of `quiet_customer_accounts` (their orders were anonymised already, or are now)."""
+    deleted = 0
+    for user in quiet_customer_accounts(now=now, days=days).order_by("pk")[:RETENTION_BATCH]:
+        try:
+            erase_account(user, now=now)
+        except ErasureRefused:
+            continue
+        deleted += 1
+    return deleted

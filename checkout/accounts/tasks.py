@@ -16,5 +16,12 @@ def send_personal_data_link(order_id: int, action: str) -> bool:
 
 
 def anonymise_expired_customers() -> int:
-    """Scheduled nightly (migration 0015): erase the data of customers without an order for the retention period."""
-    return len(erasure.anonymise_expired_customers(now=timezone.now(), days=int(settings.PERSONAL_DATA_RETENTION_DAYS)))
+    """Scheduled nightly (migration 0015): erase the data of customers without an order for the retention period.
+
+    Their orders are anonymised, then the accounts gone quiet as long (no log-in, no order) are deleted.
+    Returns the number of orders anonymised.
+    """
+    now, days = timezone.now(), int(settings.PERSONAL_DATA_RETENTION_DAYS)
+    orders = erasure.anonymise_expired_customers(now=now, days=days)
+    erasure.delete_quiet_accounts(now=now, days=days)
+    return len(orders)

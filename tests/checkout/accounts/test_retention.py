@@ -57,3 +57,46 @@ def test_the_setting_and_the_nightly_schedule_exist(db):
     assert "0015_order_anonymised_at" in {
         name for app, name in MigrationLoader(connection).graph.nodes if app == "checkout"
     }
+
+
+def test_retention_deletes_the_customer_accounts_gone_quiet_and_no_one_else(market, monkeypatch, settings):
+    from django.contrib.auth.models import Group, User
+
+    from markets.merchants import make_merchant
+
+    settings.PERSONAL_DATA_RETENTION_DAYS = 3 * 365
+    cutoff = NOW - datetime.timedelta(days=3 * 365)
+    long_ago, lately = cutoff - datetime.timedelta(days=1), cutoff + datetime.timedelta(days=1)
+
+    def account(name, *, last_login, order_at=None):
+        user = User.objects.create_user(name, email=f"{name}@example.org", password="x")
+        User.objects.filter(pk=user.pk).update(last_login=last_login, date_joined=long_ago)
+        if order_at is not None:
+            order = paid_at(one_product_order(market, market.santon), order_at)
+            Order.objects.filter(pk=order.pk).update(customer=user)
+        return user
+
+    # Given customers quiet since before the cut-off, with or without an old order
+    quiet = account("quiet", last_login=long_ago)
+    quiet_buyer = account("quiet-buyer", last_login=long_ago, order_at=long_ago)
+    never_logged_in = account("never", last_login=None)
+    # and who must stay: a recent log-in, a recent order, a merchant, an editor (in a group), the operator
+    came_back = account("came-back", last_login=lately)
+    ordered_lately = account("ordered-lately", last_login=long_ago, order_at=lately)
+    merchant = account("merchant", last_login=long_ago)
+    make_merchant(merchant, market.atelier)
+    editor = account("editor", last_login=long_ago)
+    editor.groups.add(Group.objects.create(name="Éditeurs test"))
+    operator = account("operator", last_login=long_ago)
+    User.objects.filter(pk=operator.pk).update(is_superuser=True, is_staff=True)
+    monkeypatch.setattr(timezone, "now", lambda: NOW)
+
+    # when the nightly task runs
+    tasks.anonymise_expired_customers()
+
+    # then the quiet customers' accounts are gone, with their orders anonymised; the others stay
+    kept = set(User.objects.values_list("username", flat=True))
+    assert {quiet.username, quiet_buyer.username, never_logged_in.username} & kept == set()
+    assert {came_back.username, ordered_lately.username, merchant.username, editor.username, "operator"} <= kept
+    assert Order.objects.filter(customer_email="", anonymised_at=NOW).count() == 1
+    assert Order.objects.get(customer__username="ordered-lately").anonymised_at is None
