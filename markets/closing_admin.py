@@ -8,7 +8,6 @@ change, since the password is what stops someone holding an open session.
 
 from django import forms
 from django.contrib.auth import logout
-from django.core.cache import cache
 from django.http import Http404
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -19,9 +18,7 @@ from wagtail import hooks
 from wagtail.admin import messages
 
 from markets import closing
-
-PASSWORD_GUESSES = 5
-PASSWORD_GUESS_WINDOW = 15 * 60
+from portal.password_confirmation import confirm_password
 
 
 class CloseShopForm(forms.Form):
@@ -38,22 +35,9 @@ class CloseShopForm(forms.Form):
 
     def clean_password(self):
         password = self.cleaned_data["password"]
-        key = f"shop-closing-password:{self.user.pk}"
-        if (cache.get(key) or 0) >= PASSWORD_GUESSES:
-            raise forms.ValidationError(
-                _("Trop de mots de passe incorrects : réessayez dans %(minutes)d minutes.")
-                % {"minutes": PASSWORD_GUESS_WINDOW // 60},
-                code="too_many_guesses",
-            )
-        if not self.user.check_password(password):
-            cache.add(key, 0, PASSWORD_GUESS_WINDOW)
-            try:
-                cache.incr(key)
-            except ValueError:  # expired between add and incr: this guess opens a new window
-                cache.set(key, 1, PASSWORD_GUESS_WINDOW)
-            raise forms.ValidationError(
-                _("Mot de passe incorrect : votre boutique reste ouverte."), code="wrong_password"
-            )
+        confirm_password(
+            self.user, password, purpose="shop-closing", wrong_message=_("Mot de passe incorrect : votre boutique reste ouverte.")
+        )
         return password
 
 

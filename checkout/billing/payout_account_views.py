@@ -16,7 +16,6 @@ import copy
 
 from django import forms
 from django.contrib.contenttypes.models import ContentType
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect
@@ -37,11 +36,8 @@ from checkout.models import BankDetailsChange, BankDetailsChangeStatus, PayoutAc
 from checkout.models.payouts import is_accountant
 from checkout.shop_scoped_admin import manages_a_shop
 from checkout.validators import validate_bic, validate_iban
+from portal.password_confirmation import confirm_password
 from shops.access import shops_managed_by
-
-# Wrong passwords on the merchant's own change before the form refuses to check more, and for how long.
-PASSWORD_GUESSES = 5
-PASSWORD_GUESS_WINDOW = 15 * 60
 
 __all__ = ["ACCOUNT_CHANGE_ACTION", "account_of"]
 
@@ -108,21 +104,9 @@ class PayoutAccountForm(forms.ModelForm):
 
     def clean_password(self):
         password = self.cleaned_data["password"]
-        # The password is what stops someone holding a merchant's open session: its guesses are counted
-        # as a login's would be, per user (the login throttling does not see this form).
-        key = f"bank-details-password:{self.password_of.pk}"
-        if (cache.get(key) or 0) >= PASSWORD_GUESSES:
-            raise forms.ValidationError(
-                _("Trop de mots de passe incorrects : réessayez dans %(minutes)d minutes.")
-                % {"minutes": PASSWORD_GUESS_WINDOW // 60}, code="too_many_guesses",
-            )
-        if not self.password_of.check_password(password):
-            cache.add(key, 0, PASSWORD_GUESS_WINDOW)
-            try:
-                cache.incr(key)
-            except ValueError:  # expired between add and incr: this guess opens a new window
-                cache.set(key, 1, PASSWORD_GUESS_WINDOW)
-            raise forms.ValidationError(_("Mot de passe incorrect : rien n'a été changé."), code="wrong_password")
+        confirm_password(
+            self.password_of, password, purpose="bank-details", wrong_message=_("Mot de passe incorrect : rien n'a été changé.")
+        )
         return password
 
     @property
