@@ -1,5 +1,6 @@
 """Production settings, started in a fresh interpreter with an explicit environment."""
 
+import json
 import os
 import secrets
 import subprocess
@@ -222,3 +223,28 @@ def test_production_without_buckets_keeps_private_files_in_a_folder_no_url_serve
 
 def test_documents_are_served_through_wagtails_checking_view_never_by_their_storage_url(settings):
     assert settings.WAGTAILDOCS_SERVE_METHOD == "serve_view"
+
+
+SEARCH_PROBE = (
+    "import django, json; django.setup(); from django.conf import settings; "
+    "print(json.dumps(settings.WAGTAILSEARCH_BACKENDS['default']))"
+)
+
+
+def test_search_uses_the_database_or_the_search_server_named_by_search_url():
+    # Without SEARCH_URL: Wagtail's database backend, PostgreSQL told not to stem the stems again
+    database = json.loads(run(["-c", SEARCH_PROBE], production_env(SEARCH_URL=None)).stdout)
+    # With it: Wagtail's Elasticsearch or OpenSearch backend on that server
+    server = json.loads(
+        run(
+            ["-c", SEARCH_PROBE],
+            production_env(SEARCH_URL="https://search.internal:9200", SEARCH_BACKEND="opensearch2"),
+        ).stdout
+    )
+
+    assert database == {"BACKEND": "wagtail.search.backends.database", "SEARCH_CONFIG": "simple"}
+    assert (server["BACKEND"], server["URLS"], server["INDEX"]) == (
+        "wagtail.search.backends.opensearch2",
+        ["https://search.internal:9200"],
+        "portal",
+    )
