@@ -8,9 +8,7 @@ return dicts, so that they can be checked without a request; `json_ld`
 serialises one for a `<script type="application/ld+json">` data block.
 """
 
-import html
 import json
-import re
 from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
@@ -18,7 +16,6 @@ from urllib.parse import quote, urlencode
 
 from django.conf import settings
 from django.templatetags.static import static
-from django.utils.html import strip_tags
 from django.utils.translation import gettext
 from wagtail.images.models import SourceImageIOError
 from wagtail.models import Page
@@ -27,6 +24,7 @@ from home.models import HomePage, LegalPage
 from markets.models import HelpPage, MarketPage
 from portal.converters import valid_id
 from shops.models import ProductKind, ProductPage, ShopCategory, ShopPage
+from shops.search import plain_text
 from shops.stock import Availability
 
 SCHEMA = "https://schema.org"
@@ -62,13 +60,6 @@ def json_ld(data) -> str:
 
 
 # Descriptions --------------------------------------------------------------------------
-
-
-def plain_text(markup: str) -> str:
-    """Rich text as one line of plain text: tags dropped, entities decoded, blanks collapsed."""
-    # A space for each tag, so that two paragraphs do not run into one word.
-    text = html.unescape(strip_tags(re.sub(r"<[^>]*>", " \\g<0>", markup or "")))
-    return " ".join(text.split())
 
 
 def summary(text: str, limit: int = DESCRIPTION_LENGTH) -> str:

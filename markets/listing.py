@@ -369,13 +369,17 @@ def _facet_rows(shops: QuerySet, conditions: _Conditions, today: date) -> list[d
 def market_listing(market, filters: ShopFilters) -> FacetedShops:
     """The live shops of a market page under `filters`, cards' images and delivery options prefetched."""
     faceted = facet_shops(ShopPage.objects.live().child_of(market).order_by("title"), filters)
-    shops = faceted.shops.select_related("locale").prefetch_related(
+    return replace(faceted, shops=shop_cards(faceted.shops))
+
+
+def shop_cards(shops: QuerySet) -> QuerySet[ShopPage]:
+    """`shops` with what a shop card shows prefetched: its cover's rendition and its active delivery options."""
+    return shops.select_related("locale").prefetch_related(
         Prefetch("cover_image", queryset=get_image_model().objects.prefetch_renditions(SHOP_CARD_RENDITION)),
         Prefetch(
             "delivery_options", queryset=DeliveryOption.objects.filter(active=True), to_attr="active_delivery_options"
         ),
     )
-    return replace(faceted, shops=shops)
 
 
 def shops_of_market(market, filters: ShopFilters = ShopFilters()) -> QuerySet[ShopPage]:

@@ -18,10 +18,10 @@ from django.utils.safestring import SafeString
 from wagtail.images import get_image_model
 from wagtail.models import Locale, Page
 
-from markets.listing import FacetedShops, ShopFilters, Sort, facet_shops
+from markets.listing import FacetedShops, ShopFilters, Sort, facet_shops, shop_cards
 from markets.models import MarketPage
 from portal.converters import valid_id
-from shops.models import DeliveryOption, ProductPage, ShopPage
+from shops.models import ProductPage, ShopPage
 from shops.search import highlight, plain_text, stems
 from shops.stock import availability_of
 
@@ -30,7 +30,6 @@ QUERY_MAX_LENGTH = 200
 MAX_HITS = 200
 SHOPS_PER_RESULTS_PAGE = 10
 PRODUCTS_PER_SHOP = 4
-SHOP_RENDITION = "fill-480x320"
 PRODUCT_RENDITION = "fill-160x120"
 
 
@@ -113,7 +112,7 @@ def find(
     if not rank:
         return SearchOutcome(groups=[], all_words=all_words)
 
-    cards = _shop_cards(ShopPage.objects.live().filter(path__in=rank))
+    cards = shop_cards(ShopPage.objects.live().filter(path__in=rank))
     if shops is not None:
         cards = cards.filter(pk__in=shops.values("pk"))
     by_path = {s.path: s for s in cards}
@@ -140,15 +139,6 @@ def narrow(outcome: SearchOutcome, filters: ShopFilters) -> tuple[SearchOutcome,
     if filters.sort != Sort.RELEVANCE:
         groups.sort(key=lambda g: order[g["shop"].pk])
     return replace(outcome, groups=groups, product_count=sum(len(g["products"]) for g in groups)), faceted
-
-
-def _shop_cards(queryset: QuerySet) -> QuerySet:
-    return queryset.select_related("locale").prefetch_related(
-        Prefetch("cover_image", queryset=get_image_model().objects.prefetch_renditions(SHOP_RENDITION)),
-        Prefetch(
-            "delivery_options", queryset=DeliveryOption.objects.filter(active=True), to_attr="active_delivery_options"
-        ),
-    )
 
 
 def present(groups: list[dict], text: str, language: str, markets: list[MarketPage]) -> list[ShopResult]:
@@ -185,10 +175,6 @@ def read_query(params) -> str:
     return " ".join(params.get("q", "").split())[:QUERY_MAX_LENGTH]
 
 
-def _read_pk(value: str) -> int | None:
-    return valid_id(value)
-
-
 def _results_page(request, outcome: SearchOutcome):
     paginator = Paginator(outcome.groups, SHOPS_PER_RESULTS_PAGE)
     return paginator.get_page(request.GET.get("page"))
@@ -198,7 +184,7 @@ def market_search(request, market: MarketPage):
     """The search page of one market (its route "recherche/"); `?shop=<id>` searches within one of its shops."""
     text = read_query(request.GET)
     language = market.locale.language_code
-    shop_id = _read_pk(request.GET.get("shop", ""))
+    shop_id = valid_id(request.GET.get("shop", ""))
     shop = ShopPage.objects.live().child_of(market).filter(pk=shop_id).first() if shop_id else None
     outcome = find(text, language, [market], shop=shop)
     filters = facets = None
@@ -237,7 +223,7 @@ def search_all_markets(request):
     text = read_query(request.GET)
     locale = Locale.get_active()
     markets = list(MarketPage.objects.live().filter(locale=locale).select_related("locale").order_by("title"))
-    market_id = _read_pk(request.GET.get("market", ""))
+    market_id = valid_id(request.GET.get("market", ""))
     chosen = next((m for m in markets if m.pk == market_id), None)
     if chosen is not None:
         return HttpResponseRedirect(chosen.url + chosen.reverse_subpage("search") + "?" + urlencode({"q": text}))
