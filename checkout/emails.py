@@ -14,6 +14,7 @@ from django.utils import timezone, translation
 
 from checkout.billing.invoice_pdf import customer_pdf_url, sale_invoice_urls
 from checkout.models import FulfilmentStatus, Invoice, Order, OrderStatus, Refund, RefundState, ShopOrder
+from checkout.vouchers.bundles import bundles_of_orders
 from checkout.vouchers.emails import confirmation_items
 from markets.emails import merchant_accounts
 from portal.emails import send_templated_email, site_language
@@ -48,12 +49,16 @@ def send_order_confirmation(order_id: int) -> bool:
             return False
         order = Order.objects.get(pk=order_id)
         shop_orders = list(order.shop_orders.prefetch_related("lines").order_by("pk"))
-        vouchers, qr_images = confirmation_items(order)
+        bundles = bundles_of_orders([order])[order.pk]
+        vouchers, qr_images = confirmation_items(order, bundles)
         # Each merchant's invoice, a link only: its PDF is rendered when first opened, not here.
         invoice_urls = sale_invoice_urls(order)
         for shop_order in shop_orders:
             shop_order.invoice_url = invoice_urls.get(shop_order.pk, "")
-        context = {"order": order, "shop_orders": shop_orders, "order_url": order_url(order), "vouchers": vouchers}
+        context = {
+            "order": order, "shop_orders": shop_orders, "order_url": order_url(order), "vouchers": vouchers,
+            "bundles": bundles,
+        }
         _send("order_confirmation", context, order.customer_email, order.language, qr_images)
     return True
 

@@ -18,7 +18,7 @@ from django import forms
 from django.contrib.admin.utils import quote
 from django.core.validators import URLValidator
 from django.db import transaction
-from django.db.models import DecimalField, OuterRef, Subquery, Sum, Value
+from django.db.models import DecimalField, OuterRef, Prefetch, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -38,8 +38,10 @@ from wagtail.log_actions import log
 
 from checkout.filters import DEFAULT_LOOKUPS
 from checkout.models import (
+    BundleSale,
     FulfilmentStatus,
     LedgerKind,
+    OrderLine,
     OrderStatus,
     Refund,
     RefundState,
@@ -226,14 +228,67 @@ def _total_label(shop_order: ShopOrder) -> str:
     return euros(shop_order.total)
 
 
-def _line_label(line) -> str:
+def _line_label(line, shop_order: ShopOrder) -> str:
     options = "".join(f" ({name} : {value})" for name, value in line.options.items())
-    return gettext("%(quantity)s × %(name)s à %(unit_price)s = %(total)s") % {
+    label = gettext("%(quantity)s × %(name)s à %(unit_price)s = %(total)s") % {
         "quantity": line.quantity,
         "name": f"{line.name}{options}",
         "unit_price": euros(line.unit_price),
         "total": euros(line.total),
     }
+    part = bundle_part_label(line, shop_order)
+    return f"{label} ({part})" if part else label
+
+
+# Bundles: a participant's shop order holds its part of a bundle another shop sold. --------------
+
+
+def order_lines() -> Prefetch:
+    """The lines of each shop order listed, with their bundle sale and its seller: what the labels below read."""
+    return Prefetch("lines", queryset=OrderLine.objects.select_related("bundle_sale__seller"))
+
+
+def _seller_name(sale: BundleSale) -> str:
+    """The selling shop as the sale recorded it; its page's title when it had no part of its own."""
+    for part in sale.parts:
+        if part.get("is_seller"):
+            return part.get("trade_name", "")
+    return sale.seller.title if sale.seller is not None else ""
+
+
+def _is_others_part(line, shop_order: ShopOrder) -> bool:
+    return line.bundle_sale_id is not None and line.bundle_sale.seller_id != shop_order.shop_id
+
+
+def bundle_part_label(line, shop_order: ShopOrder) -> str:
+    """"Part of the bundle « … » sold by …" for a participant's part; "" for any other line, the seller's own part too."""
+    if not _is_others_part(line, shop_order):
+        return ""
+    sale = line.bundle_sale
+    return gettext("Part du coffret « %(bundle)s » vendu par %(seller)s") % {
+        "bundle": sale.display_name, "seller": _seller_name(sale),
+    }
+
+
+def bundle_part_labels(shop_order: ShopOrder) -> list[str]:
+    """The labels of the bundle parts a shop order provides for other shops, each once, in the order of its lines."""
+    labels = (bundle_part_label(line, shop_order) for line in shop_order.lines.all())
+    return list(dict.fromkeys(label for label in labels if label))
+
+
+def holds_only_others_parts(shop_order: ShopOrder, lines=None) -> bool:
+    """Whether the shop order (its `lines`, default: all) is only parts of bundles other shops sold.
+
+    Its merchant provides those parts on the customer's voucher, and
+    needs the customer's name and e-mail to recognise them, never their
+    phone or address: those stay with the seller, who sold the bundle.
+    """
+    lines = list(shop_order.lines.all()) if lines is None else lines
+    return bool(lines) and all(_is_others_part(line, shop_order) for line in lines)
+
+
+def _customer_phone(shop_order: ShopOrder) -> str:
+    return "" if holds_only_others_parts(shop_order) else shop_order.order.customer_phone
 
 
 def _yes_no(value: bool) -> str:
@@ -249,11 +304,11 @@ EXPORT_COLUMNS = OrderedDict(
         ("shop", (_("Boutique"), lambda so: so.trade_name)),
         ("customer_name", (_("Client"), lambda so: so.order.customer_name)),
         ("customer_email", (_("E-mail"), lambda so: so.order.customer_email)),
-        ("customer_phone", (_("Téléphone"), lambda so: so.order.customer_phone)),
+        ("customer_phone", (_("Téléphone"), _customer_phone)),
         ("status", (_("Paiement"), lambda so: so.order.get_status_display())),
         ("delivery", (_("Mode de livraison"), lambda so: so.get_delivery_kind_display())),
         ("delivery_address", (_("Adresse de livraison"), lambda so: so.delivery_address)),
-        ("lines", (_("Articles"), lambda so: " | ".join(_line_label(line) for line in so.lines.all()))),
+        ("lines", (_("Articles"), lambda so: " | ".join(_line_label(line, so) for line in so.lines.all()))),
         ("subtotal", (_("Sous-total"), lambda so: so.subtotal)),
         ("delivery_fee", (_("Frais de livraison"), lambda so: so.delivery_fee)),
         ("total", (_("Total TTC"), lambda so: so.total)),
@@ -274,10 +329,8 @@ class ShopOrderIndexView(ShopScopedIndexView):
     list_select_related = ("order",)
 
     def get_base_queryset(self):
-        queryset = super().get_base_queryset().annotate(refunded=_refunded_subquery())
-        if self.is_export:
-            queryset = queryset.prefetch_related("lines")
-        return queryset
+        # The lines, for the export's and for the list's labels of bundle parts.
+        return super().get_base_queryset().annotate(refunded=_refunded_subquery()).prefetch_related(order_lines())
 
     def filter_queryset(self, queryset):
         if not self.filters or not self.filters.is_valid():
@@ -297,10 +350,21 @@ class ShopOrderIndexView(ShopScopedIndexView):
         return columns
 
 
+class OrderNumberColumn(TitleColumn):
+    """The order's number, linked to its page, and under it which bundles the order is a part of, if any."""
+
+    cell_template_name = "checkout/admin/order_number_cell.html"
+
+    def get_cell_context_data(self, instance, parent_context):
+        context = super().get_cell_context_data(instance, parent_context)
+        context["bundle_parts"] = bundle_part_labels(instance)
+        return context
+
+
 def list_display(inspect_url_name: str):
     """The list's columns: what a merchant needs to pick the next order to prepare."""
     return [
-        TitleColumn(
+        OrderNumberColumn(
             "number", label=_("Commande"), accessor="order.number", sort_key="order__pk", url_name=inspect_url_name
         ),
         date_column(
@@ -359,12 +423,17 @@ class ShopOrderInspectView(ShopOrderMixin, ShopScopedInspectView):
         paid = shop_order.order.status == OrderStatus.PAID
         refundable = refundable_amount(shop_order) if paid else ZERO
         pk = quote(shop_order.pk)
+        lines = list(shop_order.lines.select_related("bundle_sale__seller"))
+        for line in lines:
+            line.bundle_part = bundle_part_label(line, shop_order)
         context.update(
             {
                 "shop_order": shop_order,
                 "order": shop_order.order,
                 "is_paid": paid,
-                "lines": list(shop_order.lines.all()),
+                "lines": lines,
+                "bundle_parts_only": holds_only_others_parts(shop_order, lines),
+                "bundle_parts": list(dict.fromkeys(line.bundle_part for line in lines if line.bundle_part)),
                 "refunds": refunds,
                 "refunded": refunded,
                 "refundable": refundable,

@@ -6,7 +6,7 @@ client says about money is ignored.
 """
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
 
@@ -19,7 +19,9 @@ from checkout.vouchers.services import VOUCHER_KINDS, BadAmount, free_amount_pri
 from markets.models import MarketPage
 from portal.dates import long_date
 from portal.money import ZERO, quantize_eur
-from shops.models import DeliveryKind, DeliveryOption, ProductPage, ShopPage
+from shops import bundles
+from shops.bundles import PartShare
+from shops.models import DeliveryKind, DeliveryOption, ProductKind, ProductPage, ShopPage
 
 MAX_QUANTITY = 99
 MAX_LINES = 100
@@ -61,6 +63,18 @@ class PricedLine:
     amount: str = ""  # the free amount chosen, as the basket keeps it; "" at a fixed price
     beneficiary: str = ""
     message: str = ""
+    # A shop's part of a bundle (`product` is the bundle), and which of the basket's `bundles` it belongs to.
+    part: PartShare | None = None
+    bundle_index: int | None = None
+
+
+@dataclass(frozen=True)
+class PricedBundle:
+    """A bundle line as the customer put it in the basket, sold by `seller`, and the shares of its parts."""
+
+    seller: ShopPage
+    line: PricedLine
+    shares: list[PartShare]
 
 
 def needs_delivery(lines: Iterable[PricedLine]) -> bool:
@@ -95,17 +109,29 @@ class PricedShop:
 
 @dataclass(frozen=True)
 class PricedBasket:
+    """A priced basket, one entry per shop that sells or provides something: a bundle's parts are lines of their shops."""
+
     territory_id: int
     shops: list[PricedShop]
     total: Decimal
+    bundles: tuple[PricedBundle, ...] = ()
 
     def quantities_by_key(self) -> dict:
-        """Units asked per product translation key (one stock row each)."""
+        """Units asked per product translation key (one stock row each): a bundle and its parts' products count once."""
         wanted: dict = {}
+
+        def add(key, quantity):
+            wanted[key] = wanted.get(key, 0) + quantity
+
         for shop in self.shops:
             for line in shop.lines:
-                key = line.product.translation_key
-                wanted[key] = wanted.get(key, 0) + line.quantity
+                if line.part is None:
+                    add(line.product.translation_key, line.quantity)
+        for bundle in self.bundles:
+            add(bundle.line.product.translation_key, bundle.line.quantity)
+            for share in bundle.shares:
+                if share.product_key is not None:
+                    add(share.product_key, bundle.line.quantity)
         return wanted
 
 
@@ -120,7 +146,10 @@ def sale_refusal(product: ProductPage, market: MarketPage, today: date | None = 
     closed or not yet open (unless it takes pre-orders), are not for sale.
     """
     today = today or timezone.localdate()
-    return product.expired_reason(today) or market.sales_closed_reason(today)
+    refusal = product.expired_reason(today) or market.sales_closed_reason(today)
+    if not refusal and product.kind == ProductKind.BUNDLE:
+        refusal = bundles.sale_refusal(product)
+    return refusal
 
 
 def _checked_quantity(value) -> int:
@@ -301,7 +330,7 @@ def price_basket(
     services needs none, and a choice given for it is ignored. Products
     must be live, in a live shop of a market of `territory_id`.
     """
-    items = price_items(territory_id, lines)
+    items, priced_bundles = _split_bundles(price_items(territory_id, lines))
     options_by_id = {
         o.pk: o for o in DeliveryOption.objects.filter(page_id__in=[i.shop.pk for i in items], active=True)
     }
@@ -350,4 +379,41 @@ def price_basket(
         territory_id=territory_id,
         shops=priced_shops,
         total=sum((s.total for s in priced_shops), ZERO),
+        bundles=tuple(priced_bundles),
     )
+
+
+def _split_bundles(items: list[PricedItems]) -> tuple[list[PricedItems], list[PricedBundle]]:
+    """Each shop's lines with every bundle line replaced by its parts, each in the shop that provides it.
+
+    A part is a line of its shop at its share of the unit price; the
+    parts of a line add up to the line's total. A participant with nothing
+    else in the basket gets an entry of its own, after the others.
+    """
+    found = [(item, line) for item in items for line in item.lines if line.product.kind == ProductKind.BUNDLE]
+    if not found:
+        return items, []
+    priced_bundles = [
+        PricedBundle(seller=item.shop, line=line, shares=bundles.shares_of(line.product, item.shop.pk, line.unit_price))
+        for item, line in found
+    ]
+    shops = {item.shop.pk: item.shop for item in items}
+    participant_ids = {share.shop_id for b in priced_bundles for share in b.shares} - set(shops)
+    shops.update({shop.pk: shop for shop in ShopPage.objects.live().filter(pk__in=participant_ids)})
+    lines_by_shop = {item.shop.pk: [line for line in item.lines if line.product.kind != ProductKind.BUNDLE]
+                     for item in items}
+    for index, bundle in enumerate(priced_bundles):
+        for share in bundle.shares:
+            if share.shop_id not in shops:
+                raise BasketError(_("« %(product)s » n'est pas en vente pour le moment.")
+                                  % {"product": bundle.line.product.title})
+            lines_by_shop.setdefault(share.shop_id, []).append(replace(
+                bundle.line, unit_price=share.unit_amount, total=quantize_eur(share.unit_amount * bundle.line.quantity),
+                options={}, amount="", part=share, bundle_index=index,
+            ))
+    split = [
+        PricedItems(shop=shops[shop_id], lines=shop_lines, subtotal=sum((line.total for line in shop_lines), ZERO))
+        for shop_id, shop_lines in lines_by_shop.items()
+        if shop_lines
+    ]
+    return split, priced_bundles

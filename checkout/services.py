@@ -12,9 +12,10 @@ import enum
 import hashlib
 import json
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from decimal import Decimal
+from uuid import UUID
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -27,6 +28,7 @@ from django_q.tasks import async_task
 
 from checkout.billing import commissions, invoices
 from checkout.models import (
+    BundleSale,
     LedgerEntry,
     LedgerKind,
     Order,
@@ -44,7 +46,9 @@ from checkout.vouchers import services as vouchers
 from markets.emails import merchant_languages
 from portal.emails import site_language
 from portal.money import CENT, ZERO, euros, from_cents
-from shops.models import DeliveryOption, ProductPage, ProductStock, ShopPage
+from shops import bundles
+from shops.bundles import PartShare
+from shops.models import BundlePart, DeliveryOption, ProductPage, ProductStock, ShopPage
 
 logger = logging.getLogger(__name__)
 
@@ -167,13 +171,18 @@ def _add_sold(order: Order) -> None:
 
 
 def _quantities(order: Order) -> dict:
+    """Units of stock the order takes per translation key: its lines' products, its bundles and their parts' products."""
     rows = (
-        OrderLine.objects.filter(shop_order__order=order)
+        OrderLine.objects.filter(shop_order__order=order, bundle_sale__isnull=True)
         .values("product_key")
         .annotate(quantity=Sum("quantity"))
         .values_list("product_key", "quantity")
     )
-    return dict(rows)
+    wanted = dict(rows)
+    for key, quantity, parts in BundleSale.objects.filter(order=order).values_list("product_key", "quantity", "parts"):
+        for stock_key in [key, *(UUID(part["product_key"]) for part in parts if part["product_key"])]:
+            wanted[stock_key] = wanted.get(stock_key, 0) + quantity
+    return wanted
 
 
 # Placing an order ------------------------------------------------------------
@@ -244,6 +253,8 @@ def place_order(
     now = now or timezone.now()
     basket = price_basket(territory_id, lines, deliveries)
     names = {line.product.translation_key: line.product.title for shop in basket.shops for line in shop.lines}
+    # A part's product short of stock: the customer is told about the bundle they asked for.
+    names.update({share.product_key: b.line.product.title for b in basket.bundles for share in b.shares})
     fingerprint = _fingerprint(territory_id, lines, deliveries, customer, language, user)
 
     previous = _payable_order_of(basket_key)
@@ -301,6 +312,7 @@ class _Words:
     shops: dict
     options: dict
     merchant_languages: dict
+    bundle_parts: dict
 
 
 def _by_language(rows) -> dict:
@@ -337,13 +349,20 @@ def _other_languages_words(basket) -> _Words:
     option_keys = {shop.delivery.translation_key for shop in basket.shops if shop.delivery is not None}
     products = ProductPage.objects.live().filter(translation_key__in=product_keys).exclude(
         locale__language_code=default
-    ).values_list("translation_key", "locale__language_code", "title")
+    ).values_list("translation_key", "locale__language_code", "title", "bundle_own_part")
+    part_keys = {share.part_key for bundle in basket.bundles for share in bundle.shares if share.part_key}
+    bundle_parts = BundlePart.objects.filter(translation_key__in=part_keys, page__live=True).exclude(
+        locale__language_code=default
+    ).values_list("translation_key", "locale__language_code", "description") if part_keys else []
     shops = ShopPage.objects.live().filter(translation_key__in=shop_keys).exclude(
         locale__language_code=default
     ).values_list("translation_key", "locale__language_code", "title", "opening_hours")
     options = translated_delivery_options(option_keys) if option_keys else []
     return _Words(
-        products=_by_language((key, code, {"name": title}) for key, code, title in products),
+        products=_by_language(
+            (key, code, {"name": title, **({"own_part": own} if own else {})}) for key, code, title, own in products
+        ),
+        bundle_parts=_by_language((key, code, {"description": text}) for key, code, text in bundle_parts),
         shops=_by_language(
             (key, code, {"trade_name": title, "shop_opening_hours": hours}) for key, code, title, hours in shops
         ),
@@ -388,6 +407,7 @@ def _create_order(
         basket_key=basket_key,
         basket_fingerprint=fingerprint,
     )
+    bundle_sales = _create_bundle_sales(order, basket, words)
     for priced in basket.shops:
         shop, option = priced.shop, priced.delivery
         if option is None:
@@ -411,23 +431,74 @@ def _create_order(
         OrderLine.objects.bulk_create(
             OrderLine(
                 shop_order=shop_order,
+                bundle_sale=bundle_sales[line.bundle_index] if line.part is not None else None,
                 product_key=line.product.translation_key,
                 product=line.product,
-                name=line.product.title,
-                translations=words.products.get(line.product.translation_key, {}),
+                name=_line_name(line.product.title, line.part),
+                translations=_line_translations(words, line),
                 kind=line.product.kind,
                 unit_price=line.unit_price,
-                vat_rate=Decimal(line.product.vat_rate),
+                vat_rate=line.part.vat_rate if line.part is not None else Decimal(line.product.vat_rate),
                 quantity=line.quantity,
                 options=line.options,
                 total=line.total,
                 beneficiary_name=line.beneficiary,
                 gift_message=line.message,
-                withdrawal=line.product.withdrawal,
+                withdrawal=line.part.withdrawal if line.part is not None else line.product.withdrawal,
             )
             for line in priced.lines
         )
     return order
+
+
+def _line_name(product_name: str, part: PartShare | None) -> str:
+    """A line's designation: a bundle's part says which bundle and what the shop provides in it."""
+    return f"{product_name} — {part.description}" if part is not None else product_name
+
+
+def _line_translations(words: _Words, line) -> dict:
+    product_words = words.products.get(line.product.translation_key, {})
+    if line.part is None:
+        return {language: {"name": texts["name"]} for language, texts in product_words.items()}
+    translated = {}
+    part_words = words.bundle_parts.get(line.part.part_key, {}) if line.part.part_key else {}
+    for language, texts in product_words.items():
+        description = texts.get("own_part", texts["name"]) if line.part.is_seller else (
+            part_words.get(language, {}).get("description", line.part.description)
+        )
+        translated[language] = {"name": _line_name(texts["name"], replace(line.part, description=description))}
+    return translated
+
+
+def _create_bundle_sales(order: Order, basket, words: _Words) -> list[BundleSale]:
+    """The basket's bundles as sold, with a snapshot of their parts and their shops as invoiced, in basket order."""
+    shops = {priced.shop.pk: priced.shop for priced in basket.shops}
+    sales = []
+    for bundle in basket.bundles:
+        line, product = bundle.line, bundle.line.product
+        product_words = words.products.get(product.translation_key, {})
+        parts = []
+        for share in bundle.shares:
+            shop = shops[share.shop_id]
+            part_words = words.bundle_parts.get(share.part_key, {}) if share.part_key else {}
+            parts.append({
+                "shop_id": shop.pk, **shop.invoicing_identity(),
+                "description": share.description, "unit_amount": str(share.unit_amount),
+                "vat_rate": str(share.vat_rate), "withdrawal": share.withdrawal,
+                "product_key": str(share.product_key) if share.product_key else None, "is_seller": share.is_seller,
+                "translations": {
+                    language: {"description": texts.get("own_part", texts["name"]) if share.is_seller
+                               else part_words.get(language, {}).get("description", share.description)}
+                    for language, texts in product_words.items()
+                },
+            })
+        sales.append(BundleSale.objects.create(
+            order=order, product_key=product.translation_key, product=product, seller=bundle.seller,
+            name=product.title, translations={lang: {"name": t["name"]} for lang, t in product_words.items()},
+            unit_price=line.unit_price, quantity=line.quantity, total=line.total, valid_until=product.valid_until,
+            parts=parts,
+        ))
+    return sales
 
 
 # Payments --------------------------------------------------------------------
@@ -456,10 +527,25 @@ def _new_payment(order: Order) -> tuple[Payment, str]:
     return payment, client_secret
 
 
+def _check_bundles_still_sold(order: Order) -> None:
+    """Refuse to take the payment of an order whose bundle went off sale since it was placed (a part withdrawn)."""
+    keys = list(BundleSale.objects.filter(order=order).values_list("product_key", flat=True))
+    if not keys:
+        return
+    live = list(ProductPage.objects.live().filter(translation_key__in=keys, locale__language_code=settings.LANGUAGE_CODE))
+    if len(live) != len(set(keys)):
+        raise CheckoutError(_("Un coffret de votre commande n'est plus en vente."))
+    for bundle in live:
+        refusal = bundles.sale_refusal(bundle)
+        if refusal:
+            raise CheckoutError(refusal)
+
+
 def start_payment(order: Order) -> str:
     """The client secret Stripe.js needs to pay `order`: its open attempt's, or a new attempt's."""
     if order.status != OrderStatus.PENDING:
         raise CheckoutError(_("Cette commande ne peut plus être payée."))
+    _check_bundles_still_sold(order)
     existing = open_payment(order)
     if existing is not None:
         info = gateway.retrieve_payment_intent(existing.provider_id)
@@ -493,6 +579,7 @@ def pay_by_card(order: Order, payment_method_id: str) -> gateway.PaymentIntentIn
     """
     if order.status != OrderStatus.PENDING:
         raise CheckoutError(_("Cette commande ne peut plus être payée."))
+    _check_bundles_still_sold(order)
     payment = open_payment(order)
     if payment is not None and payment.payment_method not in ("", payment_method_id):
         _retire_attempt(payment)

@@ -70,3 +70,17 @@ def send_shipped_notice(shop_order_id: int) -> bool:
 def reconcile_refunds() -> dict:
     """Scheduled every five minutes (migration 0009): settle refunds Stripe did not answer or a crash left open."""
     return asdict(services.reconcile_refunds())
+
+
+def refund_withdrawn_part(bundle_key: str, participant_id: int) -> list[int]:
+    """Enqueued when a shop withdraws its part of a bundle (checkout.bundle_refunds.on_part_withdrawn)."""
+    from checkout import bundle_refunds
+
+    return bundle_refunds.refund_withdrawn_part(bundle_key, participant_id)
+
+
+def send_part_withdrawn_notice(refund_id: int) -> bool:
+    """Enqueued for each refund of a withdrawn bundle part: the customer is told why; once per refund."""
+    from checkout import bundle_refunds
+
+    return bundle_refunds.send_part_withdrawn_notice(refund_id)

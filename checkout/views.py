@@ -29,11 +29,14 @@ from checkout.forms import AddToBasketForm, ContactForm, DeliveryForm, QuantityF
 from checkout.models import Order, OrderStatus, Refund, RefundState
 from checkout.payments import gateway
 from checkout.pricing import BasketError, DeliveryChoice
+from checkout.pricing import _split_bundles as split_bundles
+from checkout.vouchers.bundles import bundles_of_orders, in_bundles
 from checkout.vouchers.pdf import order_voucher_items
 from portal.emails import site_language
 from portal.money import ZERO, to_cents
 from portal.security_headers import allow_payment_provider
-from shops.models import DeliveryOption
+from shops.bundle_display import part_descriptions, participants_by_bundle
+from shops.models import DeliveryOption, ProductKind, withdrawal_notice
 
 # The order placed from the basket now in the session: the basket is emptied once it is paid.
 BASKET_ORDER_KEY = "checkout_basket_order"
@@ -55,11 +58,25 @@ def _translations(pages, language: str) -> dict:
     return found
 
 
-def _basket_groups(request, basket: Basket, items) -> list[dict]:
-    """What the basket and checkout pages show per shop: localized names and links, server prices."""
+def _basket_groups(request, basket: Basket, items, bundles=()) -> list[dict]:
+    """What the basket and checkout pages show per shop: localized names and links, server prices.
+
+    A bundle line of the basket lists the shops taking part; a part of a
+    bundle at checkout (`bundles`: the priced bundles its lines point to)
+    says what its shop provides, of which bundle and who sells it.
+    """
     language = get_language()
     products = _translations([line.product for item in items for line in item.lines], language)
-    shops = _translations([item.shop for item in items], language)
+    shops = _translations([item.shop for item in items] + [bundle.seller for bundle in bundles], language)
+    participants = participants_by_bundle(
+        [line.product for item in items for line in item.lines
+         if line.product.kind == ProductKind.BUNDLE and line.part is None],
+        language,
+    )
+    part_words = part_descriptions(
+        [line.part.part_key for item in items for line in item.lines if line.part is not None and line.part.part_key],
+        language,
+    )
     groups = []
     for item in items:
         lines = []
@@ -69,7 +86,19 @@ def _basket_groups(request, basket: Basket, items) -> list[dict]:
                 str(line.product.translation_key), line.quantity, line.options,
                 line.amount, line.beneficiary, line.message,
             )
-            lines.append({"priced": line, "page": shown, "line_id": entry.line_id})
+            shown_line = {"priced": line, "page": shown, "line_id": entry.line_id}
+            if line.part is not None:
+                seller = bundles[line.bundle_index].seller
+                shown_line["part"] = {
+                    "description": (shown.bundle_own_part or shown.title) if line.part.is_seller
+                    else part_words.get(line.part.part_key, line.part.description),
+                    "seller": shops.get(seller.translation_key, seller),
+                    "withdrawal": line.part.withdrawal,
+                    "withdrawal_notice": withdrawal_notice(line.part.withdrawal),
+                }
+            elif line.product.kind == ProductKind.BUNDLE:
+                shown_line["participants"] = participants.get(line.product.translation_key, [])
+            lines.append(shown_line)
         groups.append({"shop": shops.get(item.shop.translation_key, item.shop), "source": item.shop, "item": item, "lines": lines})
     return groups
 
@@ -211,7 +240,13 @@ def checkout_view(request):
         if not messages.get_messages(request):
             messages.info(request, _("Votre panier est vide."))
         return redirect("checkout:basket")
-    groups = _basket_groups(request, basket, items)
+    try:
+        # As the order will be: each part of a bundle is a line of the shop that provides and sells it.
+        items, bundles = split_bundles(items)
+    except BasketError as error:
+        messages.error(request, str(error))
+        return redirect("checkout:basket")
+    groups = _basket_groups(request, basket, items, bundles)
     saved = request.session.get(CONTACT_KEY, {})
     data = request.POST if request.method == "POST" else None
     contact = ContactForm(data, initial=None if data else saved.get("contact"))
@@ -432,9 +467,12 @@ def order_view(request, token):
     totals = _with_refunds(order, shop_orders) if order.status == OrderStatus.PAID else {}
     _empty_basket_once_paid(request, order)
     voucher_items = order_voucher_items(order) if order.status == OrderStatus.PAID else []
+    held_bundles = bundles_of_orders([order], get_language())[order.pk]
+    parts_held = in_bundles(held_bundles)
     names = {line.pk: line.display_name for shop_order in shop_orders for line in shop_order.lines.all()}
     for item in voucher_items:
         item["name"] = names.get(item["voucher"].order_line_id, "")
+        item["in_bundle"] = parts_held.get(item["voucher"].pk)
     invoice_items = [
         {"invoice": invoice, "path": customer_pdf_path(invoice, order)} for invoice in customer_invoices(order)
     ]
@@ -443,7 +481,7 @@ def order_view(request, token):
         "checkout/order.html",
         {
             "order": order, "shop_orders": shop_orders, "voucher_items": voucher_items,
-            "invoice_items": invoice_items, **totals,
+            "invoice_items": invoice_items, "held_bundles": held_bundles, **totals,
         },
     )
     # A private link: keep it out of shared caches and referrers.

@@ -50,6 +50,9 @@ BUSINESS_TYPES = {
     ShopCategory.STAY: "LodgingBusiness",
 }
 
+# schema.org's DayOfWeek by Python's number of the day (shops.models.Weekday): Monday is 0.
+DAYS_OF_WEEK = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
 # json_script's escapes: nothing in the data can end the <script> element or open a comment in it.
 _SCRIPT_ESCAPES = {ord("<"): "\\u003C", ord(">"): "\\u003E", ord("&"): "\\u0026"}
 
@@ -233,8 +236,30 @@ def business_type(category: str) -> str:
     return BUSINESS_TYPES.get(category, "LocalBusiness")
 
 
-def local_business(shop: ShopPage, url: str, image_url: str = "", description: str = "") -> dict:
-    """The shop as a LocalBusiness (or the subtype of its category): name, address, contact, geo, hours."""
+def opening_hours_specification(periods) -> list[dict]:
+    """One OpeningHoursSpecification per opening period (`ShopOpeningHours` rows), from Monday, by opening time.
+
+    A closing at midnight (00:00) is written 23:59, as search engines read
+    the end of a day.
+    """
+    return [
+        {
+            "@type": "OpeningHoursSpecification",
+            "dayOfWeek": f"{SCHEMA}/{DAYS_OF_WEEK[period.weekday]}",
+            "opens": f"{period.opens:%H:%M}",
+            "closes": "23:59" if period.closes_at_midnight else f"{period.closes:%H:%M}",
+        }
+        for period in sorted(periods, key=lambda period: (period.weekday, period.opens))
+    ]
+
+
+def local_business(
+    shop: ShopPage, url: str, image_url: str = "", description: str = "", opening_periods=None
+) -> dict:
+    """The shop as a LocalBusiness (or the subtype of its category): name, address, contact, geo, hours.
+
+    `opening_periods`: the shop's rows when the caller has read them already (the page's context).
+    """
     data = {
         "@context": SCHEMA,
         "@type": business_type(shop.category),
@@ -256,9 +281,12 @@ def local_business(shop: ShopPage, url: str, image_url: str = "", description: s
     latitude, longitude = getattr(shop, "latitude", None), getattr(shop, "longitude", None)
     if latitude is not None and longitude is not None:
         data["geo"] = {"@type": "GeoCoordinates", "latitude": str(latitude), "longitude": str(longitude)}
-    # Free text ("du mardi au samedi, 10 h – 19 h"): openingHours wants "Tu-Sa 10:00-19:00", so
-    # the merchant's words go where free text is allowed.
-    if shop.opening_hours.strip():
+    periods = list(shop.opening_periods.all() if opening_periods is None else opening_periods)
+    if periods:
+        data["openingHoursSpecification"] = opening_hours_specification(periods)
+    # Without hours by day, free text ("du mardi au samedi, 10 h – 19 h"): openingHours wants
+    # "Tu-Sa 10:00-19:00", so the merchant's words go where free text is allowed.
+    elif shop.opening_hours.strip():
         data["openingHoursSpecification"] = {"@type": "OpeningHoursSpecification", "description": shop.opening_hours}
     return data
 
@@ -390,7 +418,7 @@ def structured_data(request, page, context, *, url: str, image_url: str, descrip
     elif isinstance(page, MarketPage):
         found.append(market_event(page, url, territory_name(page), image_url, description))
     elif isinstance(page, ShopPage):
-        found.append(local_business(page, url, image_url, description))
+        found.append(local_business(page, url, image_url, description, context.get("opening_periods")))
     elif isinstance(page, ProductPage) and "shop" in context and "availability" in context:
         shop = context["shop"]
         found.append(

@@ -6,6 +6,7 @@ class MarketsConfig(AppConfig):
     verbose_name = "Marchés"
 
     def ready(self):
-        from markets import signal_handlers
+        from markets import bundle_emails, signal_handlers
 
         signal_handlers.connect()
+        bundle_emails.connect()

@@ -9,6 +9,10 @@
 - the shop's merchant accounts that run nothing else are deactivated at
   once: Django refuses an inactive account's sessions, so no page of the
   admin stays open to them;
+- its accepted parts of other shops' bundles are withdrawn
+  (`shops.bundles.withdraw_shop`): those bundles go off sale, and what
+  customers have not used yet of the shop's parts is refunded (checkout,
+  on `part_withdrawn`);
 - nothing else changes. Orders, invoices, weekly statements, the ledger,
   payouts and the bank account are kept as the law requires, and the
   weekly statements go on paying the shop's balance: they and the payout
@@ -40,6 +44,7 @@ from markets.emails import base_url, territory_editors
 from markets.models import MarketPage, Merchant
 from portal.emails import account_languages, send_templated_email
 from portal.templatetags.portal_tags import territory_name
+from shops.bundles import withdraw_shop
 from shops.models import ShopPage
 
 CLOSE_ACTION = "markets.shop.close"
@@ -120,12 +125,14 @@ def close_shop(shop_id: int, user) -> Closure:
         if Page.objects.filter(pk=page.pk, live=True).exists():
             UnpublishPageAction(page, user=user).execute(skip_permission_checks=True)
 
+    bundle_parts_withdrawn = withdraw_shop(shop, user)
     deactivated = _deactivate_accounts(shop)
     entry = log(
         instance=shop,
         action=CLOSE_ACTION,
         user=user,
-        data={"shop_id": shop.pk, "title": shop.title, "unpublished": unpublished, "deactivated": deactivated},
+        data={"shop_id": shop.pk, "title": shop.title, "unpublished": unpublished, "deactivated": deactivated,
+              "bundle_parts_withdrawn": bundle_parts_withdrawn},
     )
     transaction.on_commit(lambda: async_task("markets.closing.send_closure_notice", entry.pk))
     return Closure(shop=shop, unpublished=unpublished, deactivated=deactivated, log_entry_id=entry.pk)

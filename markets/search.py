@@ -1,7 +1,9 @@
 """Public search: the shops and products of a market (or of every market), grouped by shop.
 
-Wagtail's search framework finds the pages; what it matches is each page's
-`search_stems` (see shops.search), so the query is stemmed the same way here.
+Wagtail's search framework finds the pages. With the database backend what it
+matches is each page's `search_stems` (see shops.search), so the query is
+stemmed the same way here; with Elasticsearch/OpenSearch, the visitor's words
+go unstemmed to the field of their language, whose analyser stems them.
 All words are asked for first; when no page has them all, any word will do.
 Only live pages of the visitor's language appear, and a product only under a
 live shop of a live market.
@@ -22,7 +24,7 @@ from markets.listing import FacetedShops, ShopFilters, Sort, facet_shops, shop_c
 from markets.models import MarketPage
 from portal.converters import valid_id
 from shops.models import ProductPage, ShopPage
-from shops.search import highlight, plain_text, stems
+from shops.search import engine_text_field, highlight, plain_text, stems, uses_engine_analysers
 from shops.stock import availability_of
 
 QUERY_MAX_LENGTH = 200
@@ -71,8 +73,23 @@ def _scope(model, markets: list[MarketPage], depth_below: int) -> QuerySet:
     return model.objects.live().filter(within) if markets else model.objects.none()
 
 
-def _hits(queryset, query: str, operator: str) -> list:
-    return list(queryset.search(query, operator=operator)[:MAX_HITS])
+@dataclass(frozen=True)
+class EngineQuery:
+    """What is asked of the search backend: `text` in `fields` (None: every field, the database backend's way)."""
+
+    text: str
+    fields: list[str] | None = None
+
+
+def engine_query(text: str, language: str) -> EngineQuery:
+    """The query for `text` typed by a visitor in `language`: stemmed here, or left to the engine's analysers."""
+    if uses_engine_analysers():
+        return EngineQuery(" ".join(text.split()), [engine_text_field(language)])
+    return EngineQuery(" ".join(stems(text, language)))
+
+
+def _hits(queryset, query: EngineQuery, operator: str) -> list:
+    return list(queryset.search(query.text, fields=query.fields, operator=operator)[:MAX_HITS])
 
 
 def find(
@@ -84,11 +101,13 @@ def find(
     `shops`, a ShopPage queryset, narrows it to the shops it holds (the
     market's filters: pass the filtered listing of the market page).
     """
-    query = " ".join(stems(text, language))
-    if not query or not markets:
+    query = engine_query(text, language)
+    if not query.text or not markets:
         return SearchOutcome(groups=[])
     if shop is not None:
-        shop_scope = ShopPage.objects.live().filter(pk=shop.pk)
+        # By path, not pk: Elasticsearch's query compiler drops a filter on a page
+        # type's primary key (`page_ptr_id`) without a word, and would search every shop.
+        shop_scope = ShopPage.objects.live().filter(path=shop.path)
         product_scope = ProductPage.objects.live().child_of(shop)
     else:
         shop_scope = _scope(ShopPage, markets, 1)
@@ -98,7 +117,7 @@ def find(
     )
     all_words = True
     shop_hits, product_hits = _hits(shop_scope, query, "and"), _hits(product_scope, query, "and")
-    if not shop_hits and not product_hits and len(query.split()) > 1:
+    if not shop_hits and not product_hits and len(query.text.split()) > 1:
         all_words = False
         shop_hits, product_hits = _hits(shop_scope, query, "or"), _hits(product_scope, query, "or")
 

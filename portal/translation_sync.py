@@ -31,6 +31,7 @@ from collections import Counter
 
 from django.db import transaction
 from django.db.models.signals import post_save
+from modelcluster.fields import ParentalKey
 from modelcluster.models import ClusterableModel, get_all_child_relations
 from wagtail.log_actions import registry as log_registry
 from wagtail.models import DraftStateMixin, Locale, Page, RevisionMixin, TranslatableMixin
@@ -267,16 +268,44 @@ def _rebuilt(translation_source, previous: dict, base, draft: bool):
 # Facts only -----------------------------------------------------------------------------------------------------
 
 
-def _facts(model) -> list[str]:
+def _declared_facts(model) -> list[str]:
     return [
         f.field_name for f in get_translatable_fields(model)
         if isinstance(f, SynchronizedField) and not f.overridable
     ]
 
 
+def _is_child_relation(model, name: str) -> bool:
+    field = model._meta.get_field(name)
+    return field.one_to_many and isinstance(field.remote_field, ParentalKey)
+
+
+def _facts(model) -> list[str]:
+    """The fields of `model` that are facts (non-overridable synchronised fields), child relations apart."""
+    return [name for name in _declared_facts(model) if not _is_child_relation(model, name)]
+
+
+def _fact_rows(model) -> list[str]:
+    """Child relations of `model` whose rows are facts as they are (a shop's opening periods).
+
+    Such rows are not translatable: the translation gets copies of the
+    source's rows, nothing of its own kept.
+    """
+    return [name for name in _declared_facts(model) if _is_child_relation(model, name)]
+
+
+def _row_values(row) -> tuple:
+    return tuple(
+        getattr(row, f.attname) for f in type(row)._meta.concrete_fields
+        if not f.primary_key and not isinstance(f, ParentalKey)
+    )
+
+
 def _fact_values(obj) -> tuple:
     """The facts of `obj` and of its translatable child rows, comparable between a source and a translation."""
     values = [getattr(obj, type(obj)._meta.get_field(name).attname) for name in _facts(type(obj))]
+    for name in _fact_rows(type(obj)):
+        values.append(sorted((_row_values(row) for row in getattr(obj, name).all()), key=repr))
     if isinstance(obj, ClusterableModel):
         for relation in get_all_child_relations(type(obj)):
             model = relation.related_model
@@ -294,11 +323,15 @@ def _with_facts(source, target):
     Rows of translatable child relations (delivery options) are paired by
     translation key: a paired row takes the source row's facts, a source row
     without a partner is added as it is (its text in French until
-    translated), a target row whose source row is gone is removed.
+    translated), a target row whose source row is gone is removed. Rows of
+    a relation declared a fact (opening periods) are replaced by copies of
+    the source's.
     """
     for name in _facts(type(source)):
         field = type(source)._meta.get_field(name)
         setattr(target, field.attname, getattr(source, field.attname))
+    for name in _fact_rows(type(source)):
+        source.copy_child_relation(name, target)
     if not isinstance(source, ClusterableModel):
         return target
     for relation in get_all_child_relations(type(source)):

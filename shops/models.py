@@ -6,9 +6,11 @@ What changes by itself (stock, sold counts) is never stored on a page — a
 page revision would bring old values back — but in `ProductStock` rows.
 """
 
-from datetime import date
+from datetime import date, time
 from decimal import Decimal
 
+from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -25,8 +27,8 @@ from wagtail_localize.fields import SynchronizedField
 
 from portal.dates import long_date
 from shops.map_widget import LocationMapWidget
-from shops.search import product_search_parts, shop_search_parts, stemmed_text
-from shops.submission import ShopPageForm
+from shops.search import engine_text, product_search_parts, shop_search_parts, stemmed_text
+from shops.submission import ProductPageForm, ShopPageForm
 from shops.validators import (
     normalize_delivery_postcodes,
     validate_delivery_postcodes,
@@ -35,6 +37,19 @@ from shops.validators import (
 )
 
 MONEY = {"max_digits": 10, "decimal_places": 2}
+# As a closing time: the end of the day.
+MIDNIGHT = time(0, 0)
+
+# The plain text of a shop or product per language, under the analysers the
+# Elasticsearch/OpenSearch backend's INDEX_SETTINGS define (portal.settings.base).
+# Declared whatever the backend, so that the fields do not depend on when the
+# settings were read (a test's override, a management command); with the
+# database backend they are empty strings (shops.search.engine_text), which
+# add nothing to its index.
+ENGINE_TEXT_SEARCH_FIELDS = [
+    index.SearchField("search_text_fr", es_extra={"analyzer": "portal_french"}),
+    index.SearchField("search_text_en", es_extra={"analyzer": "portal_english"}),
+]
 
 
 class ShopCategory(models.TextChoices):
@@ -77,7 +92,14 @@ class ShopPage(Page):
         on_delete=models.SET_NULL, related_name="+",
     )
     description = RichTextField(_("présentation"), features=["bold", "italic", "link", "ul"], blank=True)
-    opening_hours = models.TextField(_("horaires d'ouverture"), blank=True)
+    # The merchant's words beside the hours of each day (opening_periods), copied onto orders as they are.
+    opening_hours = models.TextField(
+        _("horaires d'ouverture"), blank=True,
+        help_text=_(
+            "Remarques sur vos horaires, par exemple une fermeture exceptionnelle (« Fermé le 25 décembre ») "
+            "ou « sur rendez-vous ». Les horaires de chaque jour se saisissent ci-dessus."
+        ),
+    )
     phone = models.CharField(_("téléphone"), max_length=30, blank=True)
     email = models.EmailField(_("e-mail"), blank=True)
     website = models.URLField(_("site web"), blank=True)
@@ -119,6 +141,7 @@ class ShopPage(Page):
             [
                 FieldPanel("street"),
                 FieldRowPanel([FieldPanel("postcode"), FieldPanel("city")]),
+                InlinePanel("opening_periods", label=_("horaires par jour")),
                 FieldPanel("opening_hours"),
                 FieldRowPanel([FieldPanel("phone"), FieldPanel("email")]),
                 FieldPanel("website"),
@@ -149,6 +172,7 @@ class ShopPage(Page):
         index.FilterField("category"),
         # The project's stemmed copy of the text, what the public search matches (see shops.search).
         index.SearchField("search_stems"),
+        *ENGINE_TEXT_SEARCH_FIELDS,
     ]
 
     parent_page_types = ["markets.MarketPage"]
@@ -159,12 +183,14 @@ class ShopPage(Page):
     # Identity, address, contact, category, photo and delivery dates are
     # facts, not text: the same in every language, copied to translations
     # (portal.translation_sync, on every French publication) and never
-    # offered to translators. (Photo rows are copied as they are, captions included.)
+    # offered to translators. (Photo rows are copied as they are, captions included; so are the
+    # opening periods, which are facts: a translation made outside wagtail-localize gets them too.)
     override_translatable_fields = [
         SynchronizedField(name, overridable=False)
         for name in (
             "legal_name", "siret", "vat_status", "vat_number", "category", "street", "postcode", "city", "phone",
             "email", "website", "cover_image", "last_delivery_order_date", "latitude", "longitude",
+            "opening_periods",
         )
     ]
 
@@ -215,6 +241,14 @@ class ShopPage(Page):
     def search_stems(self) -> str:
         return stemmed_text(self, shop_search_parts(self))
 
+    @property
+    def search_text_fr(self) -> str:
+        return engine_text(self, shop_search_parts(self), "fr")
+
+    @property
+    def search_text_en(self) -> str:
+        return engine_text(self, shop_search_parts(self), "en")
+
     def clean(self):
         super().clean()
         if self.vat_status == VatStatus.REGISTERED and not self.vat_number:
@@ -229,11 +263,15 @@ class ShopPage(Page):
 
     def get_context(self, request, *args, **kwargs):
         from shops.listing import products_of_shop
+        from shops.opening_hours import opening_week
 
         context = super().get_context(request, *args, **kwargs)
         context["products"] = products_of_shop(self)
         context["delivery_options"] = [o for o in self.delivery_options.all() if o.active]
         context["photos"] = gallery_photos(self)
+        # Read once for the week's table and the JSON-LD of the head (home.seo).
+        context["opening_periods"] = list(self.opening_periods.all())
+        context["opening_week"] = opening_week(context["opening_periods"])
         context["market"] = self.get_parent().specific
         return context
 
@@ -258,6 +296,54 @@ class ShopPhoto(Orderable):
     caption = models.CharField(_("légende"), max_length=255, blank=True)
 
     panels = [FieldPanel("image"), FieldPanel("caption")]
+
+
+class Weekday(models.IntegerChoices):
+    # Python's numbering (date.weekday()): Monday is 0.
+    MONDAY = 0, _("lundi")
+    TUESDAY = 1, _("mardi")
+    WEDNESDAY = 2, _("mercredi")
+    THURSDAY = 3, _("jeudi")
+    FRIDAY = 4, _("vendredi")
+    SATURDAY = 5, _("samedi")
+    SUNDAY = 6, _("dimanche")
+
+
+class ShopOpeningHours(Orderable):
+    """A period the shop is open on a day of the week; two on one day for a lunch break.
+
+    A fact, like the address: the English page has the same rows, copied
+    from the French page on each publication (portal.translation_sync).
+    Closing at 00:00 means at midnight, the end of that day.
+    """
+
+    page = ParentalKey(ShopPage, on_delete=models.CASCADE, related_name="opening_periods")
+    weekday = models.PositiveSmallIntegerField(_("jour"), choices=Weekday.choices)
+    opens = models.TimeField(_("ouverture"))
+    closes = models.TimeField(_("fermeture"), help_text=_("00:00 pour une fermeture à minuit."))
+
+    panels = [FieldRowPanel([FieldPanel("weekday"), FieldPanel("opens"), FieldPanel("closes")])]
+
+    class Meta(Orderable.Meta):
+        verbose_name = _("horaire d'ouverture")
+        verbose_name_plural = _("horaires par jour")
+
+    def __str__(self):
+        return f"{self.get_weekday_display()} {self.opens:%H:%M}–{self.closes:%H:%M}"
+
+    @property
+    def closes_at_midnight(self) -> bool:
+        return self.closes == MIDNIGHT
+
+    def clean(self):
+        super().clean()
+        if self.opens is None or self.closes is None:
+            return
+        if self.closes <= self.opens and not self.closes_at_midnight:
+            raise ValidationError({"closes": _(
+                "L'heure de fermeture doit venir après l'heure d'ouverture (00:00 pour une fermeture à minuit). "
+                "Pour une ouverture après minuit, ajoutez une ligne au jour suivant."
+            )})
 
 
 class DeliveryOption(TranslatableMixin, Orderable):
@@ -367,6 +453,8 @@ class ProductKind(models.TextChoices):
     PHYSICAL = "physical", _("Produit")
     SERVICE = "service", _("Prestation à utiliser plus tard")
     VOUCHER = "voucher", _("Bon cadeau")
+    # Sold by one shop, made of parts that other shops of the market provide (see shops.bundles).
+    BUNDLE = "bundle", _("Coffret avec d'autres commerçants")
 
 
 class Withdrawal(models.TextChoices):
@@ -395,7 +483,7 @@ def default_withdrawal(kind: str, shop_category: str | None) -> str:
     set date (14 days); goods have 14 days, except in a food shop, where
     they are perishable.
     """
-    if kind == ProductKind.SERVICE:
+    if kind in (ProductKind.SERVICE, ProductKind.BUNDLE):
         return Withdrawal.DATED_SERVICE
     if kind == ProductKind.PHYSICAL and shop_category in FOOD_CATEGORIES:
         return Withdrawal.PERISHABLE
@@ -469,6 +557,11 @@ class ProductPage(Page):
             "denrée périssable dans une épicerie ou un restaurant, prestation à date fixe pour une prestation."
         ),
     )
+    # A bundle's own part, what the selling shop provides (its VAT rate is `vat_rate`); prose, translated.
+    bundle_own_part = models.CharField(
+        _("votre part du coffret"), max_length=255, blank=True,
+        help_text=_("Ce que votre boutique fournit dans le coffret, par exemple « Un panier de fromages affinés »."),
+    )
 
     content_panels = Page.content_panels + [
         FieldRowPanel([FieldPanel("kind"), FieldPanel("valid_until")]),
@@ -482,16 +575,31 @@ class ProductPage(Page):
         FieldPanel("description"),
         InlinePanel("photos", label=_("photos")),
         FieldPanel("options"),
+        MultiFieldPanel(
+            [
+                FieldPanel("bundle_own_part"),
+                InlinePanel("bundle_parts", label=_("parts des autres commerçants")),
+            ],
+            heading=_("Coffret avec d'autres commerçants"),
+            help_text=_(
+                "Pour un coffret seulement. Chaque commerçant participant fournit sa part contre un montant ou un "
+                "pourcentage du prix ; le reste est votre part. Le coffret n'est en vente qu'une fois que chaque "
+                "participant a accepté sa part, et chaque changement du prix ou des parts leur est redemandé."
+            ),
+        ),
     ]
     search_fields = Page.search_fields + [
         index.SearchField("description"),
         index.FilterField("kind"),
         # The project's stemmed copy of the text, what the public search matches (see shops.search).
         index.SearchField("search_stems"),
+        *ENGINE_TEXT_SEARCH_FIELDS,
     ]
 
     parent_page_types = ["shops.ShopPage"]
     subpage_types = []
+    # Checks a bundle's parts (shops.bundles); other products pass through.
+    base_form_class = ProductPageForm
 
     # Facts, like the price: the English page must not show another price, validity or photo,
     # nor promise a withdrawal the French one refuses (see portal.translation_sync).
@@ -516,6 +624,14 @@ class ProductPage(Page):
         return stemmed_text(self, product_search_parts(self))
 
     @property
+    def search_text_fr(self) -> str:
+        return engine_text(self, product_search_parts(self), "fr")
+
+    @property
+    def search_text_en(self) -> str:
+        return engine_text(self, product_search_parts(self), "en")
+
+    @property
     def withdrawal_notice(self) -> str:
         return withdrawal_notice(self.withdrawal)
 
@@ -534,6 +650,8 @@ class ProductPage(Page):
         super().clean()
         if self.kind == ProductKind.SERVICE and not self.valid_until:
             raise ValidationError({"valid_until": _("Une prestation a une date limite d'utilisation.")})
+        if self.kind == ProductKind.BUNDLE and not self.valid_until:
+            raise ValidationError({"valid_until": _("Un coffret a une date limite d'utilisation.")})
         if self.kind == ProductKind.PHYSICAL and self.valid_until:
             raise ValidationError({"valid_until": _("Un produit n'a pas de date limite d'utilisation.")})
         low, high = self.voucher_min_amount, self.voucher_max_amount
@@ -570,6 +688,11 @@ class ProductPage(Page):
         # The market page says whether its market sells today (see MarketPage.sales_closed_reason).
         context["not_for_sale"] = self.expired_reason(today) or context["market"].sales_closed_reason(today)
         context["photos"] = gallery_photos(self)
+        if self.kind == ProductKind.BUNDLE:
+            from shops.bundle_display import bundle_context
+
+            context.update(bundle_context(self, context["shop"], request))
+            context["not_for_sale"] = context["not_for_sale"] or context["bundle_refusal"]
         return context
 
 
@@ -579,6 +702,122 @@ class ProductPhoto(Orderable):
     caption = models.CharField(_("légende"), max_length=255, blank=True)
 
     panels = [FieldPanel("image"), FieldPanel("caption")]
+
+
+class BundlePart(TranslatableMixin, Orderable):
+    """Another shop's part of a bundle: what it provides and what it gets of the price.
+
+    Translatable rows like delivery options: the English page has its own
+    rows, paired by `translation_key`, so that only `description` is
+    translated; the participant, share, VAT rate, product and withdrawal
+    rule are facts copied from the French rows, which orders are priced on.
+    A participant sells only once they accept (`BundleConsent`).
+    """
+
+    page = ParentalKey("shops.ProductPage", on_delete=models.CASCADE, related_name="bundle_parts")
+    # Deleting a participant's shop removes its part: the bundle's terms change and it is off sale until asked again.
+    participant = models.ForeignKey(
+        ShopPage, verbose_name=_("commerçant participant"), on_delete=models.CASCADE, related_name="+",
+    )
+    description = models.CharField(
+        _("ce qu'il fournit"), max_length=255, help_text=_("Par exemple « Une nuit pour deux avec petit-déjeuner »."),
+    )
+    share_amount = models.DecimalField(
+        _("sa part (€ TTC)"), null=True, blank=True,
+        validators=[MinValueValidator(Decimal("0.01")), MaxValueValidator(Decimal("10000"))], **MONEY,
+    )
+    share_percent = models.DecimalField(
+        _("ou sa part (% du prix)"), max_digits=5, decimal_places=2, null=True, blank=True,
+        validators=[MinValueValidator(Decimal("0.01")), MaxValueValidator(Decimal("99.99"))],
+    )
+    vat_rate = models.CharField(
+        _("taux de TVA de sa part"), max_length=5, choices=VatRate.choices, default=VatRate.STANDARD,
+        help_text=_("Le taux de ce qu'il fournit (repas, nuitée, vin…) ; 0 % pour un commerçant non assujetti."),
+    )
+    withdrawal = models.CharField(
+        _("droit de rétractation"), max_length=20, choices=Withdrawal.choices, default=Withdrawal.DATED_SERVICE,
+    )
+    # One of the participant's own products, whose stock is taken with each bundle sold.
+    product = models.ForeignKey(
+        "shops.ProductPage", verbose_name=_("produit du participant (facultatif)"), null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="+",
+        help_text=_("Son stock diminue à chaque coffret vendu."),
+    )
+
+    # Plain lists, limited to the seller's market by the product's form (shops.submission), not page choosers.
+    panels = [
+        FieldPanel("participant", widget=forms.Select),
+        FieldPanel("description"),
+        FieldRowPanel([FieldPanel("share_amount"), FieldPanel("share_percent"), FieldPanel("vat_rate")]),
+        FieldRowPanel([FieldPanel("withdrawal"), FieldPanel("product", widget=forms.Select)]),
+    ]
+
+    override_translatable_fields = [
+        SynchronizedField(name, overridable=False)
+        for name in ("participant", "share_amount", "share_percent", "vat_rate", "withdrawal", "product")
+    ]
+
+    class Meta(TranslatableMixin.Meta, Orderable.Meta):
+        verbose_name = _("part d'un commerçant participant")
+        verbose_name_plural = _("parts des commerçants participants")
+
+    def __str__(self):
+        return self.description
+
+    @property
+    def withdrawal_notice(self) -> str:
+        return withdrawal_notice(self.withdrawal)
+
+
+class ConsentStatus(models.TextChoices):
+    ASKED = "asked", _("En attente de réponse")
+    ACCEPTED = "accepted", _("Acceptée")
+    DECLINED = "declined", _("Refusée")
+    WITHDRAWN = "withdrawn", _("Retirée")
+
+
+class BundleConsent(models.Model):
+    """A participant's answer to one version of their part of a bundle.
+
+    Kept outside the page and its revisions, so that publishing an old
+    revision never brings an acceptance back. `terms` is what was asked
+    (the bundle's price and validity, the part's share, VAT rate, text and
+    product), `fingerprint` its digest: a bundle sells only when each of its
+    live parts has an accepted row of the live terms' fingerprint that was
+    not superseded. Rows are superseded (never deleted) when other terms go
+    live, so that an acceptance of earlier terms never counts again.
+    """
+
+    bundle_key = models.UUIDField(_("coffret (clé)"), db_index=True)
+    bundle = models.ForeignKey(
+        "shops.ProductPage", verbose_name=_("coffret"), null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    participant = models.ForeignKey(
+        ShopPage, verbose_name=_("commerçant participant"), on_delete=models.CASCADE, related_name="bundle_consents"
+    )
+    fingerprint = models.CharField(max_length=64)
+    terms = models.JSONField(_("conditions demandées"), default=dict)
+    status = models.CharField(_("réponse"), max_length=10, choices=ConsentStatus.choices, default=ConsentStatus.ASKED)
+    asked_at = models.DateTimeField(_("demandée le"), default=timezone.now)
+    answered_at = models.DateTimeField(_("répondue le"), null=True, blank=True)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("par"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    superseded_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("accord de participation à un coffret")
+        verbose_name_plural = _("accords de participation à des coffrets")
+        ordering = ["-asked_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["bundle_key", "participant", "fingerprint"], condition=models.Q(superseded_at__isnull=True),
+                name="one_current_consent_per_terms",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.bundle_key} / {self.participant_id}: {self.status}"
 
 
 # Units left at which the merchant's dashboard warns, until they choose their own.

@@ -5,6 +5,13 @@ tokenizer) and one language's on PostgreSQL, so pages index a stemmed copy of
 their text (`search_stems`) and queries are stemmed by the same function:
 "Fromages" and "fromage" both become "fromag", "crème" and "creme" "crem",
 whatever the database.
+
+With an Elasticsearch or OpenSearch backend (`SEARCH_URL`), the engine's own
+analysers do that work instead: pages index their plain text once per
+language (`search_text_fr`, `search_text_en`, each under the analyser of
+its language, see the backend's INDEX_SETTINGS in portal.settings.base),
+queries go to the visitor's language's field unstemmed, and `search_stems`
+stays empty. `uses_engine_analysers()` tells which of the two is in use.
 """
 
 import html
@@ -16,6 +23,9 @@ import snowballstemmer
 from django.utils import translation
 from django.utils.html import escape, strip_tags
 from django.utils.safestring import SafeString, mark_safe
+from modelsearch.backends import import_backend
+from modelsearch.backends.elasticsearchbase import ElasticsearchBaseSearchBackend
+from modelsearch.conf import get_app_config
 
 STEMMER_LANGUAGES = {"fr": "french", "en": "english"}
 
@@ -94,10 +104,58 @@ def content_languages(page) -> list[str]:
     return languages
 
 
+@cache
+def _is_engine_backend(dotted_path: str) -> bool:
+    # Every Elasticsearch and OpenSearch backend of Wagtail derives from this base
+    # class, which imports without the engine's client library. The database
+    # backend's `SearchBackend` is a function choosing a class by database vendor.
+    backend = import_backend(dotted_path)
+    return isinstance(backend, type) and issubclass(backend, ElasticsearchBaseSearchBackend)
+
+
+def uses_engine_analysers() -> bool:
+    """Whether the search backend is Elasticsearch/OpenSearch, whose language analysers replace the project's stems."""
+    return _is_engine_backend(get_app_config().get_search_backend_config()["default"]["BACKEND"])
+
+
+# The field each language's text is indexed in, under that language's analyser (see shops.models).
+ENGINE_TEXT_FIELDS = {"fr": "search_text_fr", "en": "search_text_en"}
+
+
+def analysed_language(language: str) -> str:
+    """The language whose analyser handles `language`'s text: its own, French for a language without one."""
+    return language if language in ENGINE_TEXT_FIELDS else "fr"
+
+
+def engine_text_field(language: str) -> str:
+    """The field a visitor's query in `language` searches with the engine's analysers."""
+    return ENGINE_TEXT_FIELDS[analysed_language(language)]
+
+
 def stemmed_text(page, parts: list[str]) -> str:
-    """What `search_stems` indexes: the stems of `parts`, in each of the page's content languages."""
+    """What `search_stems` indexes: the stems of `parts`, in each of the page's content languages.
+
+    Empty with the engine's analysers, which index `engine_text` instead.
+    """
+    if uses_engine_analysers():
+        return ""
     text = " ".join(p for p in parts if p)
     return " ".join(" ".join(stems(text, language)) for language in content_languages(page))
+
+
+def engine_text(page, parts: list[str], language: str) -> str:
+    """What `search_text_<language>` indexes: `parts` as plain text when `language` is one of the page's.
+
+    Empty with the database backend (its index keeps only the stems) and
+    for a page whose content languages do not include `language`, so that
+    each language's analyser sees only text of its language; an untranslated
+    alias's text goes to both languages' fields (see `content_languages`).
+    """
+    if not uses_engine_analysers():
+        return ""
+    if language not in {analysed_language(code) for code in content_languages(page)}:
+        return ""
+    return " ".join(p for p in parts if p)
 
 
 def shop_search_parts(shop) -> list[str]:

@@ -47,7 +47,8 @@ NOT_WALKED = re.compile(r"^admin/(login/|logout/|password_reset/|sprite/|jsi18n/
 # A POST to these changes something: A's users try them all on B's rows.
 CHANGING = re.compile(
     r"(delete|bulk/|unpublish|publish|revert|move|copy|lock|unlock|approve|reject|payer|archiver|rembourser|"
-    r"utiliser|convert|stop|upload|remove|disable|enable|workflow/action|set_privacy|reorder|exporter)"
+    r"utiliser|convert|stop|upload|remove|disable|enable|workflow/action|set_privacy|reorder|exporter|"
+    r"accepter|refuser|retirer)"
 )
 MISSING = 99999999  # an id of no row: the view's 404
 # Regex routes with unnamed groups: their positional arguments.
@@ -298,6 +299,7 @@ def test_editor_b_sees_their_own_rows(world):
         reverse("commission_schedule:history", args=[world.step_b]): "Bothorel",
         reverse("commission_schedule:usage", args=[world.step_b]): None,
         reverse("commission_schedule:index"): "6,83",
+        reverse("shops_bundles"): None,
         reverse("wagtailadmin_explore", args=[world.shop_b1]): "Brouillon secret Bélénos",
         reverse("wagtailsnippetchoosers_markets_partnercontact:choose"): "Office de Bélénos",
         reverse("wagtail_bulk_action", args=["markets", "partnercontact", "delete"])
@@ -318,7 +320,7 @@ def test_users_of_a_get_their_own_screens(world, actor):
             reverse("wagtailadmin_explore", args=[world.shop_a1]),
             reverse("wagtailadmin_pages:edit", args=[world.shop_a1]),
         ],
-        "merchant_a2": [reverse("wagtailadmin_explore", args=[world.shop_a2])],
+        "merchant_a2": [reverse("wagtailadmin_explore", args=[world.shop_a2]), reverse("shops_bundles")],
         "editor_a": [
             reverse("wagtailadmin_explore", args=[world.market_a]),
             reverse("wagtailsnippets_markets_partnercontact:edit", args=[world.partner_a]),

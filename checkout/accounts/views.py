@@ -18,10 +18,11 @@ from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from checkout.models import Order, OrderStatus
+from checkout.vouchers.bundles import bundles_of_orders
 from markets.merchants import is_merchant
 from markets.models import Merchant
 from portal.password_resets import ThrottledPasswordResetMixin
@@ -180,12 +181,15 @@ def link_order(request, token):
 @login_required
 def orders(request):
     """The logged-in customer's orders: only those linked to the account."""
-    customer_orders = (
+    customer_orders = list(
         Order.objects.filter(customer=request.user)
         .exclude(status=OrderStatus.EXPIRED)
         .prefetch_related("shop_orders")
         .order_by("-created_at", "-pk")
     )
+    held = bundles_of_orders(customer_orders, get_language())
+    for order in customer_orders:
+        order.held_bundles = held[order.pk]
     response = render(request, "checkout/account/orders.html", {"orders": customer_orders})
     response["Cache-Control"] = "private, no-store"
     return response

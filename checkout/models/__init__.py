@@ -15,6 +15,7 @@ from checkout.models.ledger import (
 )
 from checkout.models.orders import (
     MONEY,
+    BundleSale,
     FulfilmentStatus,
     Order,
     OrderLine,
@@ -44,6 +45,7 @@ __all__ = [
     "MONEY",
     "BankDetailsChange",
     "BankDetailsChangeStatus",
+    "BundleSale",
     "FulfilmentStatus",
     "Invoice",
     "InvoiceImmutable",

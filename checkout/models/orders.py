@@ -252,8 +252,54 @@ class ShopOrder(TranslatedTexts):
         return "\n".join(part for part in (self.shop_street, f"{self.shop_postcode} {self.shop_city}".strip()) if part)
 
 
+class BundleSale(TranslatedTexts):
+    """A bundle as the customer bought it, whose parts are lines of each providing shop's shop order.
+
+    The seller's shop order and each participant's hold one line per part
+    (`OrderLine.bundle_sale`), so that each merchant's sale, commission,
+    invoice, statement, payout and refund go through what exists for any
+    line. This row is what the customer bought as one thing, and `parts` a
+    snapshot of its parts on the day of the order (the shop, its identity
+    as invoiced, its words and share), read by the order page, the e-mails
+    and the vouchers.
+    """
+
+    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="bundle_sales")
+    product_key = models.UUIDField(_("coffret (clé)"), db_index=True)
+    product = models.ForeignKey(
+        "shops.ProductPage", verbose_name=_("coffret"), null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    seller = models.ForeignKey(
+        "shops.ShopPage", verbose_name=_("boutique vendeuse"), null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    name = models.CharField(_("désignation"), max_length=255)
+    unit_price = models.DecimalField(_("prix unitaire TTC"), **MONEY)
+    quantity = models.PositiveIntegerField(_("quantité"))
+    total = models.DecimalField(_("total TTC"), **MONEY)
+    valid_until = models.DateField(_("valable jusqu'au"), null=True)
+    # [{"shop_id", "trade_name", "legal_name", "siret", "vat_status", "vat_number", "description", "unit_amount",
+    #   "vat_rate", "withdrawal", "product_key", "is_seller", "translations": {language: {"description": ...}}}]
+    parts = models.JSONField(_("parts"), default=list, editable=False)
+
+    class Meta:
+        verbose_name = _("coffret vendu")
+        verbose_name_plural = _("coffrets vendus")
+        ordering = ["pk"]
+
+    def __str__(self):
+        return f"{self.quantity} × {self.name}"
+
+    @property
+    def display_name(self) -> str:
+        return self.text_in("name")
+
+
 class OrderLine(TranslatedTexts):
     shop_order = models.ForeignKey(ShopOrder, on_delete=models.PROTECT, related_name="lines")
+    # A shop's part of a bundle: the rest of the bundle is other shops' lines of the same sale.
+    bundle_sale = models.ForeignKey(
+        BundleSale, verbose_name=_("coffret"), null=True, blank=True, on_delete=models.PROTECT, related_name="lines"
+    )
     product_key = models.UUIDField(_("produit (clé)"), db_index=True)
     product = models.ForeignKey(
         "shops.ProductPage", verbose_name=_("produit"), null=True, on_delete=models.SET_NULL, related_name="+"

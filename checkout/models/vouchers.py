@@ -84,7 +84,8 @@ class Voucher(models.Model):
 
     @property
     def is_service(self) -> bool:
-        return self.kind == ProductKind.SERVICE
+        """Used whole, once: a service, or a shop's part of a bundle (a balance is for gift vouchers only)."""
+        return self.kind in (ProductKind.SERVICE, ProductKind.BUNDLE)
 
 
 class RedemptionKind(models.TextChoices):

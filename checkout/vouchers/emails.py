@@ -4,19 +4,29 @@ from django.db import transaction
 from django.utils import timezone
 
 from checkout.models import Order, Voucher
+from checkout.vouchers.bundles import bundles_of_orders, in_bundles, voucher_in_bundle
 from checkout.vouchers.pdf import pdf_url, qr_png
 from checkout.vouchers.services import format_code, vouchers_due_for_reminder, vouchers_of_order
 from portal.emails import send_templated_email
 
 
-def confirmation_items(order: Order) -> tuple[list[dict], list[tuple[str, bytes]]]:
-    """Each voucher of `order` for the confirmation e-mail, and the QR images to attach inline (cid, png)."""
+def confirmation_items(order: Order, held_bundles=None) -> tuple[list[dict], list[tuple[str, bytes]]]:
+    """Each voucher of `order` for the confirmation e-mail, and the QR images to attach inline (cid, png).
+
+    A part of a bundle says which bundle and lists the other parts of its
+    unit; pass `held_bundles` (`bundles_of_orders` of the order) when they
+    are already read.
+    """
+    if held_bundles is None:
+        held_bundles = bundles_of_orders([order])[order.pk]
+    parts_held = in_bundles(held_bundles)
     items, images = [], []
     for voucher in vouchers_of_order(order).select_related("order_line"):
         cid = f"voucher-{voucher.pk}@marche-de-noel"
         items.append({
             "voucher": voucher, "name": voucher.order_line.text_in("name", order.language),
             "code": format_code(voucher.code), "qr_cid": cid, "pdf_url": pdf_url(voucher, order),
+            "in_bundle": parts_held.get(voucher.pk),
         })
         images.append((cid, qr_png(voucher.code)))
     return items, images
@@ -31,6 +41,7 @@ def send_voucher_reminder(voucher: Voucher) -> None:
         "item_name": voucher.order_line.text_in("name", voucher.language),
         "shop_name": voucher.order_line.shop_order.text_in("trade_name", voucher.language),
         "pdf_url": pdf_url(voucher, order),
+        "in_bundle": voucher_in_bundle(voucher),
     }
     send_templated_email("checkout/emails/voucher_reminder", context, voucher.buyer_email, voucher.language)
 

@@ -17,6 +17,7 @@ from django.utils import timezone, translation
 from django.views.decorators.http import require_GET
 
 from checkout.models import Order, OrderStatus, Voucher
+from checkout.vouchers.bundles import voucher_in_bundle
 from checkout.vouchers.services import format_code, vouchers_of_order
 from portal.pdf import PdfUnavailable, base_url, html_to_pdf, private_pdf_response
 
@@ -58,6 +59,8 @@ def render_voucher_html(voucher: Voucher) -> str:
                 "order": order,
                 "shop_order": shop_order,
                 "today": timezone.localdate(),
+                # A part of a bundle: which bundle, and the other parts of its unit with their codes.
+                "in_bundle": voucher_in_bundle(voucher),
             },
         )
 

@@ -55,7 +55,8 @@ GROUP = 4
 REDEEM_ACTION = "checkout.voucher.redeem"
 CANCEL_ACTION = "checkout.voucher.cancel"
 
-VOUCHER_KINDS = (ProductKind.VOUCHER, ProductKind.SERVICE)
+# Sold to be used later, sent by e-mail, never delivered: a bundle's parts are used at each of its shops.
+VOUCHER_KINDS = (ProductKind.VOUCHER, ProductKind.SERVICE, ProductKind.BUNDLE)
 
 
 class VoucherRefused(Exception):

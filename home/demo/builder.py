@@ -14,7 +14,7 @@ from `home.demo.translation.translate` (wagtail-localize records).
 import random
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, time
 from decimal import Decimal
 
 from django.conf import settings
@@ -27,7 +27,7 @@ from wagtail.models import Collection, Locale, Site
 from home.demo import content, images, orders
 from home.demo.content import FAQ, HELP_PAGE_STEPS, TUTORIALS, Bi, TerritorySpec
 from home.demo.indexing import deferred_indexing
-from home.demo.plan import ShopPlan, block_id, initials, plan_shops, registration_plan
+from home.demo.plan import BundlePlan, ShopPlan, block_id, initials, plan_bundle, plan_shops, registration_plan
 from home.demo.translation import copy_translation, english_copy, translate
 from home.models import HomePage, LegalPage
 from markets.editors import make_editor, territory_collection
@@ -43,7 +43,16 @@ from markets.models import (
     TermsVersion,
     Territory,
 )
-from shops.models import DeliveryOption, ProductPage, ProductStock, ShopPage
+from shops import bundles
+from shops.models import (
+    BundlePart,
+    DeliveryOption,
+    ProductKind,
+    ProductPage,
+    ProductStock,
+    ShopOpeningHours,
+    ShopPage,
+)
 
 DEMO_PASSWORD = "noel2026"
 HELP_PAGE_SLUG = Bi("comment-acheter", "how-to-buy")
@@ -176,15 +185,24 @@ class DemoBuilder:
             self._help_page(spec, market, editor)
             make_editor(editor, territory)
             self.report.logins.append(Login(editor.username, "éditeur", spec.name))
-        for plan in plan_shops(spec, self.shops_per_territory, self.products_min, self.products_max):
+        shop_plans = plan_shops(spec, self.shops_per_territory, self.products_min, self.products_max)
+        for plan in shop_plans:
             with deferred_indexing(), transaction.atomic():
                 self._shop(plan, market)
+        bundle_plan = plan_bundle(spec, shop_plans)
+        bundle = None
+        if bundle_plan is not None:
+            with deferred_indexing(), transaction.atomic():
+                bundle = self._bundle(bundle_plan, market)
         with transaction.atomic():
             self._pending_registration(spec, territory)
         if self.orders:
             # Each order is its own transaction, as at the checkout.
             self.report.note("payout_account", True, orders.seed_payout_accounts(market))
             self.report.note("order", True, orders.seed_orders(territory, market, random.Random(f"demo:{spec.slug}")))
+            # After the others: `seed_orders` makes none in a territory that has orders already.
+            if bundle is not None:
+                self.report.note("order", True, orders.seed_bundle_order(territory, bundle))
 
     # Onboarding: terms and a registration awaiting the editor ------------
 
@@ -344,6 +362,13 @@ class DemoBuilder:
                            carrier=d.carrier, fee=d.fee, sort_order=i)
             for i, d in enumerate(plan.deliveries)
         ]
+        # By day, then by time: the order a merchant would type them in.
+        periods = sorted((day, p.opens, p.closes) for p in plan.opening_periods for day in p.days)
+        shop.opening_periods = [
+            ShopOpeningHours(weekday=day, opens=time.fromisoformat(opens), closes=time.fromisoformat(closes),
+                             sort_order=i)
+            for i, (day, opens, closes) in enumerate(periods)
+        ]
         market.add_child(instance=shop)
         # The cover lives in the shop's own collection, which needs the page.
         shop.cover_image = self._shop_pictures(plan, shop)[0]
@@ -420,6 +445,59 @@ class DemoBuilder:
         ProductStock.objects.bulk_create(missing)
         self.report.note("stock", True, len(missing))
         self.report.note("stock", False, len(products) - len(missing))
+
+    def _bundle(self, plan: BundlePlan, market: MarketPage) -> ProductPage:
+        """The market's bundle, on sale: its participant accepted its part, as it would in its admin.
+
+        Accepted only when the bundle is made; an answer given since (a
+        declined or withdrawn part) is the participant's and stays.
+        """
+        User = get_user_model()
+        seller = ShopPage.objects.child_of(market).get(slug=plan.seller.slug).specific
+        participant = ShopPage.objects.child_of(market).get(slug=plan.participant.slug)
+        merchant = User.objects.get(username=plan.seller.slug)
+        bundle = ProductPage.objects.child_of(seller).filter(slug=plan.slug.fr).first()
+        self.report.note("page", bundle is None)
+        if bundle is None:
+            cover, created = images.ensure_image(
+                shop_collection(seller), f"{plan.name.fr} — illustration du coffret",
+                filename=f"{plan.seller.slug}-coffret", palette=plan.seller.category, motif="gift",
+            )
+            self.report.note("image", created)
+            bundle = ProductPage(
+                title=plan.name.fr, slug=plan.slug.fr, kind=ProductKind.BUNDLE, price=plan.price,
+                vat_rate=plan.vat_rate, valid_until=plan.valid_until, cover_image=cover,
+                description=plan.description.fr, bundle_own_part=plan.own_part.fr, owner=merchant,
+            )
+            bundle.bundle_parts = [
+                BundlePart(participant=participant, description=plan.part.fr, share_percent=plan.share_percent,
+                           vat_rate=plan.part_vat_rate, sort_order=0),
+            ]
+            seller.add_child(instance=bundle)
+            host = User.objects.get(username=plan.participant.slug)
+            for consent in bundles.ask_consents(bundle):
+                bundles.answer(consent.pk, host, accept=True)
+            bundle.save_revision(user=merchant).publish(user=merchant, skip_permission_checks=True)
+        else:
+            bundle = bundle.specific
+        already = bundle.get_translation_or_none(self.en)
+        self.report.note("page", already is None)
+        if already is None:
+            english = english_copy(bundle, title=plan.name.en, slug=plan.slug.en, description=plan.description.en,
+                                   bundle_own_part=plan.own_part.en)
+            # The English rows of the parts, paired with the French ones by translation key (as delivery
+            # options); a part the merchant added keeps its words until translated.
+            english.bundle_parts = [
+                english_copy(part, description=plan.part.en if part.description == plan.part.fr else part.description)
+                for part in bundle.bundle_parts.order_by("sort_order")
+            ]
+            translate(bundle, english, self.en, user=merchant)
+        # No stock limit: a dinner and a night are booked with each house.
+        _stock, created = ProductStock.objects.get_or_create(
+            translation_key=bundle.translation_key, defaults={"quantity": None}
+        )
+        self.report.note("stock", created)
+        return bundle
 
     def _options(self, plan: ShopPlan, product_plan, lang: str) -> list[dict]:
         key = (plan.territory.slug, plan.slug, product_plan.slug.fr)

@@ -106,6 +106,24 @@ class SignatureShop:
 
 
 @dataclass(frozen=True)
+class BundleSpec:
+    """A bundle a signature shop sells with another signature shop's part (see shops.bundles)."""
+
+    seller: int  # index into TerritorySpec.shops
+    participant: int  # index into TerritorySpec.shops
+    name: Bi
+    price: Decimal
+    description: Bi
+    own_part: Bi  # what the seller provides, for the rest of the price
+    part: Bi  # what the participant provides
+    share_percent: Decimal  # the participant's share of the price
+    # For a VAT-registered shop; see plan.vat_rate_for.
+    own_vat_rate: str
+    part_vat_rate: str
+    valid_until: date
+
+
+@dataclass(frozen=True)
 class TerritorySpec:
     slug: str  # stable key: editor username, page slug lookups
     name: str  # Territory.name
@@ -123,6 +141,7 @@ class TerritorySpec:
     delivery_area: Bi
     partners: tuple[PartnerSpec, ...]
     shops: tuple[SignatureShop, ...]
+    bundle: BundleSpec | None = None
 
 
 def physical(fr, en, price, vat, dfr, den, *, options=(), regions=()):
@@ -954,21 +973,56 @@ ARCHETYPES: tuple[ShopArchetype, ...] = (
 ARCHETYPES_BY_KEY = {a.key: a for a in ARCHETYPES}
 
 
+# A period a shop is open: its days (0 is Monday, as shops.models.Weekday), opening and closing times.
+class OpeningSpec(NamedTuple):
+    days: tuple[int, ...]
+    opens: str
+    closes: str
+
+
+TUESDAY_TO_SATURDAY = (1, 2, 3, 4, 5)
+EVERY_DAY = (0, 1, 2, 3, 4, 5, 6)
+
+# The week of each kind of shop, by day (ShopOpeningHours rows): the lunch break is two periods.
+OPENING_PERIODS = {
+    ShopCategory.SHOP: (
+        OpeningSpec(TUESDAY_TO_SATURDAY, "10:00", "12:30"),
+        OpeningSpec(TUESDAY_TO_SATURDAY, "14:00", "19:00"),
+        OpeningSpec((6,), "14:00", "18:00"),
+    ),
+    ShopCategory.ARTISAN: (
+        OpeningSpec((2, 3, 4, 5), "10:00", "12:30"),
+        OpeningSpec((2, 3, 4, 5), "14:00", "19:00"),
+    ),
+    ShopCategory.FOOD: (
+        OpeningSpec(TUESDAY_TO_SATURDAY, "08:30", "12:30"),
+        OpeningSpec(TUESDAY_TO_SATURDAY, "15:00", "19:00"),
+        OpeningSpec((6,), "09:00", "12:30"),
+    ),
+    ShopCategory.RESTAURANT: (
+        OpeningSpec((1, 2, 3, 4, 5, 6), "11:30", "14:00"),
+        OpeningSpec((1, 2, 3, 4, 5, 6), "18:30", "22:00"),
+    ),
+    ShopCategory.ACTIVITY: (OpeningSpec(EVERY_DAY, "09:00", "18:00"),),
+    ShopCategory.CULTURE: (OpeningSpec((0, 2, 3, 4, 5, 6), "10:00", "18:00"),),
+    ShopCategory.STAY: (
+        OpeningSpec(EVERY_DAY, "08:00", "11:00"),
+        OpeningSpec(EVERY_DAY, "16:00", "20:00"),
+    ),
+}
+
+# The merchant's remarks beside the hours by day (ShopPage.opening_hours); "" for none.
 OPENING_HOURS = {
-    ShopCategory.SHOP: Bi("Du mardi au samedi, 10 h – 19 h\nDimanches de décembre, 14 h – 18 h",
-                          "Tuesday to Saturday, 10 am – 7 pm\nSundays in December, 2 pm – 6 pm"),
-    ShopCategory.ARTISAN: Bi("Du mercredi au samedi, 10 h – 12 h 30 et 14 h – 19 h",
-                             "Wednesday to Saturday, 10 am – 12.30 pm and 2 pm – 7 pm"),
-    ShopCategory.FOOD: Bi("Du mardi au samedi, 8 h 30 – 12 h 30 et 15 h – 19 h\nDimanche, 9 h – 12 h 30",
-                          "Tuesday to Saturday, 8.30 am – 12.30 pm and 3 pm – 7 pm\nSunday, 9 am – 12.30 pm"),
-    ShopCategory.RESTAURANT: Bi("Tous les jours sauf lundi, 11 h 30 – 14 h et 18 h 30 – 22 h",
-                                "Every day except Monday, 11.30 am – 2 pm and 6.30 pm – 10 pm"),
-    ShopCategory.ACTIVITY: Bi("Sur réservation, tous les jours de 9 h à 18 h",
-                              "By booking, every day from 9 am to 6 pm"),
-    ShopCategory.CULTURE: Bi("Tous les jours sauf mardi, 10 h – 18 h\nFermé le 25 décembre",
-                             "Every day except Tuesday, 10 am – 6 pm\nClosed on 25 December"),
-    ShopCategory.STAY: Bi("Accueil de 16 h à 20 h, départ avant 11 h",
-                          "Check-in 4 pm to 8 pm, check-out by 11 am"),
+    ShopCategory.SHOP: Bi("Ouvert le dimanche en décembre seulement.\nFermé le 25 décembre.",
+                          "Open on Sundays in December only.\nClosed on 25 December."),
+    ShopCategory.ARTISAN: Bi("", ""),
+    ShopCategory.FOOD: Bi("Ouvert le dimanche matin en décembre.\nFermé les 25 décembre et 1er janvier.",
+                          "Open on Sunday mornings in December.\nClosed on 25 December and 1 January."),
+    ShopCategory.RESTAURANT: Bi("Réservation conseillée le week-end.", "Booking advised at weekends."),
+    ShopCategory.ACTIVITY: Bi("Sur réservation.", "By booking."),
+    ShopCategory.CULTURE: Bi("Fermé le 25 décembre.", "Closed on 25 December."),
+    ShopCategory.STAY: Bi("Accueil aux heures indiquées : arrivée à partir de 16 h, départ avant 11 h.",
+                          "Reception at the hours shown: check-in from 4 pm, check-out by 11 am."),
 }
 
 PICKUP_INSTRUCTIONS = {
@@ -1072,6 +1126,28 @@ TERRITORIES: tuple[TerritorySpec, ...] = (
             SignatureShop("Biscuiterie Meyer", "biscuiterie", 4),
             SignatureShop("Kelsch et Cie", "textile", 0),
         ),
+        bundle=BundleSpec(
+            seller=6,  # Winstub Hummel
+            participant=4,  # Le Clos des Vignes
+            name=Bi("Soirée de Noël à Colmar", "Christmas evening in Colmar"),
+            price=Decimal("165.00"),
+            description=Bi(
+                "Un dîner de fête pour deux à la Winstub Hummel, au cœur de Colmar, puis une nuit au calme "
+                "au Clos des Vignes, à Eguisheim, avec le petit-déjeuner. Un bon par maison, à présenter "
+                "en réservant.",
+                "A festive dinner for two at Winstub Hummel, in the heart of Colmar, then a quiet night "
+                "at Le Clos des Vignes in Eguisheim, breakfast included. One voucher for each house, "
+                "to show when you book.",
+            ),
+            own_part=Bi("Le dîner de Noël pour deux à la Winstub Hummel",
+                        "Christmas dinner for two at Winstub Hummel"),
+            part=Bi("Une nuit pour deux avec petit-déjeuner au Clos des Vignes",
+                    "A night for two with breakfast at Le Clos des Vignes"),
+            share_percent=Decimal("55"),
+            own_vat_rate=R.INTERMEDIATE,
+            part_vat_rate=R.INTERMEDIATE,
+            valid_until=date(2027, 3, 31),
+        ),
     ),
     TerritorySpec(
         slug="annecy",
@@ -1144,6 +1220,28 @@ TERRITORIES: tuple[TerritorySpec, ...] = (
             SignatureShop("Biscuiterie Mugnier", "biscuiterie", 0),
             SignatureShop("Le Comptoir du Lac", "textile", 0),
         ),
+        bundle=BundleSpec(
+            seller=6,  # Restaurant Le Caquelon
+            participant=4,  # Le Chalet de la Tournette
+            name=Bi("Soirée savoyarde au bord du lac", "Savoyard evening by the lake"),
+            price=Decimal("160.00"),
+            description=Bi(
+                "Une fondue aux trois fromages pour deux au Restaurant Le Caquelon, dans la vieille ville "
+                "d'Annecy, puis une nuit face au lac au Chalet de la Tournette, à Talloires, avec le "
+                "petit-déjeuner. Un bon par maison, à présenter en réservant.",
+                "A three-cheese fondue for two at Restaurant Le Caquelon, in Annecy's old town, then a night "
+                "facing the lake at Le Chalet de la Tournette in Talloires, breakfast included. One voucher "
+                "for each house, to show when you book.",
+            ),
+            own_part=Bi("La fondue aux trois fromages pour deux au Restaurant Le Caquelon",
+                        "Three-cheese fondue for two at Restaurant Le Caquelon"),
+            part=Bi("Une nuit pour deux avec petit-déjeuner au Chalet de la Tournette",
+                    "A night for two with breakfast at Le Chalet de la Tournette"),
+            share_percent=Decimal("60"),
+            own_vat_rate=R.INTERMEDIATE,
+            part_vat_rate=R.INTERMEDIATE,
+            valid_until=date(2027, 3, 31),
+        ),
     ),
     TerritorySpec(
         slug="quimper",
@@ -1209,6 +1307,28 @@ TERRITORIES: tuple[TerritorySpec, ...] = (
             SignatureShop("Galerie du Guéodet", "galerie", 0),
             SignatureShop("Biscuiterie Le Corre", "biscuiterie", 1),
             SignatureShop("Marinières Le Goff", "textile", 0),
+        ),
+        bundle=BundleSpec(
+            seller=6,  # Crêperie Kerjean
+            participant=4,  # Chambres d'hôtes Ti Glaz
+            name=Bi("Escale de Noël en Cornouaille", "Christmas stopover in Cornouaille"),
+            price=Decimal("140.00"),
+            description=Bi(
+                "Un dîner de galettes et de crêpes pour deux à la Crêperie Kerjean, à Quimper, puis une nuit "
+                "aux Chambres d'hôtes Ti Glaz, à Plomelin, au bord de l'Odet, avec le petit-déjeuner. "
+                "Un bon par maison, à présenter en réservant.",
+                "A galette and crêpe dinner for two at Crêperie Kerjean in Quimper, then a night at "
+                "Chambres d'hôtes Ti Glaz in Plomelin, on the Odet, breakfast included. One voucher "
+                "for each house, to show when you book.",
+            ),
+            own_part=Bi("Le dîner galettes et crêpes pour deux à la Crêperie Kerjean",
+                        "Galette and crêpe dinner for two at Crêperie Kerjean"),
+            part=Bi("Une nuit pour deux avec petit-déjeuner aux Chambres d'hôtes Ti Glaz",
+                    "A night for two with breakfast at Chambres d'hôtes Ti Glaz"),
+            share_percent=Decimal("60"),
+            own_vat_rate=R.INTERMEDIATE,
+            part_vat_rate=R.INTERMEDIATE,
+            valid_until=date(2027, 3, 31),
         ),
     ),
 )

@@ -4,6 +4,8 @@ Orders go through the real checkout services (`place_order`, then
 `confirm_payment` with a payment row as the Stripe webhook would leave
 it), dated over last week and this week, Paris time: stock, commission
 at the schedule's rate, ledger, invoices and vouchers are the real ones.
+Each market's bundle is bought once last week, so that both its shops have
+their part of it to see and to be stated.
 Then `python manage.py run_weekly_statements` states last week.
 """
 
@@ -14,7 +16,7 @@ from django.utils import timezone
 from schwifty import IBAN
 
 from checkout.billing.statements import week_start_of
-from checkout.models import Order, Payment, PaymentState, PayoutAccount
+from checkout.models import BundleSale, Order, OrderStatus, Payment, PaymentState, PayoutAccount
 from checkout.pricing import BasketError, BasketLine, DeliveryChoice
 from checkout.services import CheckoutError, Customer, confirm_payment, place_order
 from portal.money import to_cents
@@ -67,6 +69,30 @@ def seed_orders(territory, market, rng: random.Random, now: datetime | None = No
         confirm_payment(payment.provider_id, to_cents(order.total), "eur", now=paid_at)
         made += 1
     return made
+
+
+def seed_bundle_order(territory, bundle, now: datetime | None = None) -> int:
+    """One paid order of the market's `bundle`, last Wednesday evening; none when it has a paid sale already.
+
+    Last week, so that the Monday run states the parts of both shops, each
+    of which sees its line and its voucher in its own order.
+    """
+    if BundleSale.objects.filter(product_key=bundle.translation_key, order__status=OrderStatus.PAID).exists():
+        return 0
+    now = now or timezone.now()
+    last_wednesday = week_start_of(timezone.localdate(now)) - timedelta(days=5)
+    paid_at = timezone.make_aware(datetime.combine(last_wednesday, time(18, 30)))
+    line = BasketLine(bundle.pk, 1, beneficiary="Julie et Marc Keller",
+                      message="Joyeux Noël ! Une soirée rien qu'à vous.")
+    try:
+        order = place_order(territory.pk, [line], {}, CUSTOMERS[1], "fr")
+    except (BasketError, CheckoutError):
+        return 0  # off sale since: a participant declined or withdrew its part
+    payment = Payment.objects.create(
+        order=order, provider_id=f"pi_demo_{order.pk}", amount=order.total, state=PaymentState.PENDING
+    )
+    confirm_payment(payment.provider_id, to_cents(order.total), "eur", now=paid_at)
+    return 1
 
 
 def seed_payout_accounts(market) -> int:

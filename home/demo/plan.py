@@ -25,11 +25,14 @@ from home.demo.content import (
     GIFT_VOUCHERS,
     HOME_DELIVERY_FEES,
     OPENING_HOURS,
+    OPENING_PERIODS,
     PICKUP_INSTRUCTIONS,
     POSTAL_CARRIERS,
     SHOP_SECOND_PARAGRAPH,
     TOWN_CENTRES,
     Bi,
+    BundleSpec,
+    OpeningSpec,
     OptionSpec,
     ProductSpec,
     ShopArchetype,
@@ -118,7 +121,8 @@ class ShopPlan:
     manager: tuple[str, str]
     phone: str
     email: str
-    opening_hours: Bi
+    opening_hours: Bi  # remarks beside the hours by day
+    opening_periods: tuple[OpeningSpec, ...]
     description: Bi
     deliveries: tuple[DeliveryPlan, ...]
     products: tuple[ProductPlan, ...]
@@ -232,6 +236,7 @@ def _plan_shop(territory: TerritorySpec, index: int, products_min: int, products
         phone=f"{territory.phone_prefix} {rng.randint(10, 99):02d} {rng.randint(10, 99):02d}",
         email=f"contact@{slug}.example",
         opening_hours=OPENING_HOURS[archetype.category],
+        opening_periods=OPENING_PERIODS[archetype.category],
         description=description,
         deliveries=_plan_deliveries(rng, territory, archetype, sells_goods),
         products=products,
@@ -312,6 +317,52 @@ def _stock(rng, kind) -> int | None:
     if draw < 0.2:
         return rng.randint(1, 3)
     return rng.randint(4, 40)
+
+
+@dataclass(frozen=True)
+class BundlePlan:
+    """The market's bundle: sold by `seller`, with `participant`'s part at `share_percent` of the price."""
+
+    seller: ShopPlan
+    participant: ShopPlan
+    name: Bi
+    slug: Bi
+    price: Decimal
+    vat_rate: str  # the seller's own part
+    valid_until: date
+    description: Bi
+    own_part: Bi
+    part: Bi
+    share_percent: Decimal
+    part_vat_rate: str
+
+
+def plan_bundle(territory: TerritorySpec, shops: list[ShopPlan]) -> BundlePlan | None:
+    """The territory's bundle, when both its shops are among `shops` (a small demo may leave one out)."""
+    spec: BundleSpec | None = territory.bundle
+    planned = {plan.index: plan for plan in shops}
+    if spec is None or spec.seller not in planned or spec.participant not in planned:
+        return None
+    seller, participant = planned[spec.seller], planned[spec.participant]
+    return BundlePlan(
+        seller=seller,
+        participant=participant,
+        name=spec.name,
+        slug=Bi(slugify(spec.name.fr), slugify(spec.name.en)),
+        price=spec.price,
+        vat_rate=_shop_vat_rate(spec.own_vat_rate, seller),
+        valid_until=spec.valid_until,
+        description=Bi(f"<p>{spec.description.fr}</p>", f"<p>{spec.description.en}</p>"),
+        own_part=spec.own_part,
+        part=spec.part,
+        share_percent=spec.share_percent,
+        part_vat_rate=_shop_vat_rate(spec.part_vat_rate, participant),
+    )
+
+
+def _shop_vat_rate(rate: str, shop: ShopPlan) -> str:
+    """A part is taxed at its shop's rate: none under the VAT franchise."""
+    return VatRate.NONE if shop.vat_status == VatStatus.FRANCHISE else rate
 
 
 @dataclass(frozen=True)

@@ -291,10 +291,48 @@ if os.environ.get("SEARCH_URL"):
         "default": {
             "BACKEND": "wagtail.search.backends." + os.environ.get("SEARCH_BACKEND", "elasticsearch8"),
             "URLS": [os.environ["SEARCH_URL"]],
-            "INDEX": os.environ.get("SEARCH_INDEX", "portal"),
+            # Each model gets its own index, named with this prefix (portal_shops_shoppage…).
+            "INDEX_PREFIX": os.environ.get("SEARCH_INDEX", "portal") + "_",
             "TIMEOUT": 5,
             "OPTIONS": {},
-            "INDEX_SETTINGS": {},
+            # The engine's French and English analysers, rebuilt to fold accents too
+            # (its own "french" and "english" do not): "creme" finds "Crème". Folded
+            # before the stop words, so that a word typed with or without its accents
+            # is kept or dropped alike on both sides. shops.models indexes each
+            # language's text under its analyser (search_text_fr, search_text_en).
+            "INDEX_SETTINGS": {
+                "settings": {
+                    "analysis": {
+                        "filter": {
+                            "french_elision": {
+                                "type": "elision",
+                                "articles_case": True,
+                                "articles": ["l", "m", "t", "qu", "n", "s", "j", "d", "c", "jusqu", "quoiqu", "lorsqu", "puisqu"],
+                            },
+                            "french_stop": {"type": "stop", "stopwords": "_french_"},
+                            "french_stemmer": {"type": "stemmer", "language": "light_french"},
+                            "english_possessive_stemmer": {"type": "stemmer", "language": "possessive_english"},
+                            "english_stop": {"type": "stop", "stopwords": "_english_"},
+                            "english_stemmer": {"type": "stemmer", "language": "english"},
+                        },
+                        "analyzer": {
+                            "portal_french": {
+                                "type": "custom",
+                                "tokenizer": "standard",
+                                "filter": ["french_elision", "lowercase", "asciifolding", "french_stop", "french_stemmer"],
+                            },
+                            "portal_english": {
+                                "type": "custom",
+                                "tokenizer": "standard",
+                                "filter": [
+                                    "english_possessive_stemmer", "lowercase", "asciifolding", "english_stop",
+                                    "english_stemmer",
+                                ],
+                            },
+                        },
+                    }
+                }
+            },
         }
     }
 WAGTAILIMAGES_MAX_UPLOAD_SIZE = 10 * 1024 * 1024

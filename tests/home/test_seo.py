@@ -15,7 +15,7 @@ from wagtail.images import get_image_model
 
 from home import seo
 from home.models import LegalKind, LegalPage
-from shops.models import ProductKind, ShopPage
+from shops.models import ProductKind, ShopOpeningHours, ShopPage, Weekday
 from tests.checkout.test_security_headers import inline_code
 from tests.fixtures import factories as f
 from tests.fixtures.queries import explain_difference, render_and_count
@@ -103,6 +103,34 @@ def test_a_shop_is_a_store_with_its_address_contact_and_breadcrumb(client, tree)
         (2, "Marché de Noël du Pays de Morlaix", BASE + tree.market_fr.url),
         (3, "Atelier du Bois Flotté", url),
     ]
+
+
+def test_a_shop_with_hours_by_day_states_each_period_from_monday_in_both_languages(client, tree):
+    # Given hours by day typed in no particular order, one closing at midnight, and a remark
+    shop = ShopPage.objects.get(pk=tree.atelier_fr.pk)
+    shop.opening_hours = "Fermé le 25 décembre"
+    shop.opening_periods = [
+        ShopOpeningHours(weekday=Weekday.SATURDAY, opens=datetime.time(14), closes=datetime.time(19)),
+        ShopOpeningHours(weekday=Weekday.TUESDAY, opens=datetime.time(14), closes=datetime.time(19)),
+        ShopOpeningHours(weekday=Weekday.TUESDAY, opens=datetime.time(9), closes=datetime.time(12, 30)),
+        ShopOpeningHours(weekday=Weekday.SUNDAY, opens=datetime.time(18), closes=datetime.time(0)),
+    ]
+    shop.save_revision().publish()
+
+    # When search engines read the shop in French and in English
+    french = head_of(client, tree.atelier_fr.url).of_type("Store")
+    english = head_of(client, tree.atelier_en.url).of_type("Store")
+
+    # Then each period is one specification, by day from Monday then by time, midnight as the day's end
+    day = "https://schema.org/"
+    assert french["openingHoursSpecification"] == [
+        {"@type": "OpeningHoursSpecification", "dayOfWeek": day + "Tuesday", "opens": "09:00", "closes": "12:30"},
+        {"@type": "OpeningHoursSpecification", "dayOfWeek": day + "Tuesday", "opens": "14:00", "closes": "19:00"},
+        {"@type": "OpeningHoursSpecification", "dayOfWeek": day + "Saturday", "opens": "14:00", "closes": "19:00"},
+        {"@type": "OpeningHoursSpecification", "dayOfWeek": day + "Sunday", "opens": "18:00", "closes": "23:59"},
+    ]
+    # the English page has the same facts
+    assert english["openingHoursSpecification"] == french["openingHoursSpecification"]
 
 
 def test_the_business_type_follows_the_shop_category(client, tree):

@@ -243,8 +243,8 @@ def test_search_uses_the_database_or_the_search_server_named_by_search_url():
     )
 
     assert database == {"BACKEND": "wagtail.search.backends.database", "SEARCH_CONFIG": "simple"}
-    assert (server["BACKEND"], server["URLS"], server["INDEX"]) == (
+    assert (server["BACKEND"], server["URLS"], server["INDEX_PREFIX"]) == (
         "wagtail.search.backends.opensearch2",
         ["https://search.internal:9200"],
-        "portal",
+        "portal_",
     )

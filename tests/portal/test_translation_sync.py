@@ -13,7 +13,7 @@ from wagtail.models import Locale
 
 from home.demo.translation import english_copy, translate
 from markets.models import PartnerContact
-from shops.models import DeliveryKind, DeliveryOption, ProductPage, ShopPage
+from shops.models import DeliveryKind, DeliveryOption, ProductPage, ShopOpeningHours, ShopPage, Weekday
 from tests.fixtures import factories as f
 
 pytestmark = pytest.mark.django_db
@@ -184,6 +184,82 @@ def test_shop_facts_follow_and_a_translator_cannot_override_them(shop):
 
 def pickup_row(shop):
     return shop.delivery_options.get(kind=DeliveryKind.PICKUP)
+
+
+def hours(*rows):
+    return [ShopOpeningHours(weekday=day, opens=datetime.time(*opens), closes=datetime.time(*closes))
+            for day, opens, closes in rows]
+
+
+def hours_of(page) -> list:
+    return sorted((p.weekday, p.opens, p.closes) for p in page.opening_periods.all())
+
+
+TUESDAY_MORNING = (Weekday.TUESDAY, (10,), (12, 30))
+TUESDAY_AFTERNOON = (Weekday.TUESDAY, (14,), (19,))
+SUNDAY = (Weekday.SUNDAY, (14,), (18,))
+
+
+def test_opening_periods_are_copied_to_the_english_page_as_they_are(shop):
+    # Given the French shop publishes its hours by day
+    shop = ShopPage.objects.get(pk=shop.pk)
+    shop.opening_periods = hours(TUESDAY_MORNING, TUESDAY_AFTERNOON, SUNDAY)
+    shop.save_revision().publish()
+
+    # Then the English page has the same rows, its text untouched, in its live revision too
+    english = live_english(shop)
+    assert hours_of(english) == hours_of(shop) == [
+        (Weekday.TUESDAY, datetime.time(10), datetime.time(12, 30)),
+        (Weekday.TUESDAY, datetime.time(14), datetime.time(19)),
+        (Weekday.SUNDAY, datetime.time(14), datetime.time(18)),
+    ]
+    assert english.opening_hours == "Tuesday to Saturday"
+    assert hours_of(english.live_revision.as_object()) == hours_of(shop)
+    # the English rows are the English page's own (deleting the French page's would not empty it)
+    assert not {p.pk for p in english.opening_periods.all()} & {p.pk for p in shop.opening_periods.all()}
+
+    # When the French shop closes on Sundays again
+    shop = ShopPage.objects.get(pk=shop.pk)
+    shop.opening_periods = hours(TUESDAY_MORNING, TUESDAY_AFTERNOON)
+    shop.save_revision().publish()
+
+    # Then so does the English one
+    assert [day for day, _opens, _closes in hours_of(live_english(shop))] == [Weekday.TUESDAY, Weekday.TUESDAY]
+
+
+def test_a_translator_cannot_change_the_opening_periods(shop):
+    from wagtail_localize.fields import get_translatable_fields
+    from wagtail_localize.segments.extract import extract_segments
+
+    shop = ShopPage.objects.get(pk=shop.pk)
+    shop.opening_periods = hours(TUESDAY_MORNING)
+    shop.save_revision().publish()
+
+    # The translation editor offers nothing of them, to translate or to override
+    (declared,) = [d for d in get_translatable_fields(ShopPage) if d.field_name == "opening_periods"]
+    assert declared.is_overridable(shop) is False
+    assert not [s.path for s in extract_segments(shop) if s.path.startswith("opening_periods")]
+
+    # and hours typed on the English page in the normal editor go back to the French ones
+    english = live_english(shop)
+    english.opening_periods = hours(SUNDAY, (Weekday.MONDAY, (9,), (12,)))
+    english.save_revision().publish()
+    english = live_english(shop)
+    assert hours_of(english) == [(Weekday.TUESDAY, datetime.time(10), datetime.time(12, 30))]
+    assert hours_of(english.live_revision.as_object()) == hours_of(english)
+
+
+def test_an_english_shop_copied_outside_localize_gets_the_french_hours(shop):
+    other = f.make_shop(shop.get_parent().specific, "Crêperie du Port")
+    f.translate(other, "en", title="Harbour crêpe house")
+
+    other = ShopPage.objects.get(pk=other.pk)
+    other.opening_periods = hours(SUNDAY)
+    other.save_revision().publish()
+
+    english = live_english(other)
+    assert (hours_of(english), english.title) == (hours_of(other), "Harbour crêpe house")
+    assert hours_of(english) == [(Weekday.SUNDAY, datetime.time(14), datetime.time(18))]
 
 
 def test_pages_copied_outside_localize_get_the_facts_and_keep_their_text(shop, english):

@@ -1,0 +1,249 @@
+"""Refunds of bundle parts: what customers have not used yet of a part whose shop withdrew, or of a whole bundle.
+
+A bundle's parts are lines of each providing shop's shop order, each unit a
+voucher of that shop (see `checkout.services._create_order`). A part is
+refunded from its own shop order (that shop's ledger, commission returned
+and credit note, through `checkout.services.complete_refund`), and only for
+its vouchers still to use: active, not expired, with a balance. What was
+used at the shop stays sold; an expired part was the customer's to use in
+time and stays sold too.
+
+Why not `checkout.services.refund_shop_order`: it takes a refund from the
+shop order's vouchers in their order (`checkout.vouchers.services.apply_refund`),
+whichever line they belong to. A participant's shop order may hold other
+lines of the same customer (their own gift voucher, another bundle's part),
+whose vouchers would be cancelled in place of the withdrawn part's, and the
+part's vouchers left usable. So the refund here is the same request (one
+Refund row with its provider key, the vouchers emptied in its transaction,
+then the provider asked by `services._ask_provider`, which records ledger,
+credit note and the customer's refund notice), with exactly the part's
+vouchers cancelled.
+
+Withdrawal: `shops.bundles.part_withdrawn` (sent after the withdrawal's
+commit, by the participant's admin or their shop's closing) enqueues
+`checkout.tasks.refund_withdrawn_part`. Safe to run twice: the vouchers
+cancelled by the first run leave nothing to refund; a refund the provider
+refused gives its vouchers back, and a second run tries again. Only orders
+placed before the withdrawal are refunded: a later order was placed on
+terms the participant accepted again.
+"""
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from functools import partial
+from uuid import UUID
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django_q.tasks import async_task
+from wagtail import hooks
+from wagtail.log_actions import log
+from wagtail.models import ModelLogEntry
+
+from checkout import services
+from checkout.emails import order_url
+from checkout.models import (
+    BundleSale,
+    Order,
+    OrderLine,
+    OrderStatus,
+    Redemption,
+    RedemptionKind,
+    Refund,
+    RefundState,
+    Voucher,
+    VoucherStatus,
+)
+from checkout.payments import gateway
+from checkout.vouchers import services as vouchers
+from portal.emails import send_templated_email
+from portal.money import ZERO
+from shops.models import BundleConsent, ConsentStatus
+
+logger = logging.getLogger(__name__)
+
+REFUND_TASK = "checkout.tasks.refund_withdrawn_part"
+NOTICE_TASK = "checkout.tasks.send_part_withdrawn_notice"
+WITHDRAWAL_NOTICE_ACTION = "checkout.bundle.withdrawal_notice"
+
+
+def on_part_withdrawn(sender, bundle_key, participant_id, **kwargs):
+    """`shops.bundles.part_withdrawn`: refund in a task, not in the merchant's request."""
+    transaction.on_commit(partial(async_task, REFUND_TASK, str(bundle_key), participant_id))
+
+
+def _unused(voucher: Voucher, today) -> bool:
+    return voucher.status == VoucherStatus.ACTIVE and voucher.balance > ZERO and voucher.valid_until >= today
+
+
+def refund_unused_part(order_line_id: int, by_user=None, now=None) -> Refund | None:
+    """Refund the vouchers of bundle part line `order_line_id` that are still to use; None when there are none.
+
+    The amount is their balances (a part's unit price each, unless a refund
+    of the shop order already took from one). Raises `services.RefundRefused`
+    when the provider refuses (the vouchers are then usable again). Call it
+    outside a transaction: the provider is called between two of its own.
+    """
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    with transaction.atomic():
+        services._lock_timeout()
+        line = OrderLine.objects.select_related("shop_order").get(pk=order_line_id)
+        shop_order = line.shop_order
+        # The order first, then its vouchers, as every refund and redemption does.
+        order = Order.objects.select_for_update().get(pk=shop_order.order_id)
+        unused = [v for v in vouchers.lock_vouchers_of(shop_order.pk) if v.order_line_id == line.pk and _unused(v, today)]
+        payment = services._paying_payment(order)
+        if not unused or order.status != OrderStatus.PAID or payment is None:
+            return None
+        amount = sum((v.balance for v in unused), ZERO)
+        left = services.refundable_amount(shop_order)
+        if amount > left:
+            # Every refund takes from the vouchers first, so their balances are always refundable.
+            logger.error("Bundle part line %s: %s unused, but only %s left to refund", line.pk, amount, left)
+            return None
+        refund = Refund.objects.create(shop_order=shop_order, payment=payment, amount=amount, created_by=by_user)
+        refund.idempotency_key = gateway.refund_key(refund.pk, amount)
+        refund.save(update_fields=["idempotency_key"])
+        for voucher in unused:
+            _cancel(voucher, refund, now)
+
+    refund = services._ask_provider(refund.pk, now)
+    if refund.state == RefundState.FAILED:
+        raise services.RefundRefused(_("Le remboursement a été refusé par le prestataire de paiement."))
+    return refund
+
+
+def _cancel(voucher: Voucher, refund: Refund, now) -> None:
+    """Empty and cancel one locked voucher for `refund`, as `vouchers.apply_refund` does (the same rows and log)."""
+    taken = voucher.balance
+    Voucher.objects.filter(pk=voucher.pk, status=VoucherStatus.ACTIVE, balance=taken).update(
+        balance=ZERO, status=VoucherStatus.CANCELLED, cancelled_at=now
+    )
+    Redemption.objects.create(voucher=voucher, kind=RedemptionKind.REFUNDED, amount=taken, refund=refund,
+                              by=refund.created_by)
+    log(instance=voucher, action=vouchers.CANCEL_ACTION, user=refund.created_by,
+        data={"amount": str(taken), "refund": refund.pk})
+
+
+def _withdrawn_at(bundle_key: UUID, participant_id: int) -> datetime | None:
+    return (
+        BundleConsent.objects.filter(bundle_key=bundle_key, participant_id=participant_id, status=ConsentStatus.WITHDRAWN)
+        .order_by("-answered_at").values_list("answered_at", flat=True).first()
+    )
+
+
+def refund_withdrawn_part(bundle_key: str, participant_id: int, now=None) -> list[int]:
+    """Refund what customers have not used of `participant_id`'s part of bundle `bundle_key`; the refunds' ids.
+
+    Every paid order placed before the participant's withdrawal. Each
+    refund made is then explained to its customer (`send_part_withdrawn_notice`).
+    A refund the provider refused is logged and left: the vouchers it took
+    are usable again and a run of this task later retries.
+    """
+    bundle_key = UUID(str(bundle_key))
+    withdrawn_at = _withdrawn_at(bundle_key, participant_id)
+    if withdrawn_at is None:
+        return []
+    line_ids = list(
+        OrderLine.objects.filter(
+            bundle_sale__product_key=bundle_key,
+            shop_order__shop_id=participant_id,
+            shop_order__order__status=OrderStatus.PAID,
+            shop_order__order__created_at__lte=withdrawn_at,
+        ).order_by("pk").values_list("pk", flat=True)
+    )
+    refunded = []
+    for line_id in line_ids:
+        try:
+            refund = refund_unused_part(line_id, None, now)
+        except services.RefundRefused:
+            logger.error("Bundle part line %s: the refund after a withdrawal was refused; run the task again", line_id)
+            continue
+        if refund is not None:
+            refunded.append(refund.pk)
+            transaction.on_commit(partial(async_task, NOTICE_TASK, refund.pk))
+    return refunded
+
+
+@dataclass(frozen=True)
+class BundleRefund:
+    """What `refund_bundle_sale` did: the refunds made, and the parts the provider refused."""
+
+    refunds: list[Refund]
+    refused_lines: list[int]
+
+    @property
+    def amount(self) -> Decimal:
+        return sum((refund.amount for refund in self.refunds), ZERO)
+
+
+def refund_bundle_sale(bundle_sale_id: int, by_user, now=None) -> BundleRefund:
+    """Refund a whole bundle sale: each part (the seller's and each participant's) in its own shop order.
+
+    Only what is still to use is refunded; a part already used at its shop
+    stays that shop's sale. The caller checks that `by_user` may refund the
+    sale (the seller's merchants, their editors). Safe to call twice: the
+    second call finds nothing left to refund.
+    """
+    sale = BundleSale.objects.get(pk=bundle_sale_id)
+    refunds, refused = [], []
+    for line_id in sale.lines.order_by("pk").values_list("pk", flat=True):
+        try:
+            refund = refund_unused_part(line_id, by_user, now)
+        except services.RefundRefused:
+            refused.append(line_id)
+            continue
+        if refund is not None:
+            refunds.append(refund)
+    return BundleRefund(refunds=refunds, refused_lines=refused)
+
+
+def send_part_withdrawn_notice(refund_id: int) -> bool:
+    """Task: tell the customer a shop withdrew its part of their bundle and what is refunded; once per refund.
+
+    Beside the refund notice every refund sends (with its credit note):
+    this one says why, and which codes no longer work. Nothing is sent for
+    a refund the provider refused.
+    """
+    with transaction.atomic():
+        refund = (
+            Refund.objects.select_for_update(of=("self",)).select_related("shop_order__order")
+            .filter(pk=refund_id).first()
+        )
+        if refund is None or refund.shop_order is None or refund.state == RefundState.FAILED:
+            return False
+        if ModelLogEntry.objects.for_instance(refund).filter(action=WITHDRAWAL_NOTICE_ACTION).exists():
+            return False
+        taken = list(
+            Redemption.objects.filter(refund=refund, kind=RedemptionKind.REFUNDED)
+            .select_related("voucher__order_line__bundle_sale").order_by("voucher_id")
+        )
+        if not taken:
+            return False
+        shop_order, order = refund.shop_order, refund.shop_order.order
+        line = taken[0].voucher.order_line
+        context = {
+            "order": order,
+            "shop_order": shop_order,
+            "refund": refund,
+            "line": line,
+            "bundle_sale": line.bundle_sale,
+            "vouchers": [row.voucher for row in taken],
+            "order_url": order_url(order),
+        }
+        send_templated_email("checkout/emails/bundle_part_withdrawn", context, order.customer_email, order.language)
+        log(instance=refund, action=WITHDRAWAL_NOTICE_ACTION, user=None, data={"vouchers": len(taken)})
+    return True
+
+
+@hooks.register("register_log_actions")
+def register_withdrawal_notice_action(actions):
+    actions.register_action(
+        WITHDRAWAL_NOTICE_ACTION, gettext_lazy("Prévenir le client d'une part de coffret retirée"),
+        gettext_lazy("Client prévenu du retrait d'une part de son coffret"),
+    )

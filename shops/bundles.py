@@ -1,0 +1,284 @@
+"""Bundles: one shop sells an offer that other shops of its market provide parts of.
+
+A bundle is a `ProductPage` of kind "bundle" with `BundlePart` rows, one
+per participating shop; the selling shop's own part is the rest of the
+price. Three contracts live here:
+
+- The split (`unit_shares`): each part's share of one unit's price, in
+  cents: a fixed amount, or a percentage rounded half up; the seller gets
+  the rest, so the shares always add up to the price exactly. An order line
+  of n units multiplies each share by n, so the parts of any line add up to
+  the line's amount to the cent too.
+- Consent (`BundleConsent` rows, outside page revisions): each participant
+  accepts the terms of their part (`part_terms`: the price, validity,
+  share, VAT rate, text, product); a change of any of them asks again. A
+  bundle sells only while every live part has a current acceptance of its
+  live terms (`sale_refusal`), checked at publication (`wagtail_hooks`),
+  and again when it is put in a basket and paid, since scheduled
+  publishing and code never pass through the admin.
+- Signals for the apps above, which shops may not import: `consent_asked`
+  (tell the participants), `part_withdrawn` (a participant withdrew, or
+  their shop closed: sales of their part are to be refunded).
+"""
+
+import hashlib
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+from uuid import UUID
+
+from django.db import transaction
+from django.db.models import Q
+from django.dispatch import Signal
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from wagtail.models import Locale
+
+from portal.money import ZERO, quantize_eur
+from shops.models import BundleConsent, BundlePart, ConsentStatus, ProductKind, ProductPage, ShopPage
+
+# Sent with `consents`, the rows just asked for (a list of BundleConsent).
+consent_asked = Signal()
+# Sent with `bundle_key` and `participant_id` when an accepted part is withdrawn (by its shop, or as it closes).
+part_withdrawn = Signal()
+
+
+class ConsentRefused(Exception):
+    """An answer to a consent we refuse; the message is for the merchant."""
+
+
+class BadSplit(ValueError):
+    """The parts take more than the price; the message is for the merchant."""
+
+
+@dataclass(frozen=True)
+class PartShare:
+    """One shop's part of one unit of a bundle."""
+
+    shop_id: int
+    description: str
+    unit_amount: Decimal
+    vat_rate: Decimal
+    withdrawal: str
+    # The shop's own product whose stock is taken with each bundle sold; None when the part is a text only.
+    product_key: UUID | None
+    is_seller: bool
+    # The part row's translation key (its words in other languages); None for the seller's part.
+    part_key: UUID | None = None
+
+
+def share_of(price: Decimal, share_amount: Decimal | None, share_percent: Decimal | None) -> Decimal:
+    """A part's share of one unit at `price`: its amount, or its percentage of the price rounded half up to the cent."""
+    if share_amount is not None:
+        return quantize_eur(share_amount)
+    return quantize_eur(Decimal(price) * Decimal(share_percent) / 100)
+
+
+def unit_shares(price: Decimal, shares: Iterable[tuple[Decimal | None, Decimal | None]]) -> tuple[Decimal, list]:
+    """(the seller's rest, each part's share) of one unit at `price`; `BadSplit` when the parts exceed the price.
+
+    The rest and the shares add up to `price` exactly, whatever the percentages.
+    """
+    price = quantize_eur(price)
+    parts = [share_of(price, amount, percent) for amount, percent in shares]
+    rest = price - sum(parts, ZERO)
+    if rest < ZERO:
+        raise BadSplit(_("Les parts des participants dépassent le prix du coffret."))
+    return rest, parts
+
+
+def live_parts(bundle: ProductPage) -> list[BundlePart]:
+    """The parts of `bundle` as the page object holds them (live rows, or a revision's or form's in memory)."""
+    return sorted(bundle.bundle_parts.all(), key=lambda part: (part.sort_order or 0, part.pk or 0))
+
+
+def shares_of(bundle: ProductPage, shop_id: int, price: Decimal | None = None) -> list[PartShare]:
+    """Each shop's part of one unit of `bundle` (a default-locale page of its shop `shop_id`), the seller's first.
+
+    The seller's part is left out when the participants take the whole price.
+    """
+    parts = live_parts(bundle)
+    price = quantize_eur(bundle.price if price is None else price)
+    rest, amounts = unit_shares(price, ((p.share_amount, p.share_percent) for p in parts))
+    keys = {p.product_id: key for p in parts if p.product_id for key in [_product_key(p)]}
+    found = []
+    if rest > ZERO:
+        found.append(PartShare(
+            shop_id=shop_id, description=bundle.bundle_own_part or bundle.title, unit_amount=rest,
+            vat_rate=Decimal(bundle.vat_rate), withdrawal=bundle.withdrawal, product_key=None, is_seller=True,
+        ))
+    for part, amount in zip(parts, amounts, strict=True):
+        found.append(PartShare(
+            shop_id=part.participant_id, description=part.description, unit_amount=amount,
+            vat_rate=Decimal(part.vat_rate), withdrawal=part.withdrawal, product_key=keys.get(part.product_id),
+            is_seller=False, part_key=part.translation_key,
+        ))
+    return found
+
+
+def _product_key(part: BundlePart) -> UUID | None:
+    product = part.product
+    return product.translation_key if product is not None else None
+
+
+# Consent ----------------------------------------------------------------------
+
+
+def part_terms(bundle: ProductPage, part: BundlePart) -> dict:
+    """What a participant accepts: the bundle's price and validity, and everything of their part."""
+    return {
+        "bundle": bundle.title,
+        "price": str(quantize_eur(bundle.price)) if bundle.price is not None else None,
+        "valid_until": bundle.valid_until.isoformat() if bundle.valid_until else None,
+        "description": part.description,
+        "share_amount": str(part.share_amount) if part.share_amount is not None else None,
+        "share_percent": str(part.share_percent) if part.share_percent is not None else None,
+        "vat_rate": str(part.vat_rate),
+        "withdrawal": part.withdrawal,
+        "product": str(_product_key(part)) if part.product_id else None,
+    }
+
+
+def fingerprint(terms: dict) -> str:
+    """The digest of terms; the bundle's name is left out, so that renaming it asks nobody again."""
+    significant = {key: value for key, value in terms.items() if key != "bundle"}
+    return hashlib.sha256(json.dumps(significant, sort_keys=True).encode()).hexdigest()
+
+
+def asked_terms(bundle: ProductPage) -> dict[int, tuple[dict, str]]:
+    """{participant id: (terms, fingerprint)} for the parts `bundle` holds."""
+    asked = {}
+    for part in live_parts(bundle):
+        terms = part_terms(bundle, part)
+        asked[part.participant_id] = (terms, fingerprint(terms))
+    return asked
+
+
+def _current(bundle_key) -> Q:
+    return Q(bundle_key=bundle_key, superseded_at__isnull=True)
+
+
+def missing_consents(bundle: ProductPage) -> list[int]:
+    """The participants of `bundle` (as the object holds it) without a current acceptance of their terms."""
+    asked = asked_terms(bundle)
+    if not asked:
+        return []
+    accepted = set(
+        BundleConsent.objects.filter(_current(bundle.translation_key), status=ConsentStatus.ACCEPTED)
+        .values_list("participant_id", "fingerprint")
+    )
+    return [shop_id for shop_id, (_terms, digest) in asked.items() if (shop_id, digest) not in accepted]
+
+
+def ask_consents(bundle: ProductPage, now=None) -> list[BundleConsent]:
+    """Ask each participant of `bundle` (a default-locale page, live or in memory) for terms not yet asked.
+
+    Terms already asked, answered or not, are not asked again; a declined
+    or withdrawn answer stands until the terms change. Returns the new rows,
+    announced by `consent_asked` after commit.
+    """
+    if bundle.kind != ProductKind.BUNDLE or bundle.locale_id != Locale.get_default().pk:
+        return []  # translations share the French page's parts and answers
+    now = now or timezone.now()
+    asked = asked_terms(bundle)
+    standing = set(
+        BundleConsent.objects.filter(_current(bundle.translation_key)).values_list("participant_id", "fingerprint")
+    )
+    new = [
+        BundleConsent(
+            bundle_key=bundle.translation_key, bundle_id=bundle.pk, participant_id=shop_id, fingerprint=digest,
+            terms=terms, asked_at=now,
+        )
+        for shop_id, (terms, digest) in asked.items()
+        if (shop_id, digest) not in standing
+    ]
+    if new:
+        BundleConsent.objects.bulk_create(new, ignore_conflicts=True)
+        created = list(
+            BundleConsent.objects.filter(
+                _current(bundle.translation_key), status=ConsentStatus.ASKED, asked_at=now,
+                participant_id__in=[row.participant_id for row in new],
+            )
+        )
+        transaction.on_commit(lambda: consent_asked.send(sender=BundleConsent, consents=created))
+        return created
+    return []
+
+
+def settle_published(bundle: ProductPage, now=None) -> list[BundleConsent]:
+    """After `bundle` went live: answers to any other terms stop counting for good, and its own are asked.
+
+    Superseded rather than deleted, so that an acceptance of earlier terms
+    never comes back with an old revision published again.
+    """
+    if bundle.kind != ProductKind.BUNDLE or bundle.locale_id != Locale.get_default().pk:
+        return []
+    now = now or timezone.now()
+    live = {(shop_id, digest) for shop_id, (_terms, digest) in asked_terms(bundle).items()}
+    stale = [
+        pk for pk, shop_id, digest in BundleConsent.objects.filter(_current(bundle.translation_key))
+        .values_list("pk", "participant_id", "fingerprint")
+        if (shop_id, digest) not in live
+    ]
+    if stale:
+        BundleConsent.objects.filter(pk__in=stale).update(superseded_at=now)
+    return ask_consents(bundle, now)
+
+
+def answer(consent_id: int, user, accept: bool, now=None) -> BundleConsent:
+    """Accept or decline an asked part, as one who manages the participant's shop (checked by the caller)."""
+    with transaction.atomic():
+        consent = BundleConsent.objects.select_for_update().get(pk=consent_id)
+        if consent.superseded_at is not None:
+            raise ConsentRefused(_("Ce coffret a changé depuis : répondez à la nouvelle demande."))
+        if consent.status != ConsentStatus.ASKED:
+            raise ConsentRefused(_("Vous avez déjà répondu à cette demande."))
+        consent.status = ConsentStatus.ACCEPTED if accept else ConsentStatus.DECLINED
+        consent.answered_at = now or timezone.now()
+        consent.answered_by = user
+        consent.save(update_fields=["status", "answered_at", "answered_by"])
+    return consent
+
+
+def withdraw(consent_id: int, user, now=None) -> BundleConsent:
+    """Withdraw an accepted part: the bundle goes off sale, and `part_withdrawn` refunds what is still to provide."""
+    with transaction.atomic():
+        consent = BundleConsent.objects.select_for_update().get(pk=consent_id)
+        if consent.status != ConsentStatus.ACCEPTED:
+            raise ConsentRefused(_("Seule une participation acceptée peut être retirée."))
+        consent.status = ConsentStatus.WITHDRAWN
+        consent.answered_at = now or timezone.now()
+        consent.answered_by = user
+        consent.save(update_fields=["status", "answered_at", "answered_by"])
+        bundle_key, participant_id = consent.bundle_key, consent.participant_id
+        transaction.on_commit(
+            lambda: part_withdrawn.send(sender=BundleConsent, bundle_key=bundle_key, participant_id=participant_id)
+        )
+    return consent
+
+
+def withdraw_shop(shop: ShopPage, user=None, now=None) -> int:
+    """Withdraw every accepted part of a closing shop; returns how many."""
+    ids = list(
+        BundleConsent.objects.filter(participant=shop, status=ConsentStatus.ACCEPTED, superseded_at__isnull=True)
+        .values_list("pk", flat=True)
+    )
+    for consent_id in ids:
+        withdraw(consent_id, user, now)
+    return len(ids)
+
+
+def sale_refusal(bundle: ProductPage) -> str:
+    """Why the live bundle (its default-locale page) cannot be sold now, for the customer; "" when it can.
+
+    Every live part's shop must be live, and must have accepted the live
+    terms of its part (a current acceptance of their fingerprint).
+    """
+    parts = live_parts(bundle)
+    if not parts:
+        return _("« %(product)s » n'est pas en vente pour le moment.") % {"product": bundle.title}
+    live_shops = set(ShopPage.objects.live().filter(pk__in=[p.participant_id for p in parts]).values_list("pk", flat=True))
+    if any(part.participant_id not in live_shops for part in parts) or missing_consents(bundle):
+        return _("« %(product)s » n'est pas en vente pour le moment.") % {"product": bundle.title}
+    return ""

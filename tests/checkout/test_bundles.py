@@ -1,0 +1,92 @@
+"""A bundle sold by one shop with another's part: the order, the stock and the money of each part."""
+
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+
+from checkout import services
+from checkout.models import BundleSale, LedgerEntry, LedgerKind, Voucher
+from checkout.pricing import BasketError, BasketLine
+from shops.bundles import withdraw
+from shops.models import BundleConsent, ConsentStatus
+from tests.checkout.helpers import ALICE, fake_payment, stock
+from tests.fixtures import factories as f
+
+
+@pytest.fixture
+def bundle(market):
+    """The épicerie sells 60.00 of bundle: the atelier provides a santon for 30 % (18.00) at 20 % VAT."""
+    return f.make_bundle(
+        market.epicerie, "Coffret Noël breton", price="60.00",
+        parts=[{"participant": market.atelier, "share_percent": Decimal("30"), "vat_rate": "20.00",
+                "description": "Un santon sculpté", "product": market.santon}],
+        bundle_own_part="Un pot de miel et une visite", vat_rate="5.50",
+    )
+
+
+def buy(market, product, quantity=1):
+    return services.place_order(market.territory.pk, [BasketLine(product.pk, quantity)], {}, ALICE)
+
+
+def test_each_part_is_a_line_of_its_shop_and_they_add_up_to_the_price(market, bundle):
+    order = buy(market, bundle, 3)
+
+    assert order.total == Decimal("180.00")
+    parts = {so.shop_id: [(line.name, line.unit_price, line.vat_rate, line.quantity, line.total)
+                          for line in so.lines.all()] for so in order.shop_orders.all()}
+    assert parts == {
+        market.epicerie.pk: [("Coffret Noël breton — Un pot de miel et une visite", Decimal("42.00"),
+                              Decimal("5.50"), 3, Decimal("126.00"))],
+        market.atelier.pk: [("Coffret Noël breton — Un santon sculpté", Decimal("18.00"), Decimal("20.00"), 3,
+                             Decimal("54.00"))],
+    }
+    sale = BundleSale.objects.get(order=order)
+    assert (sale.total, sale.quantity, [p["trade_name"] for p in sale.parts]) == (
+        Decimal("180.00"), 3, ["Épicerie Kerjean", "Atelier du Bois Flotté"]
+    )
+    # The bundle's stock is unlimited; the santon's 5 lose the 3 the bundles take.
+    assert stock(market.santon) == (2, 0)
+
+
+def test_paid_bundle_gives_each_shop_its_sale_commission_and_vouchers(market, bundle):
+    order = buy(market, bundle, 1)
+    payment = fake_payment(order)
+    services.confirm_payment(payment.provider_id, 6000, "eur")
+
+    sales = dict(LedgerEntry.objects.filter(kind=LedgerKind.SALE).values_list("shop_id", "amount"))
+    commissions = dict(LedgerEntry.objects.filter(kind=LedgerKind.COMMISSION).values_list("shop_id", "amount"))
+    assert sales == {market.epicerie.pk: Decimal("42.00"), market.atelier.pk: Decimal("18.00")}
+    assert commissions == {market.epicerie.pk: Decimal("-3.36"), market.atelier.pk: Decimal("-1.44")}
+    vouchers = sorted(Voucher.objects.values_list("shop_id", "amount", "kind"))
+    assert vouchers == sorted([(market.epicerie.pk, Decimal("42.00"), "bundle"), (market.atelier.pk, Decimal("18.00"), "bundle")])
+    assert stock(market.santon) == (4, 1)
+
+
+def test_a_bundle_is_not_sold_before_every_participant_accepted(market):
+    bundle = f.make_bundle(
+        market.epicerie, price="40.00", accepted=False,
+        parts=[{"participant": market.atelier, "share_amount": Decimal("15.00")}],
+    )
+    with pytest.raises(BasketError):
+        buy(market, bundle)
+    consent = BundleConsent.objects.get(participant=market.atelier)
+    assert consent.status == ConsentStatus.ASKED
+
+
+def test_a_withdrawn_part_takes_the_bundle_off_sale(market, bundle):
+    consent = BundleConsent.objects.get(participant=market.atelier, status=ConsentStatus.ACCEPTED)
+    withdraw(consent.pk, None, timezone.now())
+    with pytest.raises(BasketError):
+        buy(market, bundle)
+
+
+def test_a_part_withdrawn_after_the_order_was_placed_stops_its_payment(market, bundle):
+    order = buy(market, bundle)
+    consent = BundleConsent.objects.get(participant=market.atelier, status=ConsentStatus.ACCEPTED)
+    withdraw(consent.pk, None)
+
+    with pytest.raises(services.CheckoutError, match="n'est pas en vente"):
+        services.start_payment(order)
+    with pytest.raises(services.CheckoutError, match="n'est pas en vente"):
+        services.pay_by_card(order, "pm_card_visa")
