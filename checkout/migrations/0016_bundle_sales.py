@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('checkout', '0015_order_anonymised_at'),
-        ('shops', '0009_bundles'),
+        ('shops', '0009_opening_hours_and_bundles'),
     ]
 
     operations = [
