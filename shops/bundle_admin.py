@@ -234,15 +234,16 @@ class SellerBundle:
 
 def seller_bundles(shops: list[ShopPage]) -> list[SellerBundle]:
     """The bundles of `shops` (default-locale pages), each participant's answer to the bundle's terms as they are now."""
-    if not shops:
-        return []
-    pages = ProductPage.objects.none()
-    for shop in shops:
-        pages |= ProductPage.objects.child_of(shop)
-    bundles = list(pages.filter(kind=ProductKind.BUNDLE).order_by("path"))
+    # Bundles are few: read them all and keep the managed shops' children, rather than one
+    # path condition per shop (an editor or the operator manages many).
+    shop_of = {shop.path: shop for shop in shops}
+    bundles = [
+        bundle for bundle in ProductPage.objects.filter(kind=ProductKind.BUNDLE, locale=Locale.get_default())
+        .order_by("path")
+        if bundle.path[: -ProductPage.steplen] in shop_of
+    ]
     if not bundles:
         return []
-    shop_of = sellers_of(bundles)
     consents = {}
     for consent in BundleConsent.objects.filter(
         bundle_key__in=[b.translation_key for b in bundles], superseded_at__isnull=True
@@ -263,7 +264,9 @@ def seller_bundles(shops: list[ShopPage]) -> list[SellerBundle]:
             for shop_id, (terms, digest) in current[bundle.pk].items()
         ]
         refusal = sale_refusal(bundle) if bundle.live else _("Brouillon : pas encore publié.")
-        found.append(SellerBundle(bundle=bundle, shop=shop_of.get(bundle.pk), refusal=refusal, answers=answers))
+        found.append(SellerBundle(
+            bundle=bundle, shop=shop_of[bundle.path[: -ProductPage.steplen]], refusal=refusal, answers=answers,
+        ))
     return found
 
 

@@ -150,7 +150,7 @@ def bundle_context(page: ProductPage, seller: ShopPage, request=None) -> dict:
 def participants_by_bundle(bundles_sold: Iterable[ProductPage], language_code: str) -> dict[UUID, list[ShopPage]]:
     """The participating shops of each bundle (French pages), as pages in `language_code`, by the bundle's key.
 
-    For a basket's lines: two queries whatever the number of bundles and parts.
+    For a basket's lines: three queries at most, whatever the number of bundles and parts.
     """
     keys = {bundle.pk: bundle.translation_key for bundle in bundles_sold}
     if not keys:

@@ -15,7 +15,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalKey
 from wagtail import blocks
@@ -770,10 +770,11 @@ class BundlePart(TranslatableMixin, Orderable):
 
 
 class ConsentStatus(models.TextChoices):
-    ASKED = "asked", _("En attente de réponse")
-    ACCEPTED = "accepted", _("Acceptée")
-    DECLINED = "declined", _("Refusée")
-    WITHDRAWN = "withdrawn", _("Retirée")
+    # In context: "Retirée" is also an order collected at the shop.
+    ASKED = "asked", pgettext_lazy("bundle part", "En attente de réponse")
+    ACCEPTED = "accepted", pgettext_lazy("bundle part", "Acceptée")
+    DECLINED = "declined", pgettext_lazy("bundle part", "Refusée")
+    WITHDRAWN = "withdrawn", pgettext_lazy("bundle part", "Retirée")
 
 
 class BundleConsent(models.Model):

@@ -6,6 +6,11 @@ anonymous visitor. Each case asserts the exact outcome — allowed, denied
 (403 or sent back to the dashboard), or sent to the login page — and, for a
 refused change, that nothing changed.
 
+A bundle sold by shop A3 (its merchant, "seller", is an actor of these
+cases only) with a part provided by A1 has its cases too: A1's merchant
+sees its part's order, voucher and invoice; A2's, of the same market,
+nothing of them; the seller only its own shop order.
+
 Every wagtail-localize URL (`/admin/localize/…`) has its cases, on A's
 help page (editors of A), A1's product (its merchant and editors of A) and
 A's partner contact (editors of A), each already submitted for translation
@@ -39,7 +44,9 @@ from wagtail_localize.models import (
 from wagtail_localize.operations import translate_object
 
 from checkout.billing import invoices
-from checkout.models import BankDetailsChange, Payout, PayoutAccount, WeeklyStatement
+from checkout.models import BankDetailsChange, Invoice, InvoiceKind, Payout, PayoutAccount, Voucher, WeeklyStatement
+from checkout.pricing import BasketLine
+from checkout.services import Customer, confirm_payment, place_order
 from markets import onboarding
 from markets.editors import make_editor, territory_collection
 from markets.merchants import make_merchant, shop_collection
@@ -51,11 +58,15 @@ from markets.models import (
     TermsAcceptance,
     TermsVersion,
 )
+from portal.money import to_cents
 from shops.models import ProductStock
+from tests.checkout.helpers import fake_payment
 from tests.fixtures import factories as f
 from tests.markets.onboarding_helpers import registration_data
 
 ACTORS = ("owner", "other_merchant", "editor_a", "editor_b", "anonymous")
+# The bundle's buyer: named in the orders listed, the phone for the seller only.
+BUNDLE_BUYER = Customer("Gwenaëlle Coffret", "gwenaelle@example.org", "06 99 88 77 66")
 
 
 @dataclass
@@ -145,7 +156,11 @@ def build_world() -> dict:
         expires_at=datetime.datetime(2099, 1, 1, tzinfo=datetime.UTC),
     )
     step_a = CommissionRate.objects.create(territory=territory_a, starts_on=datetime.date(2099, 1, 1), rate=Decimal("4"))
+    seller = User.objects.create_user("seller")
+    TermsAcceptance.objects.create(user=seller, version=version)
+    bundle_sale = sold_bundle(market_a, territory_a, seller, shop_a1)
     return {
+        **bundle_sale,
         "step_a": step_a.pk, "bank_change_a1": bank_change_a1.pk,
         "statement_a1": statement_a1.pk, "payout_a1": payout_a1.pk, "invoice_a1": invoice_a1.pk,
         "territory_a": territory_a.pk, "market_a": market_a.pk, "shop_a1": shop_a1.pk, "shop_a2": shop_a2.pk,
@@ -154,7 +169,8 @@ def build_world() -> dict:
         "partner_a": partner_a.pk, "partner_b": partner_b.pk, "image_a1": image_a1.pk,
         "document_a": document_a.pk, "registration_a": registration_a.pk,
         "market_a_fr": market_a.pk, "partner_a2": partner_a2.pk, "localize": localize,
-        "users": {"owner": owner.pk, "other_merchant": other.pk, "editor_a": editor_a.pk, "editor_b": editor_b.pk},
+        "users": {"owner": owner.pk, "other_merchant": other.pk, "editor_a": editor_a.pk, "editor_b": editor_b.pk,
+                  "seller": seller.pk},
     }
 
 
@@ -168,6 +184,25 @@ def submitted_for_english(instance) -> dict:
         "source": source.pk, "translation": translation.pk, "target": translation.get_target_instance().pk,
         "string": StringSegment.objects.filter(source=source).order_by("order").first().pk,
         "override": override.pk if override else None,
+    }
+
+
+def sold_bundle(market, territory, seller, participant) -> dict:
+    """A paid bundle of a new shop A3 (run by `seller`), with a part of `participant`: the ids of what it made."""
+    shop_a3 = f.make_shop(market, "Boutique A3")
+    make_merchant(seller, shop_a3)
+    bundle = f.make_bundle(shop_a3, "Coffret A3", price="30.00", parts=[
+        {"participant": participant, "share_amount": Decimal("10.00"), "description": "Part A1"},
+    ])
+    order = place_order(territory.pk, [BasketLine(bundle.pk, 1)], {}, BUNDLE_BUYER)
+    confirm_payment(fake_payment(order).provider_id, to_cents(order.total), "eur")
+    part_order, seller_order = order.shop_orders.get(shop=participant), order.shop_orders.get(shop=shop_a3)
+    part_voucher = Voucher.objects.get(order_line__shop_order=part_order)
+    return {
+        "bundle_part_order": part_order.pk, "bundle_seller_order": seller_order.pk,
+        "bundle_part_voucher": part_voucher.pk, "bundle_part_voucher_code": part_voucher.code,
+        "bundle_seller_voucher": Voucher.objects.get(order_line__shop_order=seller_order).pk,
+        "bundle_part_invoice": Invoice.objects.get(kind=InvoiceKind.SALE, shop_order=part_order).pk,
     }
 
 
@@ -262,6 +297,8 @@ class Case:
     settings: dict | None = None  # settings the URL needs to do anything
     # a 404 is the view's own answer once past the access checks: told apart from a refusal ("missing")
     missing: bool = False
+    # where a look-up that found the row sends the actor ("found"), told apart from a refusal on the form ("ok")
+    finds: Callable | None = None
 
 
 OWNER_AND_EDITOR_A = {"owner": "ok", "other_merchant": "denied", "editor_a": "ok", "editor_b": "denied",
@@ -540,9 +577,58 @@ CASES = {
 }
 
 
+# A bundle of A3 with a part of A1: the owner (A1) is the participant, the other merchant (A2) has no part
+# in it, "seller" runs A3. Every actor but the seller is an actor of `test_isolation`, the seller of its own test.
+OTHER_SHOP_REFUSED = "émis par une autre boutique"
+PART = "Part du coffret « Coffret A3 » vendu par Boutique A3"
+BUNDLE_CASES = {
+    "bundle-orders": Case(
+        "get", lambda w: reverse("commandes:index"), {**ALL_ADMIN_USERS, "seller": "ok"},
+        contains={"owner": (PART, BUNDLE_BUYER.phone), "other_merchant": (None, BUNDLE_BUYER.name),
+                  "seller": (BUNDLE_BUYER.name, "Part du coffret"), "editor_b": (None, BUNDLE_BUYER.name)}),
+    # the participant: the customer's name and e-mail, not the phone
+    "bundle-part-order": Case(
+        "get", lambda w: reverse("commandes:inspect", args=[w.bundle_part_order]), {**OWNER_AND_EDITOR_A, "seller": "denied"},
+        contains={"owner": (BUNDLE_BUYER.email, BUNDLE_BUYER.phone)}),
+    "bundle-seller-order": Case(
+        "get", lambda w: reverse("commandes:inspect", args=[w.bundle_seller_order]),
+        {**EDITOR_A_ONLY, "seller": "ok"}, contains={"seller": (BUNDLE_BUYER.phone, None)}),
+    "bundle-part-refund": Case(
+        "get", lambda w: reverse("commandes:refund", args=[w.bundle_part_order]), {**OWNER_AND_EDITOR_A, "seller": "denied"}),
+    "bundle-part-voucher": Case(
+        "get", lambda w: reverse("bons:inspect", args=[w.bundle_part_voucher]), {**OWNER_AND_EDITOR_A, "seller": "denied"}),
+    "bundle-seller-voucher": Case(
+        "get", lambda w: reverse("bons:inspect", args=[w.bundle_seller_voucher]), {**EDITOR_A_ONLY, "seller": "ok"}),
+    # the code of the participant's voucher, typed at each counter: only the participant's opens it
+    "bundle-part-voucher-lookup": Case(
+        "post", lambda w: reverse("bons:lookup"),
+        {"owner": "found", "other_merchant": "ok", "editor_a": "found", "editor_b": "ok", "anonymous": "login",
+         "seller": "ok"},
+        data=lambda w: {"code": w.bundle_part_voucher_code},
+        finds=lambda w: reverse("bons:inspect", args=[w.bundle_part_voucher]),
+        contains={"other_merchant": (OTHER_SHOP_REFUSED, "Part A1"), "editor_b": (OTHER_SHOP_REFUSED, "Part A1"),
+                  "seller": (OTHER_SHOP_REFUSED, "Part A1")}),
+    "bundle-part-invoice": Case(
+        "get", lambda w: reverse("factures:inspect", args=[w.bundle_part_invoice]),
+        {**OWNER_AND_EDITOR_A, "seller": "denied"}),
+    "bundle-part-invoice-pdf": Case(
+        "get", lambda w: reverse("factures:pdf", args=[w.bundle_part_invoice]), {**OWNER_AND_EDITOR_A, "seller": "denied"}),
+}
+CASES.update(BUNDLE_CASES)
+
+
 @pytest.mark.parametrize("actor", ACTORS)
 @pytest.mark.parametrize("name", list(CASES))
 def test_isolation(world, name, actor):
+    check_case(world, name, actor)
+
+
+@pytest.mark.parametrize("name", list(BUNDLE_CASES))
+def test_bundle_isolation_for_its_seller(world, name):
+    check_case(world, name, "seller")
+
+
+def check_case(world, name, actor):
     case = CASES[name]
     expected = case.expected[actor]
     before = case.state(world) if case.state else None
@@ -552,7 +638,8 @@ def test_isolation(world, name, actor):
     with override_settings(**(case.settings or {})):
         response = request(client, case.method, url, data)
 
-    assert outcome(response, url, missing_is_denied=not case.missing) == expected, (
+    found = case.finds is not None and response.status_code == 302 and response["Location"] == case.finds(world)
+    assert ("found" if found else outcome(response, url, missing_is_denied=not case.missing)) == expected, (
         name, actor, response.status_code, response.get("Location"))
     if case.state:
         should_change = case.changes[actor] if case.changes else expected == "ok" and case.method != "get"

@@ -56,21 +56,12 @@ class HeldPart:
     def withdrawal_notice(self) -> str:
         return withdrawal_notice(self.withdrawal)
 
-    @property
-    def to_use(self) -> int:
-        return sum(1 for unit in self.units if unit.state == UnitState.TO_USE)
-
 
 @dataclass(frozen=True)
 class HeldBundle:
     sale: BundleSale
     name: str
     parts: list[HeldPart]
-
-    @property
-    def parts_to_use(self) -> int:
-        """How many parts still have a unit to use."""
-        return sum(1 for part in self.parts if part.to_use)
 
 
 def _state(voucher: Voucher, today: date) -> PartUnit:

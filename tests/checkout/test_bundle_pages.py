@@ -144,7 +144,7 @@ def test_the_order_page_shows_the_bundle_once_and_which_part_is_left(client, mar
 
     bundles = section(html, "order-bundles")
     assert re.findall(r"<h3[^>]*>(.*?)</h3>", bundles) == ["Coffret Noël breton"]
-    assert texts(bundles, "order-bundle__total", "p") == ["1 × 60,00 € 60,00 € · à utiliser jusqu'au 30 juin 2027"]
+    assert texts(bundles, "order-bundle__total", "p") == ["1 × 60,00 € · à utiliser jusqu'au 30 juin 2027 60,00 €"]
     assert texts(bundles, "order-bundle__part") == [
         f"Épicerie Kerjean — Un pot de miel et une visite utilisé le {today()}",
         "Atelier du Bois Flotté — Un santon sculpté à utiliser",
@@ -221,6 +221,11 @@ def test_an_e_mail_sent_after_a_part_was_used_says_so(market, bundle, epicerie_m
     assert "  - Atelier du Bois Flotté — Un santon sculpté : à utiliser\n" in confirmation.body
     assert confirmation.body.count("Coffret Noël breton :") == 1
     epicerie_code = part_voucher(order, market.epicerie).display_code
+    assert (
+        "Votre part du coffret « Coffret Noël breton » fournie par Atelier du Bois Flotté (Un santon sculpté) "
+        "est valable jusqu'au 30 juin 2027 : pensez à l'utiliser."
+    ) in reminder.body
+    assert "18,00" not in reminder.body  # the atelier's share stays between the merchants
     assert (
         f"Les autres parts du coffret « Coffret Noël breton » :\n"
         f"  Épicerie Kerjean — Un pot de miel et une visite : {epicerie_code} (utilisé le {today()})\n"
