@@ -8,16 +8,10 @@ its vouchers still to use: active, not expired, with a balance. What was
 used at the shop stays sold; an expired part was the customer's to use in
 time and stays sold too.
 
-Why not `checkout.services.refund_shop_order`: it takes a refund from the
-shop order's vouchers in their order (`checkout.vouchers.services.apply_refund`),
-whichever line they belong to. A participant's shop order may hold other
-lines of the same customer (their own gift voucher, another bundle's part),
-whose vouchers would be cancelled in place of the withdrawn part's, and the
-part's vouchers left usable. So the refund here is the same request (one
-Refund row with its provider key, the vouchers emptied in its transaction,
-then the provider asked by `services._ask_provider`, which records ledger,
-credit note and the customer's refund notice), with exactly the part's
-vouchers cancelled.
+A participant's shop order may hold other lines of the same customer
+(their own gift voucher, another bundle's part): the refund names the
+part's vouchers (`refund_shop_order(voucher_ids=...)`), so that those are
+the ones cancelled, never another line's.
 
 Withdrawal: `shops.bundles.part_withdrawn` (sent after the withdrawal's
 commit, by the participant's admin or their shop's closing) enqueues
@@ -37,7 +31,6 @@ from uuid import UUID
 
 from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django_q.tasks import async_task
 from wagtail import hooks
@@ -48,7 +41,6 @@ from checkout import services
 from checkout.emails import order_url
 from checkout.models import (
     BundleSale,
-    Order,
     OrderLine,
     OrderStatus,
     Redemption,
@@ -58,8 +50,6 @@ from checkout.models import (
     Voucher,
     VoucherStatus,
 )
-from checkout.payments import gateway
-from checkout.vouchers import services as vouchers
 from portal.emails import send_templated_email
 from portal.money import ZERO
 from shops.models import BundleConsent, ConsentStatus
@@ -84,50 +74,23 @@ def refund_unused_part(order_line_id: int, by_user=None, now=None) -> Refund | N
     """Refund the vouchers of bundle part line `order_line_id` that are still to use; None when there are none.
 
     The amount is their balances (a part's unit price each, unless a refund
-    of the shop order already took from one). Raises `services.RefundRefused`
-    when the provider refuses (the vouchers are then usable again). Call it
-    outside a transaction: the provider is called between two of its own.
+    of the shop order already took from one), taken from exactly those
+    vouchers. Raises `services.RefundRefused` when the provider refuses (the
+    vouchers are then usable again) or one was used meanwhile (nothing done).
+    Call it outside a transaction: the provider is called between two of its own.
     """
     now = now or timezone.now()
     today = timezone.localdate(now)
-    with transaction.atomic():
-        services._lock_timeout()
-        line = OrderLine.objects.select_related("shop_order").get(pk=order_line_id)
-        shop_order = line.shop_order
-        # The order first, then its vouchers, as every refund and redemption does.
-        order = Order.objects.select_for_update().get(pk=shop_order.order_id)
-        unused = [v for v in vouchers.lock_vouchers_of(shop_order.pk) if v.order_line_id == line.pk and _unused(v, today)]
-        payment = services._paying_payment(order)
-        if not unused or order.status != OrderStatus.PAID or payment is None:
-            return None
-        amount = sum((v.balance for v in unused), ZERO)
-        left = services.refundable_amount(shop_order)
-        if amount > left:
-            # Every refund takes from the vouchers first, so their balances are always refundable.
-            logger.error("Bundle part line %s: %s unused, but only %s left to refund", line.pk, amount, left)
-            return None
-        refund = Refund.objects.create(shop_order=shop_order, payment=payment, amount=amount, created_by=by_user)
-        refund.idempotency_key = gateway.refund_key(refund.pk, amount)
-        refund.save(update_fields=["idempotency_key"])
-        for voucher in unused:
-            _cancel(voucher, refund, now)
-
-    refund = services._ask_provider(refund.pk, now)
-    if refund.state == RefundState.FAILED:
-        raise services.RefundRefused(_("Le remboursement a été refusé par le prestataire de paiement."))
-    return refund
-
-
-def _cancel(voucher: Voucher, refund: Refund, now) -> None:
-    """Empty and cancel one locked voucher for `refund`, as `vouchers.apply_refund` does (the same rows and log)."""
-    taken = voucher.balance
-    Voucher.objects.filter(pk=voucher.pk, status=VoucherStatus.ACTIVE, balance=taken).update(
-        balance=ZERO, status=VoucherStatus.CANCELLED, cancelled_at=now
+    line = OrderLine.objects.select_related("shop_order__order").get(pk=order_line_id)
+    if line.shop_order.order.status != OrderStatus.PAID:
+        return None
+    unused = [v for v in line.vouchers.all() if _unused(v, today)]
+    if not unused:
+        return None
+    return services.refund_shop_order(
+        line.shop_order_id, sum((v.balance for v in unused), ZERO), by_user, now=now,
+        voucher_ids={v.pk for v in unused},
     )
-    Redemption.objects.create(voucher=voucher, kind=RedemptionKind.REFUNDED, amount=taken, refund=refund,
-                              by=refund.created_by)
-    log(instance=voucher, action=vouchers.CANCEL_ACTION, user=refund.created_by,
-        data={"amount": str(taken), "refund": refund.pk})
 
 
 def _withdrawn_at(bundle_key: UUID, participant_id: int) -> datetime | None:

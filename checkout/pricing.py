@@ -330,7 +330,7 @@ def price_basket(
     services needs none, and a choice given for it is ignored. Products
     must be live, in a live shop of a market of `territory_id`.
     """
-    items, priced_bundles = _split_bundles(price_items(territory_id, lines))
+    items, priced_bundles = split_bundles(price_items(territory_id, lines))
     options_by_id = {
         o.pk: o for o in DeliveryOption.objects.filter(page_id__in=[i.shop.pk for i in items], active=True)
     }
@@ -383,7 +383,7 @@ def price_basket(
     )
 
 
-def _split_bundles(items: list[PricedItems]) -> tuple[list[PricedItems], list[PricedBundle]]:
+def split_bundles(items: list[PricedItems]) -> tuple[list[PricedItems], list[PricedBundle]]:
     """Each shop's lines with every bundle line replaced by its parts, each in the shop that provides it.
 
     A part is a line of its shop at its share of the unit price; the

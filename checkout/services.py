@@ -675,9 +675,22 @@ def confirm_payment(payment_intent_id: str, amount_cents: int, currency: str, *,
             ])
             invoices.issue_sale_invoice(shop_order, now)
 
+        _refund_parts_withdrawn_meanwhile(order)
         _enqueue("checkout.tasks.send_order_confirmation", order.pk)
         _enqueue("checkout.tasks.notify_merchants", order.pk)
     return Confirmation.CONFIRMED
+
+
+def _refund_parts_withdrawn_meanwhile(order: Order) -> None:
+    """A part withdrawn between the start of a payment and its success: refund it like the earlier sales.
+
+    The withdrawal's own refund task ran before this order was paid and
+    did not see it; the same task, enqueued again, refunds this order's part.
+    """
+    for product_key, parts in BundleSale.objects.filter(order=order).values_list("product_key", "parts"):
+        participants = {part["shop_id"] for part in parts if not part["is_seller"]}
+        for participant_id in bundles.withdrawn_participants(product_key, participants):
+            _enqueue("checkout.tasks.refund_withdrawn_part", str(product_key), participant_id)
 
 
 def sync_payment(payment_intent_id: str) -> Confirmation | None:
@@ -795,8 +808,12 @@ def _paying_payment(order: Order) -> Payment | None:
     )
 
 
-def refund_shop_order(shop_order_id: int, amount: Decimal, by_user=None, *, now=None) -> Refund:
+def refund_shop_order(shop_order_id: int, amount: Decimal, by_user=None, *, now=None, voucher_ids=None) -> Refund:
     """Give `amount` of a paid shop order back to the customer through the provider.
+
+    `voucher_ids`: the refund is for exactly these vouchers of the shop
+    order (a bundle's part), taken whole from their balances; refused when
+    they no longer hold `amount` (one was used meanwhile).
 
     Returns the Refund: SUCCEEDED (ledger, credit note and the customer's
     e-mail done by `complete_refund`), UNKNOWN when the provider did not
@@ -832,7 +849,9 @@ def refund_shop_order(shop_order_id: int, amount: Decimal, by_user=None, *, now=
         refund.idempotency_key = gateway.refund_key(refund.pk, amount)
         refund.save(update_fields=["idempotency_key"])
         # Vouchers first: money given back can no longer be spent at the shop.
-        vouchers.apply_refund(refund)
+        taken = vouchers.apply_refund(refund, voucher_ids=voucher_ids)
+        if voucher_ids is not None and taken != amount:
+            raise RefundRefused(_("Une partie de ces bons a été utilisée entre-temps : rien n'a été remboursé."))
 
     refund = _ask_provider(refund.pk, now)
     if refund.state == RefundState.FAILED:

@@ -28,8 +28,7 @@ from checkout.billing.invoice_pdf import customer_invoices, customer_pdf_path
 from checkout.forms import AddToBasketForm, ContactForm, DeliveryForm, QuantityForm
 from checkout.models import Order, OrderStatus, Refund, RefundState
 from checkout.payments import gateway
-from checkout.pricing import BasketError, DeliveryChoice
-from checkout.pricing import _split_bundles as split_bundles
+from checkout.pricing import BasketError, DeliveryChoice, split_bundles
 from checkout.vouchers.bundles import bundles_of_orders, in_bundles
 from checkout.vouchers.pdf import order_voucher_items
 from portal.emails import site_language

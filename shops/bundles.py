@@ -269,6 +269,17 @@ def withdraw_shop(shop: ShopPage, user=None, now=None) -> int:
     return len(ids)
 
 
+def withdrawn_participants(bundle_key, participant_ids) -> set[int]:
+    """Those of `participant_ids` whose latest answer about `bundle_key` is a withdrawal."""
+    latest = {}
+    for shop_id, status in (
+        BundleConsent.objects.filter(bundle_key=bundle_key, participant_id__in=participant_ids)
+        .exclude(status=ConsentStatus.ASKED).order_by("answered_at", "pk").values_list("participant_id", "status")
+    ):
+        latest[shop_id] = status
+    return {shop_id for shop_id, status in latest.items() if status == ConsentStatus.WITHDRAWN}
+
+
 def sale_refusal(bundle: ProductPage) -> str:
     """Why the live bundle (its default-locale page) cannot be sold now, for the customer; "" when it can.
 

@@ -491,18 +491,21 @@ def redeemed_total(shop_order_id: int) -> Decimal:
     return total or ZERO
 
 
-def apply_refund(refund: Refund, now=None) -> Decimal:
+def apply_refund(refund: Refund, now=None, voucher_ids=None) -> Decimal:
     """Take a refund from the shop order's voucher balances first, cancelling each one emptied.
 
     Call in the refund's transaction, after `lock_vouchers_of`. What the
-    refund leaves of a voucher stays usable. Returns the amount taken from
-    vouchers.
+    refund leaves of a voucher stays usable. `voucher_ids`: take from these
+    vouchers only (a bundle's part, whose shop order may hold others).
+    Returns the amount taken from vouchers.
     """
     now = now or timezone.now()
     remaining = refund.amount
     for voucher in lock_vouchers_of(refund.shop_order_id):
         if remaining <= ZERO:
             break
+        if voucher_ids is not None and voucher.pk not in voucher_ids:
+            continue
         if voucher.status != VoucherStatus.ACTIVE or voucher.balance <= ZERO:
             continue
         take = min(voucher.balance, remaining)

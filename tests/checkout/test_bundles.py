@@ -90,3 +90,37 @@ def test_a_part_withdrawn_after_the_order_was_placed_stops_its_payment(market, b
         services.start_payment(order)
     with pytest.raises(services.CheckoutError, match="n'est pas en vente"):
         services.pay_by_card(order, "pm_card_visa")
+
+
+def test_a_refund_of_named_vouchers_is_refused_when_one_was_used_meanwhile(market, bundle):
+    # Given a paid order of two bundles: the atelier's part is two vouchers of 18.00
+    order = buy(market, bundle, 2)
+    services.confirm_payment(fake_payment(order).provider_id, 12000, "eur")
+    atelier_order = order.shop_orders.get(shop=market.atelier)
+    first, second = Voucher.objects.filter(shop=market.atelier).order_by("pk")
+    # When one is used at the atelier while a refund of both is asked
+    Voucher.objects.filter(pk=first.pk).update(balance=Decimal("0.00"), status="used")
+
+    with pytest.raises(services.RefundRefused, match="utilisée entre-temps"):
+        services.refund_shop_order(atelier_order.pk, Decimal("36.00"), voucher_ids={first.pk, second.pk})
+
+    # Then nothing was refunded and the other voucher is still usable
+    assert not atelier_order.refunds.exists()
+    second.refresh_from_db()
+    assert (second.status, second.balance) == ("active", Decimal("18.00"))
+
+
+def test_a_payment_that_succeeds_after_a_withdrawal_refunds_that_part(market, bundle, django_capture_on_commit_callbacks):
+    # Given an order whose payment started before the atelier withdrew its part
+    order = buy(market, bundle)
+    payment = fake_payment(order)
+    withdraw(BundleConsent.objects.get(participant=market.atelier, status=ConsentStatus.ACCEPTED).pk, None)
+
+    # When the payment succeeds afterwards
+    with django_capture_on_commit_callbacks() as callbacks:
+        services.confirm_payment(payment.provider_id, 6000, "eur")
+
+    # Then the refund of the atelier's part is asked for this order too
+    tasks = [c.__closure__ and [cell.cell_contents for cell in c.__closure__] for c in callbacks]
+    assert any("checkout.tasks.refund_withdrawn_part" in str(cells) and str(market.atelier.pk) in str(cells)
+               for cells in tasks)
