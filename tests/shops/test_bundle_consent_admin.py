@@ -321,3 +321,21 @@ def test_no_e_mail_for_a_request_answered_before_the_task_ran(world):
 
     assert bundle_emails.send_consent_request(consent.pk) == 0
     assert mail.outbox == []
+
+
+def test_the_seller_is_told_once_when_a_participant_withdraws(world, django_capture_on_commit_callbacks):
+    from markets.bundle_emails import send_withdrawal_notice
+
+    bundle = make_bundle(world, accepted=True)
+    consent = current(bundle).get()
+    mail.outbox.clear()
+
+    # when the atelier withdraws its part
+    with django_capture_on_commit_callbacks(execute=True):
+        world.client("atelier").post(reverse("shops_bundle_withdraw", args=[consent.pk]))
+
+    # then the épicerie, which sells the bundle, is told at its shop's address (and the task run again sends nothing)
+    notices = [m for m in mail.outbox if m.to == ["epicerie@example.org"]]
+    assert [m.subject for m in notices] == ["Atelier du Bois Flotté a retiré sa part de votre coffret « Coffret Noël breton »"]
+    assert "Le coffret n'est plus en vente." in notices[0].body
+    assert send_withdrawal_notice(str(bundle.translation_key), world.atelier.pk) == 0
