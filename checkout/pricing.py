@@ -393,10 +393,13 @@ def split_bundles(items: list[PricedItems]) -> tuple[list[PricedItems], list[Pri
     found = [(item, line) for item in items for line in item.lines if line.product.kind == ProductKind.BUNDLE]
     if not found:
         return items, []
-    priced_bundles = [
-        PricedBundle(seller=item.shop, line=line, shares=bundles.shares_of(line.product, item.shop.pk, line.unit_price))
-        for item, line in found
-    ]
+    try:
+        priced_bundles = [
+            PricedBundle(seller=item.shop, line=line, shares=bundles.shares_of(line.product, item.shop.pk, line.unit_price))
+            for item, line in found
+        ]
+    except bundles.BadSplit as error:  # terms the form refuses, published by code
+        raise BasketError(_("Ce coffret n'est pas en vente pour le moment.")) from error
     shops = {item.shop.pk: item.shop for item in items}
     participant_ids = {share.shop_id for b in priced_bundles for share in b.shares} - set(shops)
     shops.update({shop.pk: shop for shop in ShopPage.objects.live().filter(pk__in=participant_ids)})

@@ -76,12 +76,16 @@ def share_of(price: Decimal, share_amount: Decimal | None, share_percent: Decima
 
 
 def unit_shares(price: Decimal, shares: Iterable[tuple[Decimal | None, Decimal | None]]) -> tuple[Decimal, list]:
-    """(the seller's rest, each part's share) of one unit at `price`; `BadSplit` when the parts exceed the price.
+    """(the seller's rest, each part's share) of one unit at `price`; `BadSplit` when the parts exceed the price
+    or one of them rounds to nothing.
 
     The rest and the shares add up to `price` exactly, whatever the percentages.
     """
     price = quantize_eur(price)
     parts = [share_of(price, amount, percent) for amount, percent in shares]
+    if any(part <= ZERO for part in parts):
+        # A share that rounds to nothing would give a merchant a line, an invoice and a voucher of 0.00.
+        raise BadSplit(_("La part de chaque participant doit valoir au moins 0,01 € au prix du coffret."))
     rest = price - sum(parts, ZERO)
     if rest < ZERO:
         raise BadSplit(_("Les parts des participants dépassent le prix du coffret."))

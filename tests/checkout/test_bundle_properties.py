@@ -84,6 +84,7 @@ def bundles(draw):
             percent = draw(st.integers(1, most))
             parts.append({"shop": shop, "share_percent": cents(percent), "vat_rate": vat})
             share = int(half_up(cents(price) * cents(percent) / 100) * 100)
+            assume(share > 0)  # a share rounding to nothing is refused by the form
         left -= share
         assume(left >= 0)  # a percentage rounded up may take the last cent
     return {"price": cents(price), "vat_rate": draw(st.sampled_from(VAT_RATES)), "parts": parts}

@@ -124,3 +124,11 @@ def test_a_payment_that_succeeds_after_a_withdrawal_refunds_that_part(market, bu
     tasks = [c.__closure__ and [cell.cell_contents for cell in c.__closure__] for c in callbacks]
     assert any("checkout.tasks.refund_withdrawn_part" in str(cells) and str(market.atelier.pk) in str(cells)
                for cells in tasks)
+
+
+def test_a_share_that_rounds_to_nothing_is_refused():
+    from shops.bundles import BadSplit, unit_shares
+
+    assert unit_shares(Decimal("0.05"), [(None, Decimal("20"))]) == (Decimal("0.04"), [Decimal("0.01")])
+    with pytest.raises(BadSplit, match="au moins 0,01"):
+        unit_shares(Decimal("0.05"), [(None, Decimal("0.01"))])
