@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed
 MANAGE := $(PY) manage.py
 
-.PHONY: run test lint setup install pdf-libs translations e2e bench clean vendor
+.PHONY: run test lint setup install pdf-libs translations e2e bench bench-pg clean vendor
 
 $(INSTALLED): pyproject.toml
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11 or newer is needed"'
@@ -76,14 +76,23 @@ vendor:
 
 # Benchmark, not part of `make test` (see README, "Benchmark"): seeds its own
 # database in var/bench/ once per BENCH_SIZE (default 3x300x10), serves it with
-# gunicorn, loads it with locust and writes bench/results.json.
+# gunicorn, loads it with locust, checks the books and writes bench/results.json.
+# bench-pg: the same on this machine's PostgreSQL (a database per size,
+# bench_<size>) and Redis; `make bench-pg BENCH_HOSTS=2` runs two servers and
+# qcluster on them, for correctness under load.
 BENCH_INSTALLED := $(VENV)/.bench-installed
 $(BENCH_INSTALLED): $(INSTALLED)
 	$(PY) -m pip install --quiet ".[bench]"
 	touch $@
 
+BENCH_PG_URL ?= postgres://postgres@127.0.0.1:5432/bench
+BENCH_PG_REDIS_URL ?= redis://127.0.0.1:6379/6
+
 bench: translations $(BENCH_INSTALLED)
 	$(PY) -m bench.run
+
+bench-pg: translations $(BENCH_INSTALLED)
+	BENCH_DATABASE_URL=$(BENCH_PG_URL) BENCH_REDIS_URL=$(BENCH_PG_REDIS_URL) $(PY) -m bench.run
 
 clean:
 	rm -rf $(VENV) var static_collected .pytest_cache

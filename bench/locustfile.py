@@ -4,8 +4,11 @@
 `locust -f bench/locustfile.py --headless -u N -r N -t 20s --host http://127.0.0.1:PORT ScenarioClass`
 with `BENCH_TARGETS` naming a JSON file of URLs and logins taken from the
 seeded database, and `BENCH_OUT` the JSON file this run writes: each
-request's latency, outcome and query count (the server's `X-Bench-Queries`
-header), by request name. Locust's own statistics are not used: its
+request's latency, outcome, query count and server CPU time (the server's
+`X-Bench-Queries` and `X-Bench-Cpu-Us` headers), by request name.
+`BENCH_HOSTS_URLS`, comma-separated, names the servers when there are more
+than one: each user sends each request to the next server in turn, so one
+visitor's basket, order and payment go through all of them. Locust's own statistics are not used: its
 percentiles are rounded into buckets.
 
 No wait time: each user sends its next request as soon as the last one is
@@ -14,6 +17,7 @@ requests in flight. `BENCH_MAX_REQUESTS` bounds a scenario's requests
 whatever its duration.
 """
 
+import html
 import json
 import os
 import random
@@ -26,10 +30,12 @@ from locust.contrib.fasthttp import FastHttpUser
 
 TARGETS = json.loads(Path(os.environ["BENCH_TARGETS"]).read_text()) if os.environ.get("BENCH_TARGETS") else {}
 MAX_REQUESTS = int(os.environ.get("BENCH_MAX_REQUESTS", "20000"))
-CSRF_INPUT = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+CSRF_INPUT = re.compile(r'name="csrfmiddlewaretoken" value="([^"]*)"')
+VISITOR_STATE = re.compile(r'data-visitor-state="([^"]+)"')
 PRODUCT_INPUT = re.compile(r'name="product" value="(\d+)"')
 OPTION_SELECT = re.compile(r'name="(option-\d+)"')
 DELIVERY_RADIO = re.compile(r'name="(shop-\d+)-option"[^>]*value="(\d+)"|value="(\d+)"[^>]*name="(shop-\d+)-option"')
+HOSTS = [h for h in os.environ.get("BENCH_HOSTS_URLS", "").split(",") if h]
 TEST_CARD = {"card[number]": "4242424242424242", "card[exp_month]": "12", "card[exp_year]": "2030", "card[cvc]": "123"}
 
 samples: dict[str, dict] = {}
@@ -44,7 +50,7 @@ def _start(environment, **kwargs):
 
 @events.request.add_listener
 def _record(request_type, name, response_time, response_length, response=None, exception=None, **kwargs):
-    entry = samples.setdefault(name, {"times": [], "errors": 0, "queries": [], "error_examples": []})
+    entry = samples.setdefault(name, {"times": [], "errors": 0, "queries": [], "cpu": [], "error_examples": []})
     entry["times"].append(response_time)
     if exception is not None:
         entry["errors"] += 1
@@ -53,6 +59,9 @@ def _record(request_type, name, response_time, response_length, response=None, e
     queries = response.headers.get("X-Bench-Queries") if response is not None and response.headers else None
     if queries is not None:
         entry["queries"].append(int(queries))
+    cpu = response.headers.get("X-Bench-Cpu-Us") if response is not None and response.headers else None
+    if cpu is not None:
+        entry["cpu"].append(int(cpu))
     if sum(len(e["times"]) for e in samples.values()) >= MAX_REQUESTS:
         runner = kwargs.get("context", {}).get("runner") or _runner
         if runner is not None:
@@ -79,9 +88,29 @@ def _write(environment, **kwargs):
 class Visitor(FastHttpUser):
     abstract = True
     wait_time = constant(0)
+    _turn = 0
+
+    def at(self, path: str) -> str:
+        """The path on the next server in turn (the only one with a single server)."""
+        if len(HOSTS) < 2 or "://" in path:
+            return path
+        self._turn += 1
+        return HOSTS[self._turn % len(HOSTS)] + path
+
+    def csrf(self, body: str, name: str) -> str:
+        """The form's CSRF token; a page from the page cache has none, and its script asks the visitor state for it."""
+        found = CSRF_INPUT.search(body)
+        if found and found.group(1):
+            return found.group(1)
+        state = VISITOR_STATE.search(body)
+        if state is None:
+            raise ValueError(f"{name}: no CSRF token and no visitor state")
+        response = self.client.get(self.at(html.unescape(state.group(1))), name=name,
+                                   headers={"Accept": "application/json"})
+        return json.loads(response.text)["csrf_token"]
 
     def page(self, url: str, name: str):
-        with self.client.get(url, name=name, catch_response=True) as response:
+        with self.client.get(self.at(url), name=name, catch_response=True) as response:
             if response.status_code != 200:
                 response.failure(f"{url}: HTTP {response.status_code}")
             return response
@@ -128,9 +157,9 @@ class MerchantOrders(Visitor):
 
     def on_start(self):
         login = TARGETS["merchant_login"]
-        response = self.client.get(login, name="merchant login (setup)")
-        token = CSRF_INPUT.search(response.text).group(1)
-        self.client.post(login, data={"csrfmiddlewaretoken": token, "username": TARGETS["merchant"],
+        response = self.client.get(self.at(login), name="merchant login (setup)")
+        token = self.csrf(response.text, "merchant login (setup)")
+        self.client.post(self.at(login), data={"csrfmiddlewaretoken": token, "username": TARGETS["merchant"],
                                       "password": TARGETS["password"], "next": TARGETS["merchant_orders"]},
                          name="merchant login (setup)")
 
@@ -157,11 +186,11 @@ class BasketToPaidOrder(Visitor):
         if response.status_code != 200:
             return False
         body = response.text
-        data = {"csrfmiddlewaretoken": CSRF_INPUT.search(body).group(1),
+        data = {"csrfmiddlewaretoken": self.csrf(body, "checkout: visitor state"),
                 "product": PRODUCT_INPUT.search(body).group(1), "quantity": "1", "next": url}
         for option in OPTION_SELECT.findall(body):
             data[option] = "0"
-        with self.client.post(TARGETS["basket_add"], data=data, name="checkout: add to basket",
+        with self.client.post(self.at(TARGETS["basket_add"]), data=data, name="checkout: add to basket",
                               allow_redirects=False, catch_response=True) as posted:
             if posted.status_code != 302:
                 posted.failure(f"add: HTTP {posted.status_code}")
@@ -177,13 +206,13 @@ class BasketToPaidOrder(Visitor):
         if checkout.status_code != 200:
             return
         body = checkout.text
-        data = {"csrfmiddlewaretoken": CSRF_INPUT.search(body).group(1), "name": "Claire Bench",
+        data = {"csrfmiddlewaretoken": self.csrf(body, "checkout: visitor state"), "name": "Claire Bench",
                 "email": "claire@bench.example", "phone": "", "accept_terms": "on"}
         for match in DELIVERY_RADIO.finditer(body):
             prefix, option = (match.group(1), match.group(2)) if match.group(1) else (match.group(4), match.group(3))
             data.setdefault(f"{prefix}-option", option)
             data[f"{prefix}-address"] = "3 rue des Bench, 68000 Colmar"
-        with self.client.post(TARGETS["checkout"], data=data, name="checkout: place order",
+        with self.client.post(self.at(TARGETS["checkout"]), data=data, name="checkout: place order",
                               allow_redirects=False, catch_response=True) as placed:
             if placed.status_code != 302 or "/paiement/" not in placed.headers.get("Location", ""):
                 placed.failure(f"place order: HTTP {placed.status_code} {placed.headers.get('Location')}")
@@ -192,7 +221,7 @@ class BasketToPaidOrder(Visitor):
         payment = self.page(payment_url, "checkout: payment page")
         if payment.status_code != 200:
             return
-        csrf = CSRF_INPUT.search(payment.text).group(1)
+        csrf = self.csrf(payment.text, "checkout: visitor state")
         with self.client.post(f"{TARGETS['stripe']}/v1/tokens", data={**TEST_CARD, "key": TARGETS["stripe_pk"]},
                               name="localstripe: card token", catch_response=True) as token:
             if token.status_code != 200:
@@ -201,12 +230,12 @@ class BasketToPaidOrder(Visitor):
             card_id = json.loads(token.text)["card"]["id"]
         path = payment_url.split("://", 1)[-1]
         path = path[path.index("/"):] if "://" in payment_url else payment_url
-        with self.client.post(path + "carte/", data={"payment_method": card_id}, headers={"X-CSRFToken": csrf},
+        with self.client.post(self.at(path + "carte/"), data={"payment_method": card_id}, headers={"X-CSRFToken": csrf},
                               name="checkout: confirm card", catch_response=True) as confirmed:
             if confirmed.status_code != 200 or json.loads(confirmed.text).get("status") != "succeeded":
                 confirmed.failure(f"confirm: HTTP {confirmed.status_code} {confirmed.text[:200]}")
                 return
-        with self.client.get(path + "retour/", name="checkout: return page", allow_redirects=False,
+        with self.client.get(self.at(path + "retour/"), name="checkout: return page", allow_redirects=False,
                              catch_response=True) as returned:
             if returned.status_code != 302 or "/commande/" not in returned.headers.get("Location", ""):
                 returned.failure(f"return: HTTP {returned.status_code}")

@@ -365,6 +365,17 @@ class Season:
                       unit_price=p.price, vat_rate=Decimal(p.vat_rate), quantity=q, total=p.price * q)
             for shop_order, lines in line_rows for p, q in lines
         ], batch_size=500)
+        # Sold counts as the order service keeps them (bench/checks.py compares them with the paid lines).
+        from shops.models import ProductStock
+
+        sold = defaultdict(int)
+        for _shop_order, lines in line_rows:
+            for p, q in lines:
+                sold[p.translation_key] += q
+        stocks = list(ProductStock.objects.filter(translation_key__in=sold))
+        for stock in stocks:
+            stock.sold += sold[stock.translation_key]
+        ProductStock.objects.bulk_update(stocks, ["sold"], batch_size=500)
         LedgerEntry.objects.bulk_create([
             entry for so in shop_orders for entry in (
                 LedgerEntry(kind=LedgerKind.SALE, shop=so.shop, shop_order=so, amount=so.total),

@@ -4,21 +4,29 @@ What production does and the bench keeps: DEBUG off, whitenoise with the
 compressed manifest storage, cached_db sessions, gunicorn with a fixed
 number of workers. What differs, and why:
 
-- the database is `BENCH_DATABASE_URL`, else a SQLite file under
-  var/bench/ named after the seed size: never the development database;
+- the database is named after the seed size, so each size keeps its own
+  seed: `BENCH_DATABASE_URL`'s database name + `_<size>` (bench/run.py
+  creates it), else a SQLite file under var/bench/; never the development
+  database;
 - the secret key is made once in var/bench/ (no key in the repository);
 - plain HTTP on 127.0.0.1: no SSL redirect and no secure-only cookies,
   or the load generator would never send its session back;
-- local-memory cache unless `REDIS_URL` is set (per gunicorn worker);
+- local-memory caches unless `BENCH_REDIS_URL` is set (per gunicorn
+  worker); with it, the default cache there and the page cache in the next
+  Redis database, as in production, keys prefixed with the size and the
+  run, so no run reads another's;
 - Stripe is localstripe, whose address and keys `bench/run.py` passes in
   the environment; e-mails go nowhere; tasks are enqueued in the ORM
-  broker and not run (no worker competes with the server for the CPU);
-- `bench.middleware.QueryCountMiddleware` reports the queries of every
+  broker and not run (no worker competes with the server for the CPU),
+  except with `BENCH_QCLUSTER=1` (two hosts): the Redis broker, with
+  `qcluster` workers that bench/run.py starts;
+- `bench.middleware` reports the server's CPU time and the queries of every
   request, and `bench.urls` adds the floor view `/bench/floor`.
 """
 
 import os
 import secrets
+from urllib.parse import urlsplit, urlunsplit
 
 import dj_database_url
 
@@ -44,10 +52,17 @@ def _bench_secret_key() -> str:
 SECRET_KEY = _bench_secret_key()
 ALLOWED_HOSTS = ["127.0.0.1", "localhost", "testserver"]
 ROOT_URLCONF = "bench.urls"
-MIDDLEWARE = ["bench.middleware.QueryCountMiddleware", *MIDDLEWARE]
+MIDDLEWARE = ["bench.middleware.ServerCpuMiddleware", "bench.middleware.QueryCountMiddleware", *MIDDLEWARE]
+
+
+def seed_database_name(base_name: str, seed_key: str) -> str:
+    """The PostgreSQL database of one seed size: `bench` and `3x300x10` give `bench_3x300x10`."""
+    return f"{base_name}_{seed_key}"
+
 
 if os.environ.get("BENCH_DATABASE_URL"):
     DATABASES = {"default": dj_database_url.parse(os.environ["BENCH_DATABASE_URL"], conn_max_age=60)}
+    DATABASES["default"]["NAME"] = seed_database_name(DATABASES["default"]["NAME"], BENCH_SEED_KEY)
 else:
     DATABASES = {
         "default": dj_database_url.parse(f"sqlite:///{BENCH_DIR / f'seed-{BENCH_SEED_KEY}.sqlite3'}", conn_max_age=60)
@@ -60,13 +75,17 @@ else:
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
 
-if os.environ.get("REDIS_URL"):
+if os.environ.get("BENCH_REDIS_URL"):
+    _redis = urlsplit(os.environ["BENCH_REDIS_URL"])
+    _prefix = f"bench:{BENCH_SEED_KEY}:{os.environ.get('BENCH_RUN_ID', '')}"
     CACHES = {
-        "default": {
+        "default": {"BACKEND": "django_redis.cache.RedisCache", "LOCATION": _redis.geturl(), "KEY_PREFIX": _prefix},
+        # As in production, the page cache in the next Redis database: clearing it never empties the task queue.
+        "pages": {
             "BACKEND": "django_redis.cache.RedisCache",
-            "LOCATION": os.environ["REDIS_URL"],
-            "KEY_PREFIX": "bench",
-        }
+            "LOCATION": urlunsplit(_redis._replace(path=f"/{(int(_redis.path.strip('/') or 0) + 1) % 16}")),
+            "KEY_PREFIX": _prefix,
+        },
     }
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
@@ -74,11 +93,16 @@ STATIC_ROOT = BENCH_DIR / "static"
 MEDIA_ROOT = BENCH_DIR / "media"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "private": {"BACKEND": "portal.private_storage.PrivateFileSystemStorage",
+                "OPTIONS": {"location": BENCH_DIR / "private"}},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 
 EMAIL_BACKEND = "django.core.mail.backends.dummy.EmailBackend"
-Q_CLUSTER = {**Q_CLUSTER, "name": "portal-bench"}
+Q_CLUSTER = {**Q_CLUSTER, "name": f"portal-bench-{BENCH_SEED_KEY}"}
+if os.environ.get("BENCH_QCLUSTER") == "1":
+    Q_CLUSTER = {key: value for key, value in Q_CLUSTER.items() if key != "orm"}
+    Q_CLUSTER.update(redis=os.environ["BENCH_REDIS_URL"], workers=int(os.environ.get("BENCH_Q_WORKERS", "2")))
 WAGTAILADMIN_BASE_URL = "http://127.0.0.1"
 
 SECURE_SSL_REDIRECT = False

@@ -36,6 +36,7 @@ from wagtail.admin.views.generic.base import (
 from wagtail.admin.views.generic.permissions import PermissionCheckedMixin
 from wagtail.log_actions import log
 
+from checkout.bundle_refunds import refund_bundle_sale
 from checkout.filters import DEFAULT_LOOKUPS
 from checkout.models import (
     BundleSale,
@@ -56,6 +57,7 @@ from checkout.shop_scoped_admin import (
     log_entries,
     shop_column,
 )
+from portal.converters import valid_id
 from portal.money import ZERO, euros, quantize_eur
 from shops.access import shops_managed_by
 from shops.models import DeliveryKind
@@ -393,6 +395,7 @@ class ShopOrderMixin(ManagedRowMixin):
     archive_url_name = None
     unarchive_url_name = None
     refund_url_name = None
+    bundle_refund_url_name = None
     row_select_related = ("order",)
 
     def get_breadcrumbs_items(self):
@@ -449,6 +452,10 @@ class ShopOrderInspectView(ShopOrderMixin, ShopScopedInspectView):
                 "unarchive_url": reverse(self.unarchive_url_name, args=(pk,)),
                 "refund_url": reverse(self.refund_url_name, args=(pk,)),
                 "refund_form": RefundForm(refundable=refundable) if refundable > 0 else None,
+                # The bundles this shop sold in the order: the seller may refund each whole, every shop's part.
+                "sold_bundles": list(BundleSale.objects.filter(order=shop_order.order, seller_id=shop_order.shop_id))
+                if paid and shop_order.shop_id else [],
+                "bundle_refund_url": reverse(self.bundle_refund_url_name, args=(pk,)),
                 "log_entries": log_entries(shop_order),
             }
         )
@@ -540,6 +547,42 @@ class ArchiveView(ShopOrderOperationView):
 
 class UnarchiveView(ArchiveView):
     archived = False
+
+
+class BundleRefundView(ShopOrderOperationView):
+    """POST: refund a bundle the shop sold, whole: what is still to use of each shop's part, in that shop's order.
+
+    For the seller only (the shop order holding the bundle's sale is theirs);
+    a part already used at its shop stays sold.
+    """
+
+    def perform_operation(self):
+        shop_order = self.object
+        sale = BundleSale.objects.filter(
+            pk=valid_id(self.request.POST.get("bundle_sale")), order_id=shop_order.order_id,
+            seller_id=shop_order.shop_id, order__status=OrderStatus.PAID,
+        ).first() if shop_order.shop_id else None
+        if sale is None:
+            messages.error(self.request, gettext("Ce coffret n'a pas été vendu par votre boutique dans cette commande."))
+            return
+        if not self.request.POST.get("confirm"):
+            messages.error(self.request, gettext("Cochez la case pour confirmer le remboursement du coffret."))
+            return
+        result = refund_bundle_sale(sale.pk, self.request.user)
+        for refund in result.refunds:
+            log(instance=refund.shop_order, action=REFUND_ACTION, user=self.request.user,
+                data={"amount": str(refund.amount), "refund": refund.pk, "bundle_sale": sale.pk})
+        if result.refunds:
+            messages.success(self.request, gettext(
+                "Coffret « %(bundle)s » : %(amount)s remboursés au client, part par part. Les parts déjà utilisées "
+                "restent dues à leur commerçant."
+            ) % {"bundle": sale.name, "amount": euros(result.amount)})
+        elif not result.refused_lines:
+            messages.info(self.request, gettext("Il ne reste aucune part à rembourser sur ce coffret."))
+        if result.refused_lines:
+            messages.error(self.request, gettext(
+                "Le prestataire de paiement a refusé le remboursement d'une part ; réessayez plus tard."
+            ))
 
 
 class RefundForm(forms.Form):

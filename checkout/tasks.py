@@ -6,10 +6,11 @@ its name even when the code it calls moves.
 """
 
 from dataclasses import asdict
+from datetime import date
 
 from checkout import emails, services
 from checkout.billing import emails as billing_emails
-from checkout.billing import reports, statements
+from checkout.billing import payouts, reports, statements
 from checkout.vouchers import emails as voucher_emails
 
 
@@ -40,8 +41,23 @@ def send_voucher_expiry_reminders() -> int:
 
 
 def run_weekly_statements() -> int:
-    """Scheduled on Monday mornings (migration 0006): last week's statements, payouts file and reports."""
-    return len(statements.run_week(statements.last_ended_week()).statements)
+    """Scheduled on Monday mornings (migration 0006): last week's run, as a chain of tasks; returns the batches.
+
+    One `make_weekly_statements_batch` per batch of `WEEKLY_RUN_BATCH_SIZE`
+    shops, then `export_weekly_payouts` (see `statements.enqueue_week`).
+    """
+    return statements.enqueue_week(statements.last_ended_week())
+
+
+def make_weekly_statements_batch(week_start: str, first_shop_id: int, last_shop_id: int) -> int:
+    """Enqueued by `run_weekly_statements`: the statements of one batch of shops and their report e-mails."""
+    return statements.run_week_batch(date.fromisoformat(week_start), first_shop_id, last_shop_id)
+
+
+def export_weekly_payouts() -> int:
+    """Last task of the Monday run: the pending payouts in one transfer file; returns how many were exported."""
+    batch = payouts.export_pending_payouts()
+    return batch.payouts_count if batch is not None else 0
 
 
 def send_weekly_report(statement_id: int) -> bool:

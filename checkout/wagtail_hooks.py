@@ -43,6 +43,7 @@ class ShopOrderViewSet(ShopScopedViewSet):
         ("<pk:pk>/archiver/", order_admin.ArchiveView, "archive"),
         ("<pk:pk>/desarchiver/", order_admin.UnarchiveView, "unarchive"),
         ("<pk:pk>/rembourser/", order_admin.RefundView, "refund"),
+        ("<pk:pk>/rembourser-coffret/", order_admin.BundleRefundView, "bundle_refund"),
     )
 
 

@@ -20,6 +20,11 @@ and commission invoice, under a lock on the shop's page and only if the
 shop's latest statement is still the one its carried balance came from; so
 a second run, a run after a crash halfway, or a run for another week at the
 same time creates only what is missing, and never forks a shop's chain.
+
+A week is made in batches of shops (`weekly_batches`), each a fixed number
+of queries plus a fixed number per shop, the sums left to the database: the
+schedule runs each batch as its own task (`enqueue_week`), `run_week` runs
+them all in one process.
 """
 
 import logging
@@ -29,7 +34,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Exists, OuterRef, Q, Subquery, Sum
 from django.utils import timezone
 from wagtail.models import Page
 
@@ -117,27 +122,70 @@ def _movements(shop_ids, since: datetime | None, until: datetime) -> dict[int, M
     }
 
 
-def _shops_to_state(week_start: date, end: datetime) -> dict[int, WeeklyStatement | None]:
-    """Shops with movements before `end` or a balance carried, without a statement for this week yet.
+def _shops_with_movements(week_start: date, end: datetime):
+    """Ids of the shops with movements before `end` and no statement for this week or a later one, by pk.
 
-    Maps each to its previous statement (None for its first). Shops with a
-    statement for this week or a later one are left out: the chain only
+    A shop carrying a balance had movements before, so it is among them.
+    Shops stated for this week or a later one are left out: the chain only
     moves forward.
     """
-    moved = set(
-        LedgerEntry.objects.filter(kind__in=MOVEMENTS, created_at__lt=end, shop__isnull=False)
-        .values_list("shop_id", flat=True)
-        .distinct()
+    moved = LedgerEntry.objects.filter(shop=OuterRef("pk"), kind__in=MOVEMENTS, created_at__lt=end)
+    stated = WeeklyStatement.objects.filter(shop=OuterRef("pk"), week_start__gte=week_start)
+    return (
+        ShopPage.objects.filter(Exists(moved)).exclude(Exists(stated)).order_by("pk").values_list("pk", flat=True)
     )
-    stated = WeeklyStatement.objects.filter(shop__isnull=False)
-    done = set(stated.filter(week_start__gte=week_start).values_list("shop_id", flat=True))
-    previous: dict[int, WeeklyStatement] = {}
-    for statement in stated.filter(week_start__lt=week_start).only(
+
+
+def _previous_statements(shop_ids: list[int], week_start: date) -> dict[int, WeeklyStatement | None]:
+    """Each shop's latest statement before the week (None for its first), one query whatever the weeks behind."""
+    latest = (
+        WeeklyStatement.objects.filter(shop=OuterRef("shop"), week_start__lt=week_start)
+        .order_by("-week_start")
+        .values("pk")[:1]
+    )
+    previous = WeeklyStatement.objects.filter(shop_id__in=shop_ids, pk=Subquery(latest)).only(
         "shop_id", "week_start", "period_end", "carried_out"
-    ).order_by("shop_id", "week_start"):
-        previous[statement.shop_id] = statement  # the latest wins
-    carrying = {shop_id for shop_id, statement in previous.items() if statement.carried_out}
-    return {shop_id: previous.get(shop_id) for shop_id in sorted((moved | carrying) - done)}
+    )
+    found = {statement.shop_id: statement for statement in previous}
+    return {shop_id: found.get(shop_id) for shop_id in shop_ids}
+
+
+def _week_end(week_start: date, now: datetime) -> datetime:
+    """The end of the week, once it may be stated at `now`; raises `StatementRefused` before."""
+    if week_start.weekday() != 0:
+        raise StatementRefused(f"{week_start} is not a Monday.")
+    _start, end = week_bounds(week_start)
+    if now < end + SETTLING:
+        raise StatementRefused(f"The week of {week_start} has not ended, or ended less than {SETTLING} ago.")
+    return end
+
+
+def batch_size() -> int:
+    return int(getattr(settings, "WEEKLY_RUN_BATCH_SIZE", 200))
+
+
+def weekly_batches(week_start: date, *, size: int | None = None, now: datetime | None = None) -> list[tuple[int, int]]:
+    """The week's shops still to state, cut in batches of `size` by shop pk: (first pk, last pk) of each.
+
+    Only the bounds are kept while the ids stream from the database, so
+    memory grows with the number of batches, not of shops. A batch's shops
+    are those still to state between its bounds (`build_weekly_statements_batch`).
+    """
+    size = size or batch_size()
+    end = _week_end(week_start, now or timezone.now())
+    bounds = []
+    first = last = None
+    count = 0
+    for shop_id in _shops_with_movements(week_start, end).iterator(chunk_size=2000):
+        if first is None:
+            first = shop_id
+        last, count = shop_id, count + 1
+        if count == size:
+            bounds.append((first, last))
+            first, count = None, 0
+    if first is not None:
+        bounds.append((first, last))
+    return bounds
 
 
 def build_weekly_statements(week_start: date, *, now: datetime | None = None) -> list[WeeklyStatement]:
@@ -145,24 +193,39 @@ def build_weekly_statements(week_start: date, *, now: datetime | None = None) ->
 
     Refuses a week that ended less than `SETTLING` ago. A shop with no
     movement and nothing carried gets no statement. Safe to run twice and
-    concurrently, for this week or another.
+    concurrently, for this week or another. Runs every batch in this
+    process; the Monday schedule runs each batch as its own task instead.
     """
-    if week_start.weekday() != 0:
-        raise StatementRefused(f"{week_start} is not a Monday.")
     now = now or timezone.now()
-    _start, end = week_bounds(week_start)
-    if now < end + SETTLING:
-        raise StatementRefused(f"The week of {week_start} has not ended, or ended less than {SETTLING} ago.")
+    made = []
+    for first, last in weekly_batches(week_start, now=now):
+        made += build_weekly_statements_batch(week_start, first, last, now=now)
+    return made
 
-    previous_of = _shops_to_state(week_start, end)
+
+def build_weekly_statements_batch(
+    week_start: date, first_shop_id: int, last_shop_id: int, *, now: datetime | None = None
+) -> list[WeeklyStatement]:
+    """Make the missing statements of the week for the shops with pk in [first_shop_id, last_shop_id].
+
+    The same rules as `build_weekly_statements`, for one batch: a fixed
+    number of queries for the batch plus a fixed number per shop stated,
+    whatever the number of ledger rows (they are summed by the database).
+    Shops already stated for the week are skipped, so a batch run twice, or
+    at the same time as another run, makes nothing twice.
+    """
+    now = now or timezone.now()
+    end = _week_end(week_start, now)
+    shop_ids = list(_shops_with_movements(week_start, end).filter(pk__gte=first_shop_id, pk__lte=last_shop_id))
+    previous_of = _previous_statements(shop_ids, week_start)
     by_since: dict[datetime | None, list[int]] = {}
     for shop_id, previous in previous_of.items():
         by_since.setdefault(previous.period_end if previous else None, []).append(shop_id)
     movements: dict[int, Movements] = {}
-    for since, shop_ids in by_since.items():
-        movements.update(_movements(shop_ids, since, end))
+    for since, ids in by_since.items():
+        movements.update(_movements(ids, since, end))
 
-    shops = ShopPage.objects.select_related("locale").in_bulk(list(previous_of))
+    shops = ShopPage.objects.select_related("locale").in_bulk(shop_ids)
     territory_of = _territories(shops.values())
     # The statement, its report and its invoice are written in the merchants' own language.
     language_of = merchant_languages([shop.translation_key for shop in shops.values()])
@@ -271,22 +334,62 @@ class WeekRun:
     reports_enqueued: int
 
 
-def run_week(week_start: date, *, now: datetime | None = None, export: bool = True) -> WeekRun:
-    """The Monday-morning run: statements and commission invoices, the transfer file, the report e-mails.
-
-    Each step is safe to repeat: statements are made once per shop and
-    week, a payout is exported once, a report is sent once (its task
-    claims `report_sent_at`), so a run after a crash finishes the job.
-    """
+def _enqueue_reports(statements_to_send) -> int:
+    """Enqueue the report e-mail of each statement not reported yet; the task sends each at most once."""
     from django_q.tasks import async_task
 
-    made = build_weekly_statements(week_start, now=now)
-    batch = payouts.export_pending_payouts() if export else None
     unsent = list(
-        WeeklyStatement.objects.filter(week_start=week_start, report_sent_at__isnull=True)
-        .exclude(merchant_email="")
+        statements_to_send.filter(report_sent_at__isnull=True).exclude(merchant_email="").order_by("pk")
         .values_list("pk", flat=True)
     )
     for pk in unsent:
         async_task("checkout.tasks.send_weekly_report", pk)
-    return WeekRun(week_start, made, batch, len(unsent))
+    return len(unsent)
+
+
+def run_week(week_start: date, *, now: datetime | None = None, export: bool = True) -> WeekRun:
+    """The Monday-morning run in one process: statements and commission invoices, the transfer file, the reports.
+
+    Each step is safe to repeat: statements are made once per shop and
+    week, a payout is exported once, a report is sent once (its task
+    claims `report_sent_at`), so a run after a crash finishes the job.
+    The schedule runs the same steps as a chain of tasks (`enqueue_week`).
+    """
+    made = build_weekly_statements(week_start, now=now)
+    batch = payouts.export_pending_payouts() if export else None
+    reports_enqueued = _enqueue_reports(WeeklyStatement.objects.filter(week_start=week_start))
+    return WeekRun(week_start, made, batch, reports_enqueued)
+
+
+def enqueue_week(week_start: date, *, size: int | None = None) -> int:
+    """The Monday run as tasks: one per batch of shops, then one exporting the payouts; returns the batch count.
+
+    The tasks form a django-q2 chain, each enqueued when the previous one
+    ends, so each stays well within the queue's time-out whatever the
+    number of shops, and the batches state the shops in the same order as
+    one run would: the platform's invoice numbers follow the shops' order
+    (and the batches do not queue up on that sequence's lock). A batch that
+    fails does not stop the chain; its shops are stated by the next run.
+    Nothing is enqueued when no shop is to be stated.
+    """
+    from django_q.tasks import async_chain
+
+    day = week_start.isoformat()
+    bounds = weekly_batches(week_start, size=size)
+    if not bounds:
+        return 0
+    chain = [("checkout.tasks.make_weekly_statements_batch", (day, first, last)) for first, last in bounds]
+    chain.append(("checkout.tasks.export_weekly_payouts",))
+    async_chain(chain, group=f"weekly-run-{day}")
+    return len(bounds)
+
+
+def run_week_batch(week_start: date, first_shop_id: int, last_shop_id: int) -> int:
+    """One task of the Monday run: state the batch's shops, enqueue their reports; returns the statements made."""
+    made = build_weekly_statements_batch(week_start, first_shop_id, last_shop_id)
+    _enqueue_reports(
+        WeeklyStatement.objects.filter(
+            week_start=week_start, shop_id__gte=first_shop_id, shop_id__lte=last_shop_id
+        )
+    )
+    return len(made)

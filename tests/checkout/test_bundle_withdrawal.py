@@ -6,6 +6,7 @@ from decimal import Decimal
 import pytest
 from django.contrib.auth.models import User
 from django.core import mail
+from django.test import Client
 from django.utils import timezone
 from wagtail.models import PageLogEntry
 
@@ -26,6 +27,7 @@ from checkout.pricing import BasketLine
 from checkout.vouchers import services as vouchers
 from markets import closing
 from markets.merchants import make_merchant
+from markets.models import TermsAcceptance, TermsVersion
 from portal.money import to_cents
 from shops.bundles import sale_refusal, withdraw
 from shops.models import BundleConsent, ConsentStatus
@@ -146,10 +148,12 @@ def test_the_customer_is_told_which_part_was_withdrawn_and_refunded(
     with django_capture_on_commit_callbacks(execute=True):
         withdraw(accepted_consent(market, bundle).pk, atelier_merchant)
 
-    # the refund notice with its credit note, and the reason, both to the customer
-    assert sorted(m.subject for m in mail.outbox) == sorted([
-        f"Remboursement de votre commande n° {order.number}",
-        f"Votre coffret « Coffret Noël breton » : une part remboursée (commande n° {order.number})",
+    # the refund notice with its credit note, and the reason, both to the customer (the seller is told apart)
+    assert sorted((m.to[0], m.subject) for m in mail.outbox) == sorted([
+        ("alice@example.org", f"Remboursement de votre commande n° {order.number}"),
+        ("alice@example.org",
+         f"Votre coffret « Coffret Noël breton » : une part remboursée (commande n° {order.number})"),
+        ("epicerie@example.org", "Atelier du Bois Flotté a retiré sa part de votre coffret « Coffret Noël breton »"),
     ])
     (notice,) = [m for m in mail.outbox if m.subject.startswith("Votre coffret")]
     assert notice.to == ["alice@example.org"]
@@ -268,3 +272,40 @@ def test_refunding_a_whole_bundle_refunds_each_part_in_its_own_shop_order(
     assert states(parts) == [(Decimal("0.00"), USED), (Decimal("0.00"), CANCELLED)]
     assert states(vouchers_of(order, market.atelier, kind="service")) == [(Decimal("25.00"), ACTIVE)]
     assert [kind for _shop, kind, _amount in refund_rows()].count(LedgerKind.REFUND) == 2
+
+
+def test_the_seller_refunds_a_whole_bundle_from_its_order_and_a_participant_cannot(
+    market, stripe, bundle, atelier_merchant, django_capture_on_commit_callbacks
+):
+    order = paid_order(market, stripe, [(bundle, 1)])
+    sale = BundleSale.objects.get(order=order)
+    seller = User.objects.create_user("epicerie", "epicerie.merchant@example.org", PASSWORD)
+    make_merchant(seller, market.epicerie)
+    seller_order, atelier_order = order.shop_orders.get(shop=market.epicerie), order.shop_orders.get(shop=market.atelier)
+    version = TermsVersion.objects.create(version="v1", text="<p>CGU</p>", published_at="2025-01-01T00:00Z")
+    for user in (seller, atelier_merchant):
+        TermsAcceptance.objects.create(user=user, version=version)
+    atelier, epicerie = Client(), Client()
+    atelier.force_login(atelier_merchant)
+    epicerie.force_login(seller)
+
+    # The participant's order shows no such button, and its POST is refused
+    assert "Rembourser tout le coffret" not in atelier.get(
+        f"/admin/commandes/{atelier_order.pk}/").content.decode()
+    atelier.post(f"/admin/commandes/{atelier_order.pk}/rembourser-coffret/",
+                 {"bundle_sale": sale.pk, "confirm": "1"})
+    # Without the confirmation, the seller refunds nothing either
+    epicerie.post(f"/admin/commandes/{seller_order.pk}/rembourser-coffret/", {"bundle_sale": sale.pk})
+    assert not Refund.objects.exists()
+
+    # The seller's confirmed refund gives each shop's part back from its own order
+    page = epicerie.get(f"/admin/commandes/{seller_order.pk}/").content.decode()
+    assert "Rembourser tout le coffret « Coffret Noël breton »" in page
+    with django_capture_on_commit_callbacks(execute=True):
+        response = epicerie.post(f"/admin/commandes/{seller_order.pk}/rembourser-coffret/",
+                                 {"bundle_sale": sale.pk, "confirm": "1"}, follow=True)
+    assert sorted(Refund.objects.values_list("shop_order__shop_id", "amount", "state")) == sorted([
+        (market.epicerie.pk, Decimal("42.00"), RefundState.SUCCEEDED),
+        (market.atelier.pk, Decimal("18.00"), RefundState.SUCCEEDED),
+    ])
+    assert "60,00" in " ".join(str(m) for m in response.context["messages"])
