@@ -5,12 +5,13 @@ Their app namespace is "checkout", the one `checkout.emails.order_url` reverses.
 
 from django.urls import path
 
-from checkout import views
+from checkout import views, visitor
 
 app_name = "checkout"
 
 urlpatterns = [
     path("", views.basket_view, name="basket"),
+    path("etat.json", visitor.visitor_state, name="visitor_state"),
     path("ajouter/", views.add_to_basket, name="add"),
     path("modifier/", views.update_basket, name="update"),
     path("vider/", views.empty_basket, name="empty"),

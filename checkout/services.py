@@ -49,6 +49,7 @@ from portal.money import CENT, ZERO, euros, from_cents
 from shops import bundles
 from shops.bundles import PartShare
 from shops.models import BundlePart, DeliveryOption, ProductPage, ProductStock, ShopPage
+from shops.page_cache import stock_changed
 
 logger = logging.getLogger(__name__)
 
@@ -156,13 +157,16 @@ def _reserve_stock(wanted: dict, names: dict) -> None:
             continue
         if not ProductStock.objects.filter(translation_key=key, quantity__isnull=True).exists():
             raise OutOfStock(names[key])
+    stock_changed(wanted)
 
 
 def _release_stock(order: Order) -> None:
-    for key, quantity in sorted(_quantities(order).items(), key=lambda item: str(item[0])):
+    quantities = _quantities(order)
+    for key, quantity in sorted(quantities.items(), key=lambda item: str(item[0])):
         ProductStock.objects.filter(translation_key=key, quantity__isnull=False).update(
             quantity=F("quantity") + quantity
         )
+    stock_changed(quantities)
 
 
 def _add_sold(order: Order) -> None:

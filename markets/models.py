@@ -26,6 +26,7 @@ from wagtail_localize.fields import SynchronizedField
 
 from markets.blocks import FaqStreamBlock, HelpStreamBlock
 from portal.dates import long_date, short_date
+from portal.page_cache import CachedPageMixin
 from portal.private_storage import private_storage
 from shops.models import ShopCategory, VatStatus
 
@@ -217,8 +218,15 @@ class PartnerContact(TranslatableMixin, DraftStateMixin, RevisionMixin, models.M
     def __str__(self):
         return self.name
 
+    def page_cache_bumps(self) -> list[str]:
+        """The market pages showing this contact, in every language (see portal.page_cache)."""
+        from portal.page_cache import page_generation
 
-class MarketPage(RoutablePageMixin, Page):
+        pages = MarketPagePartner.objects.filter(partner__translation_key=self.translation_key)
+        return [page_generation(key) for key in pages.values_list("page__translation_key", flat=True)]
+
+
+class MarketPage(CachedPageMixin, RoutablePageMixin, Page):
     """The market of one territory, run by its tourism office."""
 
     territory = models.ForeignKey(
@@ -303,6 +311,16 @@ class MarketPage(RoutablePageMixin, Page):
             return _("Le marché ouvre le %(date)s.") % {"date": long_date(self.market_opens)}
         return ""
 
+    def page_cache_generations(self) -> list[str]:
+        from shops.page_cache import stock_generation
+
+        # Its listing filters shops by what they have in stock (shops.page_cache.stock_changed).
+        return [*super().page_cache_generations(), stock_generation(self.translation_key)]
+
+    def page_cache_route_is_shared(self, args) -> bool:
+        # The market itself; its registration form and its search are for one visitor each.
+        return not args or getattr(args[0], "__name__", "") == "index_route"
+
     def get_context(self, request, *args, **kwargs):
         from markets.listing import ShopFilters, market_listing
 
@@ -363,7 +381,7 @@ class MarketPagePartner(Orderable):
     panels = [FieldPanel("partner")]
 
 
-class HelpPage(Page):
+class HelpPage(CachedPageMixin, Page):
     """A help page of a market: tutorials, contacts, terms."""
 
     intro = RichTextField(_("introduction"), features=["bold", "italic", "link"], blank=True)

@@ -6,6 +6,7 @@ class PortalConfig(AppConfig):
     verbose_name = "Portail"
 
     def ready(self):
-        from portal import translation_sync
+        from portal import page_cache, translation_sync
 
         translation_sync.connect()
+        page_cache.connect()

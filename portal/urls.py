@@ -3,11 +3,12 @@ import portal.converters  # noqa: F401, I001
 
 from django.conf import settings
 from django.conf.urls.i18n import i18n_patterns
-from django.urls import include, path
+from django.urls import include, path, re_path
 from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
+from portal import page_cache
 from portal.password_resets import AdminPasswordResetView
 from portal.views import AdminLogoutView, healthz
 
@@ -42,6 +43,8 @@ urlpatterns += i18n_patterns(
     path("panier/", include("checkout.billing.urls")),
     path("compte/", include("checkout.accounts.urls")),
     path("recherche/", include("markets.search_urls")),
+    # Wagtail's page serving, answered from the page cache before it routes the path (portal.page_cache).
+    re_path(wagtail_urls.serve_pattern, page_cache.serve, name="wagtail_serve"),
     path("", include(wagtail_urls)),
     prefix_default_language=True,
 )

@@ -6,9 +6,11 @@ class ShopsConfig(AppConfig):
     verbose_name = "Boutiques"
 
     def ready(self):
-        from wagtail.signals import page_published
+        from wagtail.signals import page_published, page_unpublished
 
         page_published.connect(_settle_bundle_consents, dispatch_uid="shops.bundles.published")
+        page_published.connect(_renew_participants_bundles, dispatch_uid="shops.bundles.participant_published")
+        page_unpublished.connect(_renew_participants_bundles, dispatch_uid="shops.bundles.participant_unpublished")
 
 
 def _settle_bundle_consents(sender, instance, **kwargs):
@@ -18,3 +20,12 @@ def _settle_bundle_consents(sender, instance, **kwargs):
 
     if isinstance(instance, ProductPage) and instance.kind == ProductKind.BUNDLE:
         settle_published(instance)
+
+
+def _renew_participants_bundles(sender, instance, **kwargs):
+    # A bundle is for sale only while its participants' shops are live: their pages say so.
+    from shops.models import ShopPage
+    from shops.page_cache import participant_changed
+
+    if isinstance(instance, ShopPage):
+        participant_changed(instance)

@@ -37,6 +37,7 @@ from wagtail.models import Locale
 
 from portal.money import ZERO, quantize_eur
 from shops.models import BundleConsent, BundlePart, ConsentStatus, ProductKind, ProductPage, ShopPage
+from shops.page_cache import bundles_changed
 
 # Sent with `consents`, the rows just asked for (a list of BundleConsent).
 consent_asked = Signal()
@@ -242,6 +243,7 @@ def answer(consent_id: int, user, accept: bool, now=None) -> BundleConsent:
         consent.answered_at = now or timezone.now()
         consent.answered_by = user
         consent.save(update_fields=["status", "answered_at", "answered_by"])
+        bundles_changed([consent.bundle_key])
     return consent
 
 
@@ -256,6 +258,7 @@ def withdraw(consent_id: int, user, now=None) -> BundleConsent:
         consent.answered_by = user
         consent.save(update_fields=["status", "answered_at", "answered_by"])
         bundle_key, participant_id = consent.bundle_key, consent.participant_id
+        bundles_changed([bundle_key])
         transaction.on_commit(
             lambda: part_withdrawn.send(sender=BundleConsent, bundle_key=bundle_key, participant_id=participant_id)
         )

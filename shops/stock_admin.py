@@ -20,6 +20,7 @@ from wagtail.log_actions import log
 
 from shops.access import shops_managed_by
 from shops.models import MAX_ALERT_THRESHOLD, ProductKind, ProductPage, ProductStock
+from shops.page_cache import stock_changed
 from shops.stock import stock_levels
 
 STOCK_SET_ACTION = "shops.stock.set"
@@ -81,6 +82,7 @@ def change_stock(product: ProductPage, operation: str, quantity: int, user) -> i
             if not changed:
                 raise StockUnlimited
         new_quantity = ProductStock.objects.filter(translation_key=key).values_list("quantity", flat=True).get()
+        stock_changed([key])
         log(instance=product, action=STOCK_SET_ACTION if operation == "set" else STOCK_ADD_ACTION, user=user,
             data={"quantity": quantity, "new_quantity": new_quantity})
     return new_quantity

@@ -255,7 +255,18 @@ STORAGES = {
 
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    # The page cache (portal.page_cache): its own alias, so that it never shares a store with anything else.
+    "pages": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "pages",
+        "OPTIONS": {"MAX_ENTRIES": 5000},
+    },
 }
+PAGE_CACHE_ENABLED = True
+# At most this long (seconds), and never past the local midnight.
+PAGE_CACHE_TIMEOUT = 60 * 60
+# A cached page's add-to-basket form posted without its token (no JavaScript) comes back to a fresh page.
+CSRF_FAILURE_VIEW = "checkout.visitor.csrf_failure"
 
 # Background tasks: django-q2 with the ORM broker, so one machine needs
 # nothing else; production switches to Redis.

@@ -40,8 +40,13 @@ AXES_VERBOSE = False
 # Two-factor authentication off: tests log in with `force_login`; tests/portal/test_two_factor.py turns it on.
 WAGTAIL_2FA_REQUIRED = False
 
+# The page cache off: many tests change stock or pages behind the signals' back and read the page again.
+# tests/portal/test_page_cache.py turns it on.
+PAGE_CACHE_ENABLED = False
+
 if os.environ.get("REDIS_URL"):
     CACHES = {
+        "pages": CACHES["pages"],  # noqa: F405
         "default": {
             "BACKEND": "django_redis.cache.RedisCache",
             "LOCATION": os.environ["REDIS_URL"],
