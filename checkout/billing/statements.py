@@ -161,7 +161,7 @@ def _week_end(week_start: date, now: datetime) -> datetime:
 
 
 def batch_size() -> int:
-    return int(getattr(settings, "WEEKLY_RUN_BATCH_SIZE", 200))
+    return int(settings.WEEKLY_RUN_BATCH_SIZE)
 
 
 def weekly_batches(week_start: date, *, size: int | None = None, now: datetime | None = None) -> list[tuple[int, int]]:

@@ -214,6 +214,10 @@ PASSWORD_RESET_WINDOW_SECONDS = 3600
 # order (checkout.accounts.erasure); invoices keep theirs for the accounting law.
 PERSONAL_DATA_RETENTION_DAYS = 3 * 365
 
+# The Monday run makes the statements of this many shops per task (checkout.billing.statements),
+# so that no task outlives the task queue's time-out whatever the number of shops.
+WEEKLY_RUN_BATCH_SIZE = 200
+
 # Languages: French first, English second; every public URL carries its
 # language prefix (/fr/, /en/).
 LANGUAGE_CODE = "fr"
