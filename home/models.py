@@ -9,8 +9,10 @@ from wagtail.models import Page
 from wagtail.search import index
 from wagtail_localize.fields import SynchronizedField
 
+from portal.page_cache import SITE, CachedPageMixin
 
-class HomePage(Page):
+
+class HomePage(CachedPageMixin, Page):
     intro = RichTextField(_("introduction"), features=["bold", "italic", "link"], blank=True)
     hero_image = models.ForeignKey(
         "wagtailimages.Image", verbose_name=_("image d'en-tête"), null=True, blank=True,
@@ -25,20 +27,25 @@ class HomePage(Page):
     class Meta:
         verbose_name = _("accueil")
 
-    def get_context(self, request, *args, **kwargs):
-        from django.db.models import Prefetch
-        from wagtail.images import get_image_model
+    def route(self, request, path_components):
+        from home.routing import find_public_page
 
+        # A market, shop or product page in one query; anything else through Wagtail's routing.
+        page = find_public_page(self, path_components)
+        if page is None:
+            return super().route(request, path_components)
+        return page.route(request, [])
+
+    def get_context(self, request, *args, **kwargs):
         from markets.models import MarketPage
+        from shops.listing import image_renditions
 
         context = super().get_context(request, *args, **kwargs)
         context["markets"] = (
             MarketPage.objects.live()
             .child_of(self)
-            .select_related("territory", "locale")
-            .prefetch_related(
-                Prefetch("hero_image", queryset=get_image_model().objects.prefetch_renditions("fill-640x360"))
-            )
+            .select_related("territory", "locale", "hero_image")
+            .prefetch_related(image_renditions("hero_image", "fill-640x360"))
             .order_by("title")
         )
         return context
@@ -63,7 +70,7 @@ class LegalPageForm(WagtailAdminPageForm):
         return cleaned
 
 
-class LegalPage(Page):
+class LegalPage(CachedPageMixin, Page):
     """A text the platform owes its visitors or merchants (see `LegalKind`), one of each kind per home.
 
     Checkout and the footer find it by `kind` (see `home.legal`), so the
@@ -86,6 +93,10 @@ class LegalPage(Page):
     class Meta:
         verbose_name = _("page légale")
         verbose_name_plural = _("pages légales")
+
+    def page_cache_bumps(self) -> list[str]:
+        # Every page's footer links to it.
+        return [SITE]
 
     # Publishing, unpublishing and renaming save the page: the footer's cached links follow at once.
     def save(self, *args, **kwargs):

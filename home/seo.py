@@ -399,10 +399,27 @@ def website(home: HomePage, url: str, site_name: str) -> dict:
 # The whole head -----------------------------------------------------------------------
 
 
+def _ancestors_from_home(page) -> list[Page]:
+    """The page's ancestors from its home page (depth 2) down, without the page.
+
+    No query when the router has left each page its parent (Wagtail's and
+    home.routing do, `_cached_parent_obj`); else one.
+    """
+    chain = []
+    current = page
+    while current.depth > 2:
+        parent = getattr(current, "_cached_parent_obj", None)
+        if parent is None:
+            ancestors = Page.objects.ancestor_of(page).filter(depth__gte=2).select_related("locale")
+            return list(ancestors.order_by("depth"))
+        chain.append(parent)
+        current = parent
+    return chain[::-1]
+
+
 def breadcrumbs(request, page) -> list[tuple[str, str]]:
-    """(title, absolute URL) of the page's ancestors from its home page down, and of the page (one query)."""
-    ancestors = Page.objects.ancestor_of(page).filter(depth__gte=2).select_related("locale")
-    crumbs = [(a.title, absolute(request, a.get_url(request))) for a in ancestors.order_by("depth")]
+    """(title, absolute URL) of the page's ancestors from its home page down, and of the page."""
+    crumbs = [(a.title, absolute(request, a.get_url(request))) for a in _ancestors_from_home(page)]
     return [*crumbs, (page.title, absolute(request, page.get_url(request)))]
 
 

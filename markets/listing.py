@@ -15,9 +15,9 @@ from django.db.models.functions import Concat
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
-from wagtail.images import get_image_model
 
 from portal.money import euros, parse_eur, quantize_eur
+from shops.listing import image_renditions
 from shops.models import DeliveryKind, DeliveryOption, ProductKind, ProductPage, ProductStock, ShopCategory, ShopPage
 
 SHOP_CARD_RENDITION = "fill-480x320"
@@ -374,8 +374,8 @@ def market_listing(market, filters: ShopFilters) -> FacetedShops:
 
 def shop_cards(shops: QuerySet) -> QuerySet[ShopPage]:
     """`shops` with what a shop card shows prefetched: its cover's rendition and its active delivery options."""
-    return shops.select_related("locale").prefetch_related(
-        Prefetch("cover_image", queryset=get_image_model().objects.prefetch_renditions(SHOP_CARD_RENDITION)),
+    return shops.select_related("locale", "cover_image").prefetch_related(
+        image_renditions("cover_image", SHOP_CARD_RENDITION),
         Prefetch(
             "delivery_options", queryset=DeliveryOption.objects.filter(active=True), to_attr="active_delivery_options"
         ),

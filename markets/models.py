@@ -327,6 +327,8 @@ class MarketPage(CachedPageMixin, RoutablePageMixin, Page):
         context = super().get_context(request, *args, **kwargs)
         listing = market_listing(self, ShopFilters.from_query(request.GET))
         paginator = Paginator(listing.shops, settings.SHOPS_PER_PAGE)
+        # The facets' query has counted the matching shops already: no COUNT query more.
+        paginator.count = listing.facets.total
         try:
             shops = paginator.page(request.GET.get("page", 1))
         except PageNotAnInteger:
@@ -338,7 +340,7 @@ class MarketPage(CachedPageMixin, RoutablePageMixin, Page):
             facets=listing.facets,
             shops=shops,
             partners=self.partners_shown(),
-            help_pages=HelpPage.objects.child_of(self).live().specific(),
+            help_pages=HelpPage.objects.child_of(self).live(),
         )
         return context
 

@@ -130,15 +130,21 @@ def _product_key(part: BundlePart) -> UUID | None:
 # Consent ----------------------------------------------------------------------
 
 
-def part_terms(bundle: ProductPage, part: BundlePart) -> dict:
-    """What a participant accepts: the bundle's price and validity, and everything of their part."""
+def _cents(value) -> str | None:
+    # As the database will hold it: "35" typed in a form and "35.00" read back are the same terms.
+    return str(quantize_eur(value)) if value is not None else None
+
+
+def part_terms(bundle: ProductPage, part: BundlePart, seller_key=None) -> dict:
+    """What a participant accepts: who sells the bundle, its price and validity, and everything of their part."""
     return {
         "bundle": bundle.title,
-        "price": str(quantize_eur(bundle.price)) if bundle.price is not None else None,
+        "seller": str(seller_key) if seller_key else None,
+        "price": _cents(bundle.price),
         "valid_until": bundle.valid_until.isoformat() if bundle.valid_until else None,
         "description": part.description,
-        "share_amount": str(part.share_amount) if part.share_amount is not None else None,
-        "share_percent": str(part.share_percent) if part.share_percent is not None else None,
+        "share_amount": _cents(part.share_amount),
+        "share_percent": _cents(part.share_percent),
         "vat_rate": str(part.vat_rate),
         "withdrawal": part.withdrawal,
         "product": str(_product_key(part)) if part.product_id else None,
@@ -154,8 +160,12 @@ def fingerprint(terms: dict) -> str:
 def asked_terms(bundle: ProductPage) -> dict[int, tuple[dict, str]]:
     """{participant id: (terms, fingerprint)} for the parts `bundle` holds."""
     asked = {}
-    for part in live_parts(bundle):
-        terms = part_terms(bundle, part)
+    parts = live_parts(bundle)
+    seller_key = ShopPage.objects.filter(path=bundle.path[: -ShopPage.steplen]).values_list(
+        "translation_key", flat=True
+    ).first() if parts and bundle.path else None
+    for part in parts:
+        terms = part_terms(bundle, part, seller_key)
         asked[part.participant_id] = (terms, fingerprint(terms))
     return asked
 
@@ -248,16 +258,24 @@ def answer(consent_id: int, user, accept: bool, now=None) -> BundleConsent:
 
 
 def withdraw(consent_id: int, user, now=None) -> BundleConsent:
-    """Withdraw an accepted part: the bundle goes off sale, and `part_withdrawn` refunds what is still to provide."""
+    """Withdraw from a bundle: the bundle goes off sale, and `part_withdrawn` refunds what is still to provide.
+
+    The shop leaves the bundle, not one version of its terms: every current
+    answer of the shop about the bundle (the live terms' and a draft's,
+    accepted or still asked) becomes a withdrawal, so that publishing a
+    draft it had accepted does not bring it back; other terms ask it again.
+    """
+    now = now or timezone.now()
     with transaction.atomic():
         consent = BundleConsent.objects.select_for_update().get(pk=consent_id)
-        if consent.status != ConsentStatus.ACCEPTED:
+        if consent.status != ConsentStatus.ACCEPTED or consent.superseded_at is not None:
             raise ConsentRefused(_("Seule une participation acceptée peut être retirée."))
-        consent.status = ConsentStatus.WITHDRAWN
-        consent.answered_at = now or timezone.now()
-        consent.answered_by = user
-        consent.save(update_fields=["status", "answered_at", "answered_by"])
         bundle_key, participant_id = consent.bundle_key, consent.participant_id
+        BundleConsent.objects.select_for_update().filter(
+            _current(bundle_key), participant_id=participant_id,
+            status__in=[ConsentStatus.ACCEPTED, ConsentStatus.ASKED],
+        ).update(status=ConsentStatus.WITHDRAWN, answered_at=now, answered_by=user)
+        consent.refresh_from_db()
         bundles_changed([bundle_key])
         transaction.on_commit(
             lambda: part_withdrawn.send(sender=BundleConsent, bundle_key=bundle_key, participant_id=participant_id)
@@ -266,14 +284,16 @@ def withdraw(consent_id: int, user, now=None) -> BundleConsent:
 
 
 def withdraw_shop(shop: ShopPage, user=None, now=None) -> int:
-    """Withdraw every accepted part of a closing shop; returns how many."""
-    ids = list(
+    """Withdraw a closing shop from every bundle it accepted a part of; returns from how many."""
+    first_accepted = {}
+    for consent_id, bundle_key in (
         BundleConsent.objects.filter(participant=shop, status=ConsentStatus.ACCEPTED, superseded_at__isnull=True)
-        .values_list("pk", flat=True)
-    )
-    for consent_id in ids:
+        .order_by("pk").values_list("pk", "bundle_key")
+    ):
+        first_accepted.setdefault(bundle_key, consent_id)
+    for consent_id in first_accepted.values():
         withdraw(consent_id, user, now)
-    return len(ids)
+    return len(first_accepted)
 
 
 def withdrawn_participants(bundle_key, participant_ids) -> set[int]:
@@ -293,10 +313,18 @@ def sale_refusal(bundle: ProductPage) -> str:
     Every live part's shop must be live, and must have accepted the live
     terms of its part (a current acceptance of their fingerprint).
     """
+    refusal = _("« %(product)s » n'est pas en vente pour le moment.") % {"product": bundle.title}
     parts = live_parts(bundle)
-    if not parts:
-        return _("« %(product)s » n'est pas en vente pour le moment.") % {"product": bundle.title}
-    live_shops = set(ShopPage.objects.live().filter(pk__in=[p.participant_id for p in parts]).values_list("pk", flat=True))
-    if any(part.participant_id not in live_shops for part in parts) or missing_consents(bundle):
-        return _("« %(product)s » n'est pas en vente pour le moment.") % {"product": bundle.title}
+    participants = [part.participant_id for part in parts]
+    if not parts or len(set(participants)) != len(participants):
+        return refusal  # one part per shop: a second one would escape its consent
+    # Other live shops of the seller's market: a bundle moved elsewhere sells with nobody's consent.
+    seller_path = bundle.path[: -ShopPage.steplen]
+    live_shops = set(
+        ShopPage.objects.live().filter(
+            pk__in=participants, path__startswith=seller_path[: -ShopPage.steplen], depth=bundle.depth - 1
+        ).exclude(path=seller_path).values_list("pk", flat=True)
+    )
+    if set(participants) - live_shops or missing_consents(bundle):
+        return refusal
     return ""

@@ -68,10 +68,17 @@ class ProductPageForm(WagtailAdminPageForm):
             .exclude(pk=seller.pk).order_by("title")
         )
         products = (
-            ProductPage.objects.filter(path__startswith=market_path, depth=seller.depth + 1, kind=ProductKind.PHYSICAL,
-                                       locale_id=seller.locale_id)
+            ProductPage.objects.live().filter(
+                path__startswith=market_path, depth=seller.depth + 1, kind=ProductKind.PHYSICAL,
+                locale_id=seller.locale_id,
+            )
             .exclude(path__startswith=seller.path).order_by("title")
         )
+        # Goods of the live shops only: a closed or unpublished shop's titles are nobody else's to read.
+        live_paths = set(shops.values_list("path", flat=True))
+        step = ShopPage.steplen
+        products = products.filter(pk__in=[pk for pk, path in products.values_list("pk", "path")
+                                           if path[:-step] in live_paths])
         return shops, products
 
     def clean(self):
@@ -83,6 +90,13 @@ class ProductPageForm(WagtailAdminPageForm):
         if formset is None or not formset.is_valid():
             return cleaned_data
         rows = [f.cleaned_data for f in formset.forms if f.cleaned_data and not f.cleaned_data.get("DELETE")]
+        # Rows of the page that the submission does not mention stay: they are checked with the others.
+        mentioned = {f.instance.pk for f in formset.forms if f.instance.pk}
+        rows += [
+            {"participant": part.participant, "share_amount": part.share_amount, "share_percent": part.share_percent,
+             "product": part.product}
+            for part in (formset.queryset if self.instance.pk else []) if part.pk not in mentioned
+        ]
         if cleaned_data.get("kind") != ProductKind.BUNDLE:
             if rows:
                 self.add_error(None, _("Seul un coffret a des parts d'autres commerçants : retirez-les ou "

@@ -76,8 +76,10 @@ def _state(voucher: Voucher, today: date) -> PartUnit:
 
 
 def _line_of(part: dict, lines: list[OrderLine]) -> OrderLine | None:
-    """The order line of a part of the snapshot: the shop as invoiced (its SIRET), at the part's share."""
-    same_shop = [line for line in lines if line.shop_order.siret == part["siret"]]
+    """The order line of a part of the snapshot: its shop's (by id, or by SIRET once the shop is deleted)."""
+    same_shop = [line for line in lines if line.shop_order.shop_id == part["shop_id"]] or [
+        line for line in lines if line.shop_order.shop_id is None and line.shop_order.siret == part["siret"]
+    ]
     for line in same_shop:
         if str(line.unit_price) == part["unit_amount"]:
             return line

@@ -183,12 +183,14 @@ def issue_vouchers_for_order(order: Order, now=None) -> list[Voucher]:
     issued = []
     lines = (
         OrderLine.objects.filter(shop_order__order=order, kind__in=VOUCHER_KINDS)
-        .select_related("shop_order", "product")
+        .select_related("shop_order", "product", "bundle_sale")
         .order_by("pk")
     )
     for line in lines:
         existing = set(line.vouchers.values_list("index", flat=True))
-        valid_until = (line.product.valid_until if line.product else None) or _default_validity(
+        # A bundle's parts: the validity the order recorded, whatever became of the bundle's page.
+        recorded = line.bundle_sale.valid_until if line.bundle_sale_id else None
+        valid_until = recorded or (line.product.valid_until if line.product else None) or _default_validity(
             timezone.localdate(now)
         )
         for index in range(1, line.quantity + 1):

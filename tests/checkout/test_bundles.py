@@ -132,3 +132,47 @@ def test_a_share_that_rounds_to_nothing_is_refused():
     assert unit_shares(Decimal("0.05"), [(None, Decimal("20"))]) == (Decimal("0.04"), [Decimal("0.01")])
     with pytest.raises(BadSplit, match="au moins 0,01"):
         unit_shares(Decimal("0.05"), [(None, Decimal("0.01"))])
+
+
+def test_a_withdrawal_leaves_the_bundle_with_every_version_of_its_terms(market, bundle):
+    from shops.bundles import answer, ask_consents, sale_refusal
+
+    # Given the atelier accepted the live terms and a draft's new price
+    draft = bundle.get_latest_revision_as_object()
+    draft.price = Decimal("70.00")
+    draft.save_revision()
+    for consent in ask_consents(draft):
+        answer(consent.pk, None, accept=True)
+
+    # When it withdraws its live part, then the draft is published
+    withdraw(BundleConsent.objects.get(participant=market.atelier, terms__price="60.00").pk, None)
+    draft.save_revision().publish()
+
+    # Then it does not come back with the draft it had accepted
+    assert set(BundleConsent.objects.values_list("status", flat=True)) == {ConsentStatus.WITHDRAWN}
+    assert sale_refusal(type(bundle).objects.get(pk=bundle.pk)) != ""
+
+
+def test_a_late_payment_of_an_expired_order_whose_part_product_sold_out_is_given_back(market, bundle):
+    from checkout.models import Order, OrderStatus
+    from shops.models import ProductStock
+
+    # Given an order expired (its stock given back) while its payment was under way, and the santon sold since
+    order = buy(market, bundle)
+    payment = fake_payment(order)
+    services._release_stock(order)
+    Order.objects.filter(pk=order.pk).update(status=OrderStatus.EXPIRED)
+    ProductStock.objects.filter(translation_key=market.santon.translation_key).update(quantity=0)
+
+    # Then the payment that succeeds late is given back, not recorded
+
+    assert services.confirm_payment(payment.provider_id, 6000, "eur") == services.Confirmation.UNFULFILLABLE
+
+
+def test_a_bundle_moved_to_another_market_is_off_sale(market, bundle, other_market):
+    from shops.bundles import sale_refusal
+
+    shop, _product = other_market
+    bundle.move(shop, pos="last-child")
+
+    assert sale_refusal(type(bundle).objects.get(pk=bundle.pk)) != ""

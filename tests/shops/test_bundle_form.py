@@ -29,13 +29,13 @@ def world(db):
     return {"restaurant": restaurant, "guest_house": guest_house, "faraway": faraway, "user": user}
 
 
-def bundle_data(parts, action="action-publish", price="120.00"):
+def bundle_data(parts, action="action-publish", price="120.00", initial=0):
     data = nested_form_data({
         "title": "Soirée de Noël", "slug": "soiree-de-noel", "kind": "bundle", "valid_until": "2027-03-31",
         "withdrawal": "", "price": price, "vat_rate": "10.00", "voucher_min_amount": "", "voucher_max_amount": "",
         "cover_image": "", "description": rich_text(""), "bundle_own_part": "Un dîner pour deux",
         "photos": inline_formset([]), "options": streamfield([]),
-        "bundle_parts": inline_formset(parts),
+        "bundle_parts": inline_formset(parts, initial=initial),
         "comments": inline_formset([]),
     })
     data[action] = "1"
@@ -100,7 +100,8 @@ def test_publication_waits_for_the_participant_then_goes_through(world, client):
     # When the guest house accepts and the merchant publishes again
     answer(consent.pk, None, accept=True)
     edit = reverse("wagtailadmin_pages:edit", args=[bundle.pk])
-    client.post(edit, bundle_data([{**part(world["guest_house"], share_percent="40"), "id": BundlePart.objects.get().pk}]))
+    client.post(edit, bundle_data([{**part(world["guest_house"], share_percent="40"), "id": BundlePart.objects.get().pk}],
+                                  initial=1))
 
     # Then it is live and for sale
     bundle.refresh_from_db()
@@ -148,3 +149,19 @@ def test_an_old_revision_published_again_does_not_bring_its_acceptance_back(worl
     assert sale_refusal(bundle) != ""
     assert BundleConsent.objects.filter(status=ConsentStatus.ASKED, superseded_at__isnull=True,
                                         terms__price="120.00").count() == 1
+
+
+def test_a_second_part_for_the_same_shop_slipped_past_the_existing_rows_is_refused(world, client):
+    # Given a live bundle with the guest house's part
+    bundle = f.make_bundle(world["restaurant"], price="120.00",
+                           parts=[{"participant": world["guest_house"], "share_percent": Decimal("40")}])
+    client.force_login(world["user"])
+
+    # When a submission says nothing of the existing row and adds another part for the same shop
+    response = client.post(reverse("wagtailadmin_pages:edit", args=[bundle.pk]),
+                           bundle_data([part(world["guest_house"], share_amount="1.00")]))
+
+    # Then it is refused, and the bundle keeps one part
+    assert response.status_code == 200
+    assert "a déjà une part du coffret" in response.content.decode().replace("&#x27;", "'")
+    assert BundlePart.objects.filter(page=bundle).count() == 1
