@@ -44,6 +44,7 @@ from checkout.payments import gateway
 from checkout.pricing import BasketLine, DeliveryChoice, price_basket
 from checkout.vouchers import services as vouchers
 from markets.emails import merchant_languages
+from portal import log_context, metrics
 from portal.emails import site_language
 from portal.money import CENT, ZERO, euros, from_cents
 from shops import bundles
@@ -172,6 +173,14 @@ def _release_stock(order: Order) -> None:
 def _add_sold(order: Order) -> None:
     for key, quantity in sorted(_quantities(order).items(), key=lambda item: str(item[0])):
         ProductStock.objects.filter(translation_key=key).update(sold=F("sold") + quantity)
+
+
+def _stock_names(order: Order) -> dict:
+    """What to call each stock the order takes when it is short: a line's name, or the bundle a part's product is in."""
+    names = dict(OrderLine.objects.filter(shop_order__order=order).values_list("product_key", "name"))
+    for name, parts in BundleSale.objects.filter(order=order).values_list("name", "parts"):
+        names.update({UUID(part["product_key"]): name for part in parts if part["product_key"]})
+    return names
 
 
 def _quantities(order: Order) -> dict:
@@ -581,6 +590,7 @@ def pay_by_card(order: Order, payment_method_id: str) -> gateway.PaymentIntentIn
     `CheckoutError` for an order that can no longer be paid and
     `PaymentUnderway` when an earlier attempt may be succeeding.
     """
+    log_context.bind(order_id=order.pk)
     if order.status != OrderStatus.PENDING:
         raise CheckoutError(_("Cette commande ne peut plus être payée."))
     _check_bundles_still_sold(order)
@@ -598,7 +608,8 @@ def pay_by_card(order: Order, payment_method_id: str) -> gateway.PaymentIntentIn
             idempotency_key=gateway.confirm_key(payment.provider_id, payment_method_id),
         )
     except gateway.PaymentDeclined:
-        Payment.objects.filter(pk=payment.pk, state=PaymentState.PENDING).update(state=PaymentState.FAILED)
+        if Payment.objects.filter(pk=payment.pk, state=PaymentState.PENDING).update(state=PaymentState.FAILED):
+            metrics.PAYMENTS_FAILED.inc()
         with contextlib.suppress(gateway.GatewayError):
             gateway.cancel_payment_intent(payment.provider_id)
         raise
@@ -608,6 +619,7 @@ def _locked_order_and_payment(payment_intent_id: str) -> tuple[Order, Payment]:
     order_id = Payment.objects.filter(provider_id=payment_intent_id).values_list("order_id", flat=True).first()
     if order_id is None:
         raise UnknownPayment(payment_intent_id)
+    log_context.bind(order_id=order_id)
     order = Order.objects.select_for_update().get(pk=order_id)
     payment = Payment.objects.select_for_update().get(provider_id=payment_intent_id)
     return order, payment
@@ -649,7 +661,7 @@ def confirm_payment(payment_intent_id: str, amount_cents: int, currency: str, *,
             return Confirmation.UNFULFILLABLE
         if order.status in (OrderStatus.FAILED, OrderStatus.EXPIRED):
             # Its stock went back on sale; take it again if it is still there.
-            names = dict(OrderLine.objects.filter(shop_order__order=order).values_list("product_key", "name"))
+            names = _stock_names(order)
             try:
                 with transaction.atomic():
                     _reserve_stock(_quantities(order), names)
@@ -682,6 +694,8 @@ def confirm_payment(payment_intent_id: str, amount_cents: int, currency: str, *,
         _refund_parts_withdrawn_meanwhile(order)
         _enqueue("checkout.tasks.send_order_confirmation", order.pk)
         _enqueue("checkout.tasks.notify_merchants", order.pk)
+    metrics.ORDERS_PAID.inc()
+    logger.info("Order %s paid", order.pk)
     return Confirmation.CONFIRMED
 
 
@@ -718,6 +732,7 @@ def fail_payment(payment_intent_id: str) -> bool:
             return False
         payment.state = PaymentState.FAILED
         payment.save(update_fields=["state", "updated_at"])
+    metrics.PAYMENTS_FAILED.inc()
     return True
 
 

@@ -12,7 +12,9 @@ webhook answers 503 without recording the event, so Stripe's retry is
 processed.
 """
 
+import json
 import logging
+import time
 
 from django.db import IntegrityError, OperationalError, transaction
 from django.http import HttpResponse, HttpResponseBadRequest
@@ -22,6 +24,7 @@ from django.views.decorators.http import require_POST
 from checkout import services
 from checkout.models import Payment, WebhookEvent
 from checkout.payments import gateway
+from portal import metrics
 
 logger = logging.getLogger(__name__)
 
@@ -34,6 +37,7 @@ def stripe_webhook(request):
     except gateway.InvalidSignature as error:
         logger.warning("Stripe webhook with a bad signature refused: %s", error)
         return HttpResponseBadRequest("invalid signature")
+    _observe_lag(request.body)
 
     if WebhookEvent.objects.filter(event_id=event.event_id).exists():
         return HttpResponse("already processed")
@@ -86,3 +90,10 @@ def _dispatch(event: gateway.WebhookEventInfo, intent: gateway.PaymentIntentInfo
     except services.PaymentMismatch as error:
         # Retrying would not change the amount: keep the event, alert a human.
         logger.error("Stripe webhook %s refused: %s", event.event_id, error)
+
+
+def _observe_lag(body: bytes) -> None:
+    """How late Stripe's event reaches us (its retries included), from the verified body's `created`."""
+    created = json.loads(body).get("created")
+    if isinstance(created, int | float):
+        metrics.WEBHOOK_LAG.observe(max(0.0, time.time() - created))

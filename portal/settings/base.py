@@ -56,6 +56,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: every later middleware's log lines name the request (portal.log_context).
+    "portal.request_id.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "portal.security_headers.SecurityHeadersMiddleware",  # CSP (public and admin), Permissions-Policy
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -413,3 +415,5 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": "INFO"},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+# Where `manage.py serve_metrics` answers Prometheus: an internal address, never the public site's.
+METRICS_BIND = "127.0.0.1:9100"

@@ -167,3 +167,47 @@ SILENCED_SYSTEM_CHECKS = [
     # our own pages in an iframe of the admin. Other origins stay refused.
     "security.W019",
 ]
+
+# Observability (README, "Observability"). Logs: one JSON object per line on
+# stderr, naming the request, its user and the order it handles where known.
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "filters": {"context": {"()": "portal.log_context.ContextFilter"}},
+    "formatters": {"json": {"()": "portal.logging.JsonFormatter"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["context"], "formatter": "json"}},
+    "root": {"handlers": ["console"], "level": "INFO"},
+    "loggers": {"django.db.backends": {"level": "WARNING"}},
+}
+
+# Metrics (portal.metrics): request latency by view from django-prometheus, counted in
+# each worker. Its second middleware goes before axes's, which must stay last.
+MIDDLEWARE = ["django_prometheus.middleware.PrometheusBeforeMiddleware", *MIDDLEWARE]  # noqa: F405
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("axes.middleware.AxesMiddleware"), "django_prometheus.middleware.PrometheusAfterMiddleware"
+)
+# prometheus_client itself reads PROMETHEUS_MULTIPROC_DIR: read here only to refuse a missing folder.
+_metrics_dir = os.environ.get("PROMETHEUS_MULTIPROC_DIR", "")
+if _metrics_dir and not os.path.isdir(_metrics_dir):
+    raise ImproperlyConfigured("Create the PROMETHEUS_MULTIPROC_DIR folder (empty) before starting.")
+METRICS_BIND = os.environ.get("METRICS_BIND", "").strip() or METRICS_BIND  # noqa: F405
+
+# Errors to Sentry when a DSN is given: no personal data, no tracing unless a sample rate is set.
+_sentry_dsn = os.environ.get("SENTRY_DSN", "").strip()
+if _sentry_dsn:
+    try:
+        import sentry_sdk
+        from sentry_sdk.integrations.django import DjangoIntegration
+    except ImportError as error:
+        raise ImproperlyConfigured('SENTRY_DSN is set but sentry-sdk is missing: pip install ".[sentry]".') from error
+    _traces_rate = os.environ.get("SENTRY_TRACES_SAMPLE_RATE", "").strip()
+    try:
+        _traces_rate = float(_traces_rate) if _traces_rate else None
+    except ValueError:
+        raise ImproperlyConfigured("Set SENTRY_TRACES_SAMPLE_RATE to a number from 0 to 1.") from None
+    sentry_sdk.init(
+        dsn=_sentry_dsn,
+        integrations=[DjangoIntegration()],
+        send_default_pii=False,
+        traces_sample_rate=_traces_rate,
+    )
