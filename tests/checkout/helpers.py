@@ -36,3 +36,20 @@ def fake_payment(order, provider_id=None):
 def stock(product):
     row = ProductStock.objects.get(translation_key=product.translation_key)
     return row.quantity, row.sold
+
+
+def breton_bundle(m, *, with_santon=True):
+    """The épicerie sells 60.00 of bundle: the atelier provides a santon for 30 % (18.00) at 20 % VAT,
+    taken from the santon's stock unless `with_santon` is False; the épicerie's own part, 42.00 at 5.5 %."""
+    from decimal import Decimal
+
+    from tests.fixtures import factories as f
+
+    part = {"participant": m.atelier, "share_percent": Decimal("30"), "vat_rate": "20.00",
+            "description": "Un santon sculpté"}
+    if with_santon:
+        part["product"] = m.santon
+    return f.make_bundle(
+        m.epicerie, "Coffret Noël breton", price="60.00", parts=[part],
+        bundle_own_part="Un pot de miel et une visite", vat_rate="5.50",
+    )

@@ -19,10 +19,9 @@ from checkout.pricing import BasketLine, DeliveryChoice
 from checkout.services import confirm_payment, place_order
 from portal.money import to_cents
 from shops.models import DeliveryKind
-from tests.checkout.helpers import ALICE, fake_payment
+from tests.checkout.helpers import ALICE, breton_bundle, fake_payment
 from tests.checkout.statement_helpers import paris
 from tests.checkout.test_merchant_orders import INDEX, client_for, listed, not_found, paid, url, user_of
-from tests.fixtures import factories as f
 from tests.fixtures.queries import explain_difference
 
 PART = "Part du coffret « Coffret Noël breton » vendu par Épicerie Kerjean"
@@ -31,12 +30,7 @@ PHONE = "06 12 34 56 78"
 
 @pytest.fixture
 def bundle(market):
-    return f.make_bundle(
-        market.epicerie, "Coffret Noël breton", price="60.00", vat_rate="5.50",
-        bundle_own_part="Un pot de miel et une visite",
-        parts=[{"participant": market.atelier, "share_percent": Decimal("30"), "vat_rate": "20.00",
-                "description": "Un santon sculpté"}],
-    )
+    return breton_bundle(market, with_santon=False)
 
 
 @pytest.fixture

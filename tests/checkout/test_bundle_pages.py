@@ -26,7 +26,7 @@ from home.models import LegalPage
 from portal.dates import long_date
 from shops.models import BundlePart
 from tests.checkout import voucher_fixtures
-from tests.checkout.helpers import ALICE
+from tests.checkout.helpers import ALICE, breton_bundle
 from tests.checkout.voucher_fixtures import pay
 from tests.fixtures import factories as f
 
@@ -42,12 +42,7 @@ def bundle(market):
     f.add_page(f.french_home(), LegalPage(title="Conditions générales de vente", slug="cgv", kind="terms", body="<p>CGV</p>"))
     market.atelier.terms_of_sale = "<p>Échange sous 30 jours.</p>"
     f.publish(market.atelier)
-    return f.make_bundle(
-        market.epicerie, "Coffret Noël breton", price="60.00",
-        parts=[{"participant": market.atelier, "share_percent": Decimal("30"), "vat_rate": "20.00",
-                "description": "Un santon sculpté", "product": market.santon}],
-        bundle_own_part="Un pot de miel et une visite", vat_rate="5.50",
-    )
+    return breton_bundle(market)
 
 
 @pytest.fixture

@@ -31,7 +31,7 @@ from markets.models import TermsAcceptance, TermsVersion
 from portal.money import to_cents
 from shops.bundles import sale_refusal, withdraw
 from shops.models import BundleConsent, ConsentStatus
-from tests.checkout.helpers import ALICE
+from tests.checkout.helpers import ALICE, breton_bundle
 from tests.fixtures import factories as f
 
 ACTIVE, USED, CANCELLED = VoucherStatus.ACTIVE, VoucherStatus.USED, VoucherStatus.CANCELLED
@@ -41,12 +41,7 @@ PASSWORD = "un mot de passe solide"
 @pytest.fixture
 def bundle(market):
     """The épicerie sells 60.00 of bundle: the atelier provides a santon for 30 % (18.00) at 20 % VAT."""
-    return f.make_bundle(
-        market.epicerie, "Coffret Noël breton", price="60.00",
-        parts=[{"participant": market.atelier, "share_percent": Decimal("30"), "vat_rate": "20.00",
-                "description": "Un santon sculpté", "product": market.santon}],
-        bundle_own_part="Un pot de miel et une visite", vat_rate="5.50",
-    )
+    return breton_bundle(market)
 
 
 @pytest.fixture

@@ -10,19 +10,14 @@ from checkout.models import BundleSale, LedgerEntry, LedgerKind, Voucher
 from checkout.pricing import BasketError, BasketLine
 from shops.bundles import withdraw
 from shops.models import BundleConsent, ConsentStatus
-from tests.checkout.helpers import ALICE, fake_payment, stock
+from tests.checkout.helpers import ALICE, breton_bundle, fake_payment, stock
 from tests.fixtures import factories as f
 
 
 @pytest.fixture
 def bundle(market):
     """The épicerie sells 60.00 of bundle: the atelier provides a santon for 30 % (18.00) at 20 % VAT."""
-    return f.make_bundle(
-        market.epicerie, "Coffret Noël breton", price="60.00",
-        parts=[{"participant": market.atelier, "share_percent": Decimal("30"), "vat_rate": "20.00",
-                "description": "Un santon sculpté", "product": market.santon}],
-        bundle_own_part="Un pot de miel et une visite", vat_rate="5.50",
-    )
+    return breton_bundle(market)
 
 
 def buy(market, product, quantity=1):
