@@ -10,7 +10,7 @@ from an earlier probe, the next probe does not start another one: it
 reports the part as not answering (no pile-up of threads on a sick host).
 
 A part is `OK` or the reason it is not: `UNREACHABLE` (it raised),
-`TIMEOUT` (no answer in time), or for the tasks `NO_WORKER`.
+`TIMEOUT` (no answer in time), or for the tasks `NO_WORKER` or `STALE`.
 """
 
 import logging
@@ -22,12 +22,15 @@ from django.conf import settings
 from django.core.cache import caches
 from django.db import connections, transaction
 
+from portal import task_queue
+
 logger = logging.getLogger(__name__)
 
 OK = "ok"
 UNREACHABLE = "unreachable"
 TIMEOUT = "timeout"
 NO_WORKER = "no worker"
+STALE = "stale"
 
 DATABASE_TIMEOUT_SECONDS = 1.0
 CACHE_TIMEOUT_SECONDS = 1.0
@@ -87,11 +90,14 @@ def check_cache(alias: str = "default") -> None:
 
 
 def check_tasks() -> str:
-    """The task queue: its broker answers, and a worker cluster has reported in where that can be seen.
+    """The task queue: its broker answers, and a worker has shown a sign of life lately.
 
     django-q2's broker `ping()` asks Redis for real (the ORM broker is the
-    database, already checked). A running cluster saves its statistics
-    (`Stat`) every few seconds with a 3-second lifetime in the cache that
+    database, already checked). The workers' heartbeat (portal.task_queue,
+    a schedule every minute) is in the database, which every host sees:
+    older than `task_queue.HEARTBEAT_MAX_AGE` is `STALE`. Before the first
+    beat (a fresh install), the cluster's statistics decide: a running
+    cluster saves its statistics (`Stat`) every few seconds with a 3-second lifetime in the cache that
     django-q2 uses: when that cache is shared (Redis), no statistic at all
     means no worker is running. With a process-local cache, or tasks run
     inline (`sync`), there is nothing to see and the broker's answer decides.
@@ -103,9 +109,25 @@ def check_tasks() -> str:
     broker = get_broker()
     if broker.ping() is False:
         raise RuntimeError("the task broker does not answer")
-    if Conf.SYNC or not _cluster_stats_visible():
+    if Conf.SYNC:
+        return OK
+    beat_at = _last_heartbeat()
+    if beat_at is not None:
+        return OK if task_queue.heartbeat_is_fresh(beat_at) else STALE
+    if not _cluster_stats_visible():
         return OK
     return OK if Stat.get_all(broker=broker) else NO_WORKER
+
+
+def _last_heartbeat():
+    from django.db import connection
+
+    try:
+        return task_queue.last_heartbeat()
+    finally:
+        # The probe's own thread opened this connection: close it (never a caller's open transaction).
+        if not connection.in_atomic_block:
+            connection.close()
 
 
 def _cluster_stats_visible() -> bool:

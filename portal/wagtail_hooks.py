@@ -1,8 +1,9 @@
+from django.contrib.auth.models import Permission
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.log_actions import LogFormatter
 
-from portal import two_factor
+from portal import task_queue, two_factor
 from portal.lockouts_admin import lockout_viewset
 from portal.translation_sync import WITHDRAWN_ACTION
 
@@ -31,3 +32,26 @@ def name_the_two_factor_menu_item(request, menu_items):
     for item in menu_items:
         if item.label == "2FA Setup":
             item.label = _("Double authentification")
+
+
+@hooks.register("register_admin_urls")
+def register_failed_tasks_urls():
+    return task_queue.admin_urls()
+
+
+@hooks.register("register_settings_menu_item")
+def register_failed_tasks_menu_item():
+    return task_queue.menu_item()
+
+
+@hooks.register("register_permissions")
+def register_failed_tasks_permission():
+    # Offered in the groups' "other permissions": the operator may give it to an operations group.
+    return Permission.objects.filter(content_type__app_label="portal", codename="manage_failed_tasks")
+
+
+@hooks.register("register_log_actions")
+def register_failed_task_actions(actions):
+    actions.register_action(
+        task_queue.RETRY_ACTION, _("Relancer la tâche échouée"), _("Tâche échouée relancée")
+    )

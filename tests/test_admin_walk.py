@@ -48,7 +48,7 @@ NOT_WALKED = re.compile(r"^admin/(login/|logout/|password_reset/|sprite/|jsi18n/
 CHANGING = re.compile(
     r"(delete|bulk/|unpublish|publish|revert|move|copy|lock|unlock|approve|reject|payer|archiver|rembourser|"
     r"utiliser|convert|stop|upload|remove|disable|enable|workflow/action|set_privacy|reorder|exporter|"
-    r"accepter|refuser|retirer)"
+    r"accepter|refuser|retirer|relancer)"
 )
 MISSING = 99999999  # an id of no row: the view's 404
 # Regex routes with unnamed groups: their positional arguments.

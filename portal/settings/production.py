@@ -53,8 +53,8 @@ def redis_database(url: str) -> tuple[str, int]:
     return parts.netloc.rsplit("@", 1)[-1], int(parts.path.strip("/") or 0)
 
 
-# The page cache in a Redis database of its own: never the one of the task queue, the sessions
-# and the default cache (REDIS_URL's), so that clearing it loses neither queued tasks nor anyone's basket.
+# The page cache in a Redis database of its own: never the one of the sessions and the default cache
+# (REDIS_URL's), so that clearing it loses nobody's basket.
 _queue_database = redis_database(REDIS_URL)[1]
 PAGE_CACHE_URL = os.environ.get("PAGE_CACHE_URL", "").strip() or urlunsplit(
     urlsplit(REDIS_URL)._replace(path=f"/{(_queue_database + 1) % 16}")
@@ -67,8 +67,12 @@ CACHES["pages"] = {
     "OPTIONS": {"CLIENT_CLASS": "django_redis.client.DefaultClient"},
 }
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
-Q_CLUSTER = {**Q_CLUSTER, "redis": REDIS_URL, "workers": int(os.environ.get("Q_WORKERS", "4"))}
-Q_CLUSTER.pop("orm")
+# The task queue on PostgreSQL (django-q2's ORM broker), never Redis: a task taken by a worker that dies
+# is acknowledged only once done, so it is handed out again after `retry` seconds instead of being lost.
+# django-q2 requires `timeout` < `retry` (else a slow task would run twice at once).
+Q_CLUSTER = {**Q_CLUSTER, "orm": "default", "workers": int(os.environ.get("Q_WORKERS", "4"))}
+if not Q_CLUSTER["timeout"] < Q_CLUSTER["retry"]:
+    raise ImproperlyConfigured("Q_CLUSTER's timeout must be shorter than its retry.")
 
 # Who invoices the commission and pays the merchants: the demo's identity must never reach a bank or an invoice.
 PLATFORM = {

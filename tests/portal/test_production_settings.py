@@ -131,8 +131,8 @@ def test_production_takes_hosts_database_cache_and_broker_from_the_environment()
         "db_host": "127.0.0.1",
         "db_name": "x",
         "cache": "django_redis.cache.RedisCache",
-        "q_redis": "redis://127.0.0.1:6379/0",
-        "q_orm": None,
+        "q_redis": None,
+        "q_orm": "default",
         "from": REQUIRED["DEFAULT_FROM_EMAIL"],
         "secret_is_env": True,
         # The address's line break is written "\\n" in an environment file.
@@ -140,6 +140,29 @@ def test_production_takes_hosts_database_cache_and_broker_from_the_environment()
         "platform_iban": "FR7630006000011234567890189",
         "platform_vat": [False, "20.00", "0.15"],
     }
+
+
+QUEUE_PROBE = """
+import django, json
+django.setup()
+from django.conf import settings
+from django_q.conf import Conf
+q = settings.Q_CLUSTER
+print(json.dumps({"orm": q.get("orm"), "redis": q.get("redis"), "broker": Conf.ORM,
+                  "timeout": q["timeout"], "retry": q["retry"], "workers": q["workers"]}))
+"""
+
+
+def test_production_queues_tasks_in_the_database_acknowledged_and_handed_out_again_after_retry():
+    # given production with Redis for the cache
+    result = run(["-c", QUEUE_PROBE], production_env(Q_WORKERS="3"))
+
+    # then tasks wait in PostgreSQL (a task a dying worker took comes back after `retry`), not in Redis,
+    # and a task is stopped before it could be handed out a second time
+    assert result.returncode == 0, result.stderr
+    queue = json.loads(result.stdout)
+    assert (queue["orm"], queue["redis"], queue["broker"], queue["workers"]) == ("default", None, "default", 3)
+    assert queue["timeout"] < queue["retry"]
 
 
 HTTP_PROBE = """
