@@ -469,18 +469,27 @@ def _line_name(product_name: str, part: PartShare | None) -> str:
     return f"{product_name} — {part.description}" if part is not None else product_name
 
 
+def _part_descriptions(words: _Words, product_key, share: PartShare) -> dict:
+    """{language: what the shop provides in the bundle}, as the live translations say it.
+
+    The seller's part is the bundle's own text (or its name); a participant's, its part row's translation.
+    """
+    part_words = words.bundle_parts.get(share.part_key, {}) if share.part_key else {}
+    return {
+        language: texts.get("own_part", texts["name"]) if share.is_seller
+        else part_words.get(language, {}).get("description", share.description)
+        for language, texts in words.products.get(product_key, {}).items()
+    }
+
+
 def _line_translations(words: _Words, line) -> dict:
     product_words = words.products.get(line.product.translation_key, {})
     if line.part is None:
         return {language: {"name": texts["name"]} for language, texts in product_words.items()}
-    translated = {}
-    part_words = words.bundle_parts.get(line.part.part_key, {}) if line.part.part_key else {}
-    for language, texts in product_words.items():
-        description = texts.get("own_part", texts["name"]) if line.part.is_seller else (
-            part_words.get(language, {}).get("description", line.part.description)
-        )
-        translated[language] = {"name": _line_name(texts["name"], replace(line.part, description=description))}
-    return translated
+    return {
+        language: {"name": _line_name(product_words[language]["name"], replace(line.part, description=description))}
+        for language, description in _part_descriptions(words, line.product.translation_key, line.part).items()
+    }
 
 
 def _create_bundle_sales(order: Order, basket, words: _Words) -> list[BundleSale]:
@@ -493,16 +502,14 @@ def _create_bundle_sales(order: Order, basket, words: _Words) -> list[BundleSale
         parts = []
         for share in bundle.shares:
             shop = shops[share.shop_id]
-            part_words = words.bundle_parts.get(share.part_key, {}) if share.part_key else {}
             parts.append({
                 "shop_id": shop.pk, **shop.invoicing_identity(),
                 "description": share.description, "unit_amount": str(share.unit_amount),
                 "vat_rate": str(share.vat_rate), "withdrawal": share.withdrawal,
                 "product_key": str(share.product_key) if share.product_key else None, "is_seller": share.is_seller,
                 "translations": {
-                    language: {"description": texts.get("own_part", texts["name"]) if share.is_seller
-                               else part_words.get(language, {}).get("description", share.description)}
-                    for language, texts in product_words.items()
+                    language: {"description": description}
+                    for language, description in _part_descriptions(words, product.translation_key, share).items()
                 },
             })
         sales.append(BundleSale.objects.create(

@@ -106,7 +106,6 @@ def shares_of(bundle: ProductPage, shop_id: int, price: Decimal | None = None) -
     parts = live_parts(bundle)
     price = quantize_eur(bundle.price if price is None else price)
     rest, amounts = unit_shares(price, ((p.share_amount, p.share_percent) for p in parts))
-    keys = {p.product_id: key for p in parts if p.product_id for key in [_product_key(p)]}
     found = []
     if rest > ZERO:
         found.append(PartShare(
@@ -116,7 +115,7 @@ def shares_of(bundle: ProductPage, shop_id: int, price: Decimal | None = None) -
     for part, amount in zip(parts, amounts, strict=True):
         found.append(PartShare(
             shop_id=part.participant_id, description=part.description, unit_amount=amount,
-            vat_rate=Decimal(part.vat_rate), withdrawal=part.withdrawal, product_key=keys.get(part.product_id),
+            vat_rate=Decimal(part.vat_rate), withdrawal=part.withdrawal, product_key=_product_key(part),
             is_seller=False, part_key=part.translation_key,
         ))
     return found
