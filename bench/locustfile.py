@@ -50,7 +50,8 @@ def _start(environment, **kwargs):
 
 @events.request.add_listener
 def _record(request_type, name, response_time, response_length, response=None, exception=None, **kwargs):
-    entry = samples.setdefault(name, {"times": [], "errors": 0, "queries": [], "cpu": [], "error_examples": []})
+    entry = samples.setdefault(name, {"times": [], "errors": 0, "queries": [], "cpu": [], "error_examples": [],
+                                      "page_cache": {}})
     entry["times"].append(response_time)
     if exception is not None:
         entry["errors"] += 1
@@ -62,6 +63,9 @@ def _record(request_type, name, response_time, response_length, response=None, e
     cpu = response.headers.get("X-Bench-Cpu-Us") if response is not None and response.headers else None
     if cpu is not None:
         entry["cpu"].append(int(cpu))
+    cached = response.headers.get("X-Bench-Page-Cache") if response is not None and response.headers else None
+    if cached is not None:
+        entry["page_cache"][cached] = entry["page_cache"].get(cached, 0) + 1
     if sum(len(e["times"]) for e in samples.values()) >= MAX_REQUESTS:
         runner = kwargs.get("context", {}).get("runner") or _runner
         if runner is not None:
@@ -150,6 +154,34 @@ class Product(Visitor):
     @task
     def product(self):
         self.page(random.choice(TARGETS["products"]), "product")
+
+
+class Browse(Visitor):
+    """Anonymous visitors going from page to page, half of them with a basket, on the server with the page cache.
+
+    Pages are drawn as visitors ask for them: the home page now and then, a
+    market, then shops and products, each list in a fixed order where the
+    first entries are asked for more often than the last (a long tail:
+    some shops and products are much more popular than others).
+    """
+
+    def on_start(self):
+        if random.random() < 0.5:  # a basket: a session cookie, which must not keep the pages from the cache
+            product = TARGETS["products"][0]
+            body = self.page(product, "browse: product (setup)").text
+            data = {"csrfmiddlewaretoken": self.csrf(body, "browse: visitor state (setup)"),
+                    "product": PRODUCT_INPUT.search(body).group(1), "quantity": "1", "next": product}
+            for option in OPTION_SELECT.findall(body):
+                data[option] = "0"
+            self.client.post(self.at(TARGETS["basket_add"]), data=data, name="browse: add to basket (setup)",
+                             allow_redirects=False)
+
+    @task
+    def browse(self):
+        kind = random.choices(("home", "markets", "shops", "products"), weights=(1, 2, 3, 4))[0]
+        urls = TARGETS[kind]
+        weights = [1 / (rank + 1) for rank in range(len(urls))]
+        self.page(random.choices(urls, weights=weights)[0], "browse")
 
 
 class MerchantOrders(Visitor):

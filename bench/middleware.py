@@ -5,6 +5,10 @@ spent in Django (`time.thread_time_ns()`, gunicorn's gthread workers answer a
 request on one thread) in `X-Bench-Cpu-Us`, microseconds: the server's own
 work, without the time spent waiting for the database, locks or the CPU.
 
+It also says what the page cache did in `X-Bench-Page-Cache`: `hit` (the
+stored copy was sent), `stored` (rendered for every anonymous visitor) or
+`rendered` (for this visitor only, or not a cached page type).
+
 `QueryCountMiddleware` counts the database queries. The count goes out in the `X-Bench-Queries` response header, which the load
 generator records per scenario. With `X-Bench-Sql: 1` in the request the
 statements themselves come back in `X-Bench-Sql-File`: a file under
@@ -27,6 +31,10 @@ class ServerCpuMiddleware:
         started = time.thread_time_ns()
         response = self.get_response(request)
         response["X-Bench-Cpu-Us"] = str((time.thread_time_ns() - started) // 1000)
+        if getattr(request, "page_cache_hit", False):
+            response["X-Bench-Page-Cache"] = "hit"
+        else:
+            response["X-Bench-Page-Cache"] = "stored" if getattr(request, "page_cache_shared", False) else "rendered"
         return response
 
 

@@ -18,8 +18,8 @@ number of workers. What differs, and why:
 - Stripe is localstripe, whose address and keys `bench/run.py` passes in
   the environment; e-mails go nowhere; tasks are enqueued in the ORM
   broker and not run (no worker competes with the server for the CPU),
-  except with `BENCH_QCLUSTER=1` (two hosts): the Redis broker, with
-  `qcluster` workers that bench/run.py starts;
+  except with `BENCH_QCLUSTER=1` (two hosts): the same ORM broker as in
+  production, with `qcluster` workers that bench/run.py starts;
 - `bench.middleware` reports the server's CPU time and the queries of every
   request, and `bench.urls` adds the floor view `/bench/floor`.
 """
@@ -88,6 +88,9 @@ if os.environ.get("BENCH_REDIS_URL"):
         },
     }
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+# bench/run.py serves the pages twice: from a server with the page cache (as in production) and from one
+# without it (BENCH_PAGE_CACHE=0), whose figures are what rendering a page costs.
+PAGE_CACHE_ENABLED = os.environ.get("BENCH_PAGE_CACHE", "1") == "1"
 
 STATIC_ROOT = BENCH_DIR / "static"
 MEDIA_ROOT = BENCH_DIR / "media"
@@ -101,8 +104,7 @@ STORAGES = {
 EMAIL_BACKEND = "django.core.mail.backends.dummy.EmailBackend"
 Q_CLUSTER = {**Q_CLUSTER, "name": f"portal-bench-{BENCH_SEED_KEY}"}
 if os.environ.get("BENCH_QCLUSTER") == "1":
-    Q_CLUSTER = {key: value for key, value in Q_CLUSTER.items() if key != "orm"}
-    Q_CLUSTER.update(redis=os.environ["BENCH_REDIS_URL"], workers=int(os.environ.get("BENCH_Q_WORKERS", "2")))
+    Q_CLUSTER.update(workers=int(os.environ.get("BENCH_Q_WORKERS", "2")))
 WAGTAILADMIN_BASE_URL = "http://127.0.0.1"
 
 SECURE_SSL_REDIRECT = False

@@ -55,6 +55,7 @@ def main(out: str) -> None:
                 "statements": WeeklyStatement.objects.count(),
                 "commission_invoices": Invoice.objects.filter(kind=InvoiceKind.COMMISSION).count(),
                 "seconds": round(seconds, 2),
+                "ms_per_statement": round(seconds * 1000 / max(1, WeeklyStatement.objects.count()), 2),
                 "slowest_week_seconds": max(w["seconds"] for w in per_week),
                 "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
                 "rss_growth_mb": round((resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - rss_before) / 1024, 1),

@@ -199,7 +199,9 @@ def send_part_withdrawn_notice(refund_id: int) -> bool:
             "vouchers": [row.voucher for row in taken],
             "order_url": order_url(order),
         }
-        send_templated_email("checkout/emails/bundle_part_withdrawn", context, order.customer_email, order.language)
+        send_templated_email(
+            "checkout/emails/bundle_part_withdrawn", context, order.customer_email, order.language, about=shop_order
+        )
         log(instance=refund, action=WITHDRAWAL_NOTICE_ACTION, user=None, data={"vouchers": len(taken)})
     return True
 

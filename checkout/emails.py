@@ -36,8 +36,8 @@ def order_url(order: Order) -> str:
         return ""
 
 
-def _send(template: str, context: dict, to: str, language: str, inline_images=()) -> None:
-    send_templated_email(f"checkout/emails/{template}", context, to, language, inline_images)
+def _send(template: str, context: dict, to: str, language: str, inline_images=(), about=None) -> None:
+    send_templated_email(f"checkout/emails/{template}", context, to, language, inline_images, about=about)
 
 
 def send_order_confirmation(order_id: int) -> bool:
@@ -59,7 +59,7 @@ def send_order_confirmation(order_id: int) -> bool:
             "order": order, "shop_orders": shop_orders, "order_url": order_url(order), "vouchers": vouchers,
             "bundles": bundles,
         }
-        _send("order_confirmation", context, order.customer_email, order.language, qr_images)
+        _send("order_confirmation", context, order.customer_email, order.language, qr_images, about=order)
     return True
 
 
@@ -112,7 +112,7 @@ def notify_merchants(order_id: int) -> int:
                 "admin_url": order_admin_url(shop_order),
             }
             for recipient, language in recipients:
-                _send("merchant_new_order", {**context, "language": language}, recipient, language)
+                _send("merchant_new_order", {**context, "language": language}, recipient, language, about=shop_order)
             sent += 1
     return sent
 
@@ -143,7 +143,7 @@ def _send_fulfilment_notice(
             "lines": list(shop_order.lines.all()),
             "order_url": order_url(order),
         }
-        _send(template, context, order.customer_email, order.language)
+        _send(template, context, order.customer_email, order.language, about=shop_order)
     return True
 
 
@@ -178,5 +178,5 @@ def send_refund_notice(refund_id: int) -> bool:
             "credit_note": credit_note,
             "credit_note_url": customer_pdf_url(credit_note, order) if credit_note else "",
         }
-        _send("refund_notice", context, order.customer_email, order.language)
+        _send("refund_notice", context, order.customer_email, order.language, about=refund.shop_order)
     return True

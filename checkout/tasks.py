@@ -12,16 +12,20 @@ from checkout import emails, services
 from checkout.billing import emails as billing_emails
 from checkout.billing import payouts, reports, statements
 from checkout.vouchers import emails as voucher_emails
+from portal.task_queue import retried
 
 
+@retried()
 def send_order_confirmation(order_id: int) -> bool:
     return emails.send_order_confirmation(order_id)
 
 
+@retried()
 def notify_merchants(order_id: int) -> int:
     return emails.notify_merchants(order_id)
 
 
+@retried()
 def send_refund_notice(refund_id: int) -> bool:
     return emails.send_refund_notice(refund_id)
 
@@ -60,24 +64,29 @@ def export_weekly_payouts() -> int:
     return batch.payouts_count if batch is not None else 0
 
 
+@retried()
 def send_weekly_report(statement_id: int) -> bool:
     return reports.send_weekly_report(statement_id)
 
 
+@retried()
 def send_bank_details_changed(account_id: int, changed_by_id: int | None) -> int:
     return billing_emails.send_bank_details_changed(account_id, changed_by_id)
 
 
+@retried()
 def send_bank_details_confirmation(change_id: int) -> int:
     """Enqueued when someone other than the merchant changes bank details (checkout.billing.bank_details)."""
     return billing_emails.send_bank_details_confirmation(change_id)
 
 
+@retried()
 def send_ready_for_pickup_notice(shop_order_id: int) -> bool:
     """Enqueued when a merchant marks a pick-up ready (checkout.order_admin); sent once per shop order."""
     return emails.send_ready_for_pickup_notice(shop_order_id)
 
 
+@retried()
 def send_shipped_notice(shop_order_id: int) -> bool:
     """Enqueued when a merchant marks a delivery shipped (checkout.order_admin); sent once per shop order."""
     return emails.send_shipped_notice(shop_order_id)
@@ -95,6 +104,7 @@ def refund_withdrawn_part(bundle_key: str, participant_id: int) -> list[int]:
     return bundle_refunds.refund_withdrawn_part(bundle_key, participant_id)
 
 
+@retried()
 def send_part_withdrawn_notice(refund_id: int) -> bool:
     """Enqueued for each refund of a withdrawn bundle part: the customer is told why; once per refund."""
     from checkout import bundle_refunds

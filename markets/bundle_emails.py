@@ -81,7 +81,9 @@ def send_consent_request(consent_id: int) -> int:
             "admin_url": f"{base_url()}{reverse('shops_bundles')}#consent-{consent.pk}",
         }
         for address, language in recipients:
-            send_templated_email("markets/emails/bundle_consent_request", context, address, language)
+            send_templated_email(
+                "markets/emails/bundle_consent_request", context, address, language, about=consent.participant
+            )
         log(instance=consent, action=CONSENT_REQUEST_ACTION, user=None,
             data={"to": [address for address, _language in recipients]})
     return len(recipients)
@@ -113,7 +115,7 @@ def send_withdrawal_notice(bundle_key: str, participant_id: int) -> int:
             "admin_url": f"{base_url()}{reverse('shops_bundles')}",
         }
         for address, language in recipients:
-            send_templated_email("markets/emails/bundle_part_withdrawn", context, address, language)
+            send_templated_email("markets/emails/bundle_part_withdrawn", context, address, language, about=seller)
         log(instance=consent, action=WITHDRAWAL_NOTICE_ACTION, user=None,
             data={"to": [address for address, _language in recipients]})
     return len(recipients)

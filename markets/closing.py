@@ -43,6 +43,7 @@ from markets.editors import is_editor
 from markets.emails import base_url, territory_editors
 from markets.models import MarketPage, Merchant
 from portal.emails import account_languages, send_templated_email
+from portal.task_queue import retried
 from portal.templatetags.portal_tags import territory_name
 from shops.bundles import withdraw_shop
 from shops.models import ShopPage
@@ -155,6 +156,7 @@ def _deactivate_accounts(shop: ShopPage) -> list[int]:
     return deactivated
 
 
+@retried()
 def send_closure_notice(log_entry_id: int) -> int:
     """Task: tell the territory's editors that a merchant closed their shop; once. Returns how many were told."""
     with transaction.atomic():
@@ -189,6 +191,6 @@ def send_closure_notice(log_entry_id: int) -> int:
                 "territory_name": territory_name(shown_market, language),
                 "history_url": base_url() + reverse("wagtailadmin_pages:history", args=[shop.pk]),
             }
-            send_templated_email("markets/emails/shop_closed", context, editor.email, language)
+            send_templated_email("markets/emails/shop_closed", context, editor.email, language, about=shop)
         log(instance=shop, action=CLOSURE_NOTICE_ACTION, user=None, data={"closure": log_entry_id, "told": len(sent)})
     return len(sent)

@@ -122,8 +122,8 @@ def registrant_language(registration: MerchantRegistration) -> str:
     return site_language(registration.language)
 
 
-def _send(template: str, context: dict, to: str, language: str) -> None:
-    send_templated_email(f"markets/emails/{template}", context, to, language)
+def _send(template: str, context: dict, to: str, language: str, about=None) -> None:
+    send_templated_email(f"markets/emails/{template}", context, to, language, about=about)
 
 
 def _claim(registration_id: int, column: str, **conditions) -> MerchantRegistration | None:
@@ -175,7 +175,7 @@ def send_registration_acknowledgement(registration_id: int) -> bool:
             "market_url": page_url(about["market"]) if about["market"] is not None else "",
             **about,
         }
-        _send("acknowledgement", context, registration.email, language)
+        _send("acknowledgement", context, registration.email, language, about=registration)
     return True
 
 
@@ -213,7 +213,7 @@ def send_registration_notice(registration_id: int) -> int:
             market = _market(registration, language)
             name = territory_name(market, language) if market is not None else registration.territory.name
             _send("registration_notice", {**context, "editor": editor, "territory_name": name},
-                  editor.email, language)
+                  editor.email, language, about=registration)
     return len(sent)
 
 
@@ -232,7 +232,7 @@ def send_invitation(registration_id: int) -> bool:
             "reopened": registration.shop_id is not None and registration.shop_id == registration.returning_shop_id,
             **about,
         }
-        _send("invitation", context, registration.email, language)
+        _send("invitation", context, registration.email, language, about=registration)
     return True
 
 
@@ -243,7 +243,7 @@ def send_rejection(registration_id: int) -> bool:
             return False
         language, about = _about(registration)
         context = {"registration": registration, **about}
-        _send("rejection", context, registration.email, language)
+        _send("rejection", context, registration.email, language, about=registration)
     return True
 
 
@@ -266,5 +266,5 @@ def send_shop_online(registration_id: int) -> bool:
             "admin_url": base_url() + reverse("wagtailadmin_home"),
             **about,
         }
-        _send("shop_online", context, registration.email, language)
+        _send("shop_online", context, registration.email, language, about=registration.shop)
     return True

@@ -174,7 +174,9 @@ def _send_reminder(item: PromiseItem, recipients: list[tuple[str, str]]) -> None
         "admin_url": base_url() + reverse("wagtailadmin_home"),
     }
     for email, language in recipients:
-        send_templated_email(f"markets/emails/promise_{item.step}", context, email, language)
+        send_templated_email(
+            f"markets/emails/promise_{item.step}", context, email, language, about=item.registration
+        )
 
 
 def send_promise_reminders(now: datetime | None = None) -> int:

@@ -17,10 +17,13 @@ from email.mime.image import MIMEImage
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
+from django.db.models import Model
 from django.template import Context
 from django.template.loader import get_template, render_to_string
 from django.utils import translation
 from wagtail.users.models import UserProfile
+
+from portal import bounces
 
 
 def site_language(code: str | None) -> str:
@@ -55,18 +58,30 @@ def render_plain_text(template_name: str, context: dict) -> str:
     return get_template(template_name).template.render(Context(context, autoescape=False))
 
 
-def send_templated_email(template: str, context: dict, to: str, language: str, inline_images=()) -> None:
+def send_templated_email(
+    template: str, context: dict, to: str, language: str, inline_images=(), about: Model | None = None
+) -> None:
     """Send `template` (a path without extension) to `to` in `language`.
 
     `inline_images`: (content id, PNG bytes) pairs that the HTML part shows
-    as `cid:` images.
+    as `cid:` images. `about`: the order, shop or registration the e-mail
+    concerns, which a bounce of it is recorded against (`portal.bounces`):
+    with `BOUNCE_ADDRESS` set, the envelope sender is that address with the
+    token of a `SentEmail` row; the `From:` header is `DEFAULT_FROM_EMAIL`.
+    Called inside the caller's transaction, the row goes if the send fails.
     """
     with translation.override(language):
         subject = " ".join(render_plain_text(f"{template}_subject.txt", context).split())
         text = render_plain_text(f"{template}.txt", context)
         html = render_to_string(f"{template}.html", context)
+    sent = bounces.record_sent(template, to, about)
+    # Django's SMTP backend gives `from_email` as MAIL FROM; the header From comes from `headers` when set.
     message = EmailMultiAlternatives(
-        subject, text, settings.DEFAULT_FROM_EMAIL, [to], headers={"Content-Language": language}
+        subject,
+        text,
+        bounces.envelope_sender(sent),
+        [to],
+        headers={"From": settings.DEFAULT_FROM_EMAIL, "Content-Language": language},
     )
     message.attach_alternative(html, "text/html")
     if inline_images:

@@ -8,9 +8,14 @@
   who can run one again: the same function with the same arguments is
   queued anew and the failure row is deleted, both once the transaction
   commits, with an entry in the admin's log.
+- `retried` makes a task try again later, after a growing delay, when it
+  fails for a passing reason (the mail server down), before it lands in
+  the failures.
 """
 
+import functools
 import logging
+import smtplib
 from datetime import datetime, timedelta
 
 from django.core.exceptions import PermissionDenied
@@ -37,12 +42,79 @@ PERMISSION = "portal.manage_failed_tasks"
 RETRY_ACTION = "portal.failed_task.retry"
 PER_PAGE = 50
 
+# Seconds before each new attempt: a mail server down for the night is waited for, not for ever.
+RETRY_DELAYS = (60, 300, 1800, 7200)
+# What an e-mail backend raises when the server cannot be reached or refuses for now
+# (SMTPException and ConnectionError are OSErrors; named for the reader).
+PASSING_EMAIL_ERRORS = (smtplib.SMTPException, ConnectionError, OSError)
+ATTEMPT_KWARG = "_attempt"
+
+
+def retried(*, delays: tuple[int, ...] = RETRY_DELAYS, on: tuple[type[BaseException], ...] = PASSING_EMAIL_ERRORS):
+    """Decorate a task so that a passing failure runs it again later instead of failing it at once.
+
+    Contract: when the task raises one of `on`, the same function (by its
+    dotted path, `module.name`, which must be the path the queue names) is
+    scheduled again with the same arguments through a django-q2 `Schedule`
+    of type ONCE at now + `delays[n - 1]` seconds, where n is the attempt
+    that failed (1 for the first run), and the failed attempt returns None.
+    The attempt number travels in the reserved keyword argument `_attempt`
+    (absent on the first run, 2 on the first retry...), which the task
+    itself never sees. The schedule keeps django-q2's default `repeats=-1`:
+    the scheduler deletes a ONCE schedule once it has queued its task. It
+    is created when the current transaction commits (at once outside one),
+    so a rolled-back caller schedules nothing. Once every delay was waited
+    (attempt len(delays) + 1 fails too) the exception propagates and the
+    task lands in django-q2's failures, which the admin can run again. Any
+    other exception propagates at once, without a schedule.
+
+    The task must be safe to run again (it is: each sends under a `*_sent_at`
+    claim that a failed send rolls back) and its arguments plain literals
+    (ints, strings, None), as a schedule stores them as text.
+    """
+
+    def decorate(task):
+        dotted = f"{task.__module__}.{task.__name__}"
+
+        @functools.wraps(task)
+        def wrapper(*args, **kwargs):
+            attempt = int(kwargs.pop(ATTEMPT_KWARG, 1))
+            try:
+                return task(*args, **kwargs)
+            except on as error:
+                if attempt > len(delays):
+                    raise
+                delay = delays[attempt - 1]
+                logger.warning("task %s failed (attempt %s: %r); runs again in %s s", dotted, attempt, error, delay)
+                transaction.on_commit(
+                    functools.partial(schedule_retry, dotted, args, kwargs, attempt=attempt + 1, delay=delay)
+                )
+                return None
+
+        wrapper.retry_delays = delays
+        return wrapper
+
+    return decorate
+
+
+def schedule_retry(func: str, args: tuple, kwargs: dict, *, attempt: int, delay: int):
+    """A ONCE schedule that queues `func(*args, _attempt=attempt, **kwargs)` in `delay` seconds."""
+    from django_q.models import Schedule
+
+    return Schedule.objects.create(
+        name=f"{func} #{attempt}"[:100],
+        func=func,
+        args=repr(tuple(args)) if args else None,
+        kwargs=repr({**kwargs, ATTEMPT_KWARG: attempt}),
+        schedule_type=Schedule.ONCE,
+        repeats=-1,
+        next_run=timezone.now() + timedelta(seconds=delay),
+    )
+
 
 def record_heartbeat() -> None:
     """The scheduled task: now is the workers' last sign of life (one row, rewritten)."""
-    WorkerHeartbeat.objects.update_or_create(
-        pk=WorkerHeartbeat.SINGLETON_PK, defaults={"beat_at": timezone.now()}
-    )
+    WorkerHeartbeat.objects.update_or_create(pk=WorkerHeartbeat.SINGLETON_PK, defaults={"beat_at": timezone.now()})
 
 
 def last_heartbeat() -> datetime | None:

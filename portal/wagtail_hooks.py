@@ -4,6 +4,7 @@ from wagtail import hooks
 from wagtail.log_actions import LogFormatter
 
 from portal import task_queue, two_factor
+from portal.bounces_admin import bounce_viewset
 from portal.lockouts_admin import lockout_viewset
 from portal.translation_sync import WITHDRAWN_ACTION
 
@@ -18,6 +19,11 @@ def register_translation_log_actions(actions):
 @hooks.register("register_admin_viewset")
 def register_lockouts_viewset():
     return lockout_viewset
+
+
+@hooks.register("register_admin_viewset")
+def register_bounces_viewset():
+    return bounce_viewset
 
 
 @hooks.register("register_admin_urls", order=-1)

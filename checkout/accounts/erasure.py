@@ -7,7 +7,10 @@ orders and what hangs from them:
 - the customer's name by `ERASED`, their e-mail address and phone by "";
 - each delivery address by `ERASED` (a merchant still sees there was one);
 - the beneficiaries' names and gift messages on order lines and vouchers by "";
-- the buyer's name on vouchers by `ERASED`, their e-mail by "".
+- the buyer's name on vouchers by `ERASED`, their e-mail by "";
+- the customer's and the buyers' addresses on the record of e-mails sent
+  (`portal.models.SentEmail`, kept to file bounces), with the bounces'
+  diagnostics that quote them.
 
 An empty address is the one that never receives anything: Django's
 `EmailMessage.send` sends nothing to an empty recipient list, so the order,
@@ -39,6 +42,7 @@ from wagtail.log_actions import log
 from checkout.accounts.personal_data import orders_of_email
 from checkout.models import Order, OrderLine, OrderStatus, ShopOrder, Voucher
 from markets.models import Merchant
+from portal.bounces import forget_recipients
 
 ERASED = "Données effacées"
 EXPORT_ACTION = "checkout.personal_data.export"
@@ -96,6 +100,10 @@ def anonymise_orders(order_ids, *, now: datetime.datetime) -> Erasure:
         )
         if not ids:
             return Erasure()
+        addresses = [
+            *Order.objects.filter(pk__in=ids).values_list("customer_email", flat=True),
+            *Voucher.objects.filter(order_line__shop_order__order__in=ids).values_list("buyer_email", flat=True),
+        ]
         Order.objects.filter(pk__in=ids).update(
             customer_name=ERASED, customer_email="", customer_phone="", basket_fingerprint="", anonymised_at=now
         )
@@ -104,6 +112,7 @@ def anonymise_orders(order_ids, *, now: datetime.datetime) -> Erasure:
         vouchers = Voucher.objects.filter(order_line__shop_order__order__in=ids).update(
             buyer_name=ERASED, buyer_email="", beneficiary_name="", gift_message=""
         )
+        forget_recipients(addresses)
     return Erasure(order_ids=ids, vouchers=vouchers)
 
 

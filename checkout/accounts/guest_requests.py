@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from django.core import signing
 from django.db import models, transaction
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 from django_q.tasks import async_task
 
@@ -57,7 +57,8 @@ def ask(request, order: Order, action: str) -> bool:
         return False
     if not reset_allowed(request, order.customer_email):
         return False
-    transaction.on_commit(lambda: async_task(SEND_TASK, order.pk, action))
+    asked_at = timezone.now().isoformat()
+    transaction.on_commit(lambda: async_task(SEND_TASK, order.pk, action, asked_at))
     return True
 
 
@@ -86,11 +87,34 @@ def read_link_token(token: str) -> ConfirmedRequest | None:
     return ConfirmedRequest(order, email, data["action"])
 
 
-def send_link(order_id: int, action: str) -> bool:
-    """Task: e-mail the signed link to the order's address, in the order's language. Whether it was sent."""
-    order = Order.objects.filter(pk=order_id).first()
-    if order is None or not can_ask(order) or action not in RequestedAction.values:
+def send_link(order_id: int, action: str, asked_at: str | None = None) -> bool:
+    """Task: e-mail the signed link to the order's address, in the order's language. Whether it was sent.
+
+    Once per request: the order's `<action>_link_sent_at` is claimed with a
+    conditional UPDATE (which locks the row) unless a link for that action
+    already went out at or after `asked_at`, the request's time; the e-mail
+    is sent in the same transaction, so a failed send rolls the claim back.
+    A second run of the task sends nothing; a later request sends again.
+    Without `asked_at` (tasks queued before it existed) the link is sent.
+    """
+    if action not in RequestedAction.values:
         return False
+    with transaction.atomic():
+        column = f"{action}_link_sent_at"
+        claim = Order.objects.filter(pk=order_id)
+        if asked_at is not None:
+            claim = claim.exclude(**{f"{column}__gte": datetime.datetime.fromisoformat(asked_at)})
+        if not claim.update(**{column: timezone.now()}):
+            return False
+        order = Order.objects.get(pk=order_id)
+        if not can_ask(order):
+            transaction.set_rollback(True)
+            return False
+        _send_link(order, action)
+    return True
+
+
+def _send_link(order: Order, action: str) -> None:
     with translation.override(order.language):
         url = base_url() + reverse("account:personal_data_confirm", kwargs={"token": make_link_token(order, action)})
     context = {
@@ -99,5 +123,6 @@ def send_link(order_id: int, action: str) -> bool:
         "erase": action == RequestedAction.ERASE,
         "hours": int(LINK_MAX_AGE.total_seconds() // 3600),
     }
-    send_templated_email("checkout/emails/personal_data_link", context, order.customer_email, order.language)
-    return True
+    send_templated_email(
+        "checkout/emails/personal_data_link", context, order.customer_email, order.language, about=order
+    )

@@ -8,11 +8,13 @@ from django.conf import settings
 from django.utils import timezone
 
 from checkout.accounts import erasure, guest_requests
+from portal.task_queue import retried
 
 
-def send_personal_data_link(order_id: int, action: str) -> bool:
-    """Enqueued when a customer without an account asks for their data or their erasure."""
-    return guest_requests.send_link(order_id, action)
+@retried()
+def send_personal_data_link(order_id: int, action: str, asked_at: str | None = None) -> bool:
+    """Enqueued when a customer without an account asks for their data or their erasure; once per request."""
+    return guest_requests.send_link(order_id, action, asked_at)
 
 
 def anonymise_expired_customers() -> int:

@@ -10,6 +10,7 @@ whoever changed it, so that nobody learns it from a missing transfer.
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 
@@ -39,10 +40,27 @@ def _recipients(shop) -> list[tuple[str, str]]:
 
 
 def send_bank_details_changed(account_id: int, changed_by_id: int | None) -> int:
-    """E-mail the shop's address and its owner's, each in its reader's language; returns how many went out."""
-    account = PayoutAccount.objects.select_related("shop__owner").filter(pk=account_id).first()
-    if account is None:
-        return 0
+    """E-mail the shop's address and its owner's, each in its reader's language; returns how many went out.
+
+    Once per state of the account: the task claims `change_notified_for`
+    (the `updated_at` told of) with a conditional UPDATE, which locks the
+    row, then sends in the same transaction. A second run finds it claimed
+    and sends nothing; a failed send rolls the claim back for the retry.
+    Two changes close together may be told as one, of the latest details.
+    """
+    with transaction.atomic():
+        claimed = (
+            PayoutAccount.objects.filter(pk=account_id)
+            .exclude(change_notified_for=F("updated_at"))
+            .update(change_notified_for=F("updated_at"))
+        )
+        if not claimed:
+            return 0
+        return _send_bank_details_changed(account_id, changed_by_id)
+
+
+def _send_bank_details_changed(account_id: int, changed_by_id: int | None) -> int:
+    account = PayoutAccount.objects.select_related("shop__owner").get(pk=account_id)
     shop = account.shop
     changed_by = get_user_model().objects.filter(pk=changed_by_id).first() if changed_by_id else None
     context = {
@@ -57,7 +75,7 @@ def send_bank_details_changed(account_id: int, changed_by_id: int | None) -> int
     for address, language in recipients:
         shop_name = shop_in(shop, language).title
         send_templated_email(
-            "checkout/emails/bank_details_changed", {**context, "shop_name": shop_name}, address, language
+            "checkout/emails/bank_details_changed", {**context, "shop_name": shop_name}, address, language, about=shop
         )
     return len(recipients)
 
@@ -96,5 +114,6 @@ def send_bank_details_confirmation(change_id: int) -> int:
                 {**context, "shop_name": shop_in(shop, language).title},
                 address,
                 language,
+                about=shop,
             )
     return len(recipients)

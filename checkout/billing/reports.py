@@ -212,7 +212,11 @@ def send_weekly_report(statement_id: int) -> bool:
             "csv_url": admin_url("statement_csv", statement),
         }
         send_templated_email(
-            "checkout/reports/emails/weekly_report", context, statement.merchant_email, _language(statement)
+            "checkout/reports/emails/weekly_report",
+            context,
+            statement.merchant_email,
+            _language(statement),
+            about=statement,
         )
     return True
 

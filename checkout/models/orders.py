@@ -101,6 +101,10 @@ class Order(models.Model):
     confirmation_sent_at = models.DateTimeField(null=True, blank=True)
     # When the customer's personal data on the order were erased (see `checkout.accounts.erasure`).
     anonymised_at = models.DateTimeField(_("données personnelles effacées le"), null=True, blank=True, editable=False)
+    # When the last link to export / erase the data went out (checkout.accounts.guest_requests.send_link):
+    # a link sent after a request answers it, so the task run twice sends it once.
+    export_link_sent_at = models.DateTimeField(null=True, blank=True, editable=False)
+    erase_link_sent_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("commande")

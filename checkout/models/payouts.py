@@ -54,6 +54,9 @@ class PayoutAccount(models.Model):
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # The `updated_at` the merchants were last told of (checkout.billing.emails.send_bank_details_changed):
+    # claimed with a conditional UPDATE, so a task run twice tells them once.
+    change_notified_for = models.DateTimeField(null=True, blank=True, editable=False)
 
     objects = ShopRowQuerySet.as_manager()
 

@@ -43,7 +43,9 @@ def send_voucher_reminder(voucher: Voucher) -> None:
         "pdf_url": pdf_url(voucher, order),
         "in_bundle": voucher_in_bundle(voucher),
     }
-    send_templated_email("checkout/emails/voucher_reminder", context, voucher.buyer_email, voucher.language)
+    send_templated_email(
+        "checkout/emails/voucher_reminder", context, voucher.buyer_email, voucher.language, about=order
+    )
 
 
 def send_expiry_reminders(now=None) -> int:

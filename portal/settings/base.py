@@ -289,6 +289,9 @@ Q_CLUSTER = {
 
 EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
 DEFAULT_FROM_EMAIL = "Marché de Noël numérique <noreply@marche-noel.localhost>"
+# The envelope sender of every e-mail, made unique per e-mail (`bounces+<token>@…`, portal.bounces) so
+# that a bounce says which e-mail failed; empty: no record, DEFAULT_FROM_EMAIL is the envelope sender.
+BOUNCE_ADDRESS = ""
 
 # Proxies in front of the site that append to X-Forwarded-For (0: clients
 # connect directly). portal.client_ip reads it for every limit and log.

@@ -102,6 +102,7 @@ EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = flag("EMAIL_USE_TLS", True)
 DEFAULT_FROM_EMAIL = required("DEFAULT_FROM_EMAIL")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+BOUNCE_ADDRESS = os.environ.get("BOUNCE_ADDRESS", "")
 
 # Payments: real Stripe only; localstripe is for development and tests.
 STRIPE_SECRET_KEY = required("STRIPE_SECRET_KEY")
