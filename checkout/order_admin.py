@@ -1,7 +1,8 @@
 """The merchant's orders in the Wagtail admin: list, detail, fulfilment, archive, refund.
 
 Which orders a user may see is decided by `shops.access.shops_managed_by`
-only. Every view starts from `ShopOrder.objects.managed_by(user)`, so the
+only. Every view starts from `ShopOrder.objects.managed_by(user)` (the list
+from the same rows found by their shops' pages, `of_shop_pages`), so the
 pk of another shop's order in a URL answers 404, and the ShopOrder model
 permissions (add, change, delete) play no part: they are not even offered
 in the group editor (see `checkout.shop_scoped_admin.ShopScopedViewSet`).
@@ -23,12 +24,11 @@ from django.db.models.functions import Coalesce
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.functional import cached_property
-from django.utils.translation import gettext
+from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
 from django_q.tasks import async_task
 from wagtail.admin import messages
-from wagtail.admin.ui.tables import Column, StatusTagColumn, TitleColumn
 from wagtail.admin.views.generic.base import (
     BaseOperationView,
     WagtailAdminTemplateMixin,
@@ -48,9 +48,13 @@ from checkout.models import (
     RefundState,
     ShopOrder,
 )
+from checkout.models.shop_rows import managed_shop_pages
 from checkout.services import RefundRefused, refund_shop_order, refundable_amount
 from checkout.shop_scoped_admin import (
     ManagedRowMixin,
+    PlainColumn,
+    PlainStatusTagColumn,
+    PlainTitleColumn,
     ShopScopedIndexView,
     ShopScopedInspectView,
     date_column,
@@ -59,7 +63,6 @@ from checkout.shop_scoped_admin import (
 )
 from portal.converters import valid_id
 from portal.money import ZERO, euros, quantize_eur
-from shops.access import shops_managed_by
 from shops.models import DeliveryKind
 
 FULFILMENT_ACTION = "checkout.shop_order.fulfilment"
@@ -209,8 +212,26 @@ def _fulfilment_label(shop_order: ShopOrder) -> str:
     return shop_order.get_fulfilment_status_display()
 
 
+# The state labels already written, per language and state: a list of 50 rows has a handful of them.
+_STATE_LABELS: dict[tuple, str] = {}
+
+
 def _state_label(shop_order: ShopOrder) -> str:
     """Fulfilment for a paid order; for an unpaid one, why there is nothing to prepare."""
+    key = (
+        get_language(),
+        shop_order.order.status,
+        bool(shop_order.delivery_kind),
+        shop_order.fulfilment_status,
+        shop_order.archived,
+    )
+    label = _STATE_LABELS.get(key)
+    if label is None:
+        label = _STATE_LABELS[key] = _written_state_label(shop_order)
+    return label
+
+
+def _written_state_label(shop_order: ShopOrder) -> str:
     if shop_order.order.status != OrderStatus.PAID:
         state = shop_order.order.get_status_display()
     else:
@@ -331,8 +352,13 @@ class ShopOrderIndexView(ShopScopedIndexView):
     list_select_related = ("order",)
 
     def get_base_queryset(self):
+        # The user's rows as `managed_by` selects them, found from the shops' pages (see
+        # `managed_shop_page_ids`): the list and its count read the shop's orders, not the territory's.
+        queryset = ShopOrder.objects.of_shop_pages([pk for pk, _key in self.managed_shop_pages])
+        if self.list_select_related:
+            queryset = queryset.select_related(*self.list_select_related)
         # The lines, for the export's and for the list's labels of bundle parts.
-        return super().get_base_queryset().annotate(refunded=_refunded_subquery()).prefetch_related(order_lines())
+        return queryset.annotate(refunded=_refunded_subquery()).prefetch_related(order_lines())
 
     def filter_queryset(self, queryset):
         if not self.filters or not self.filters.is_valid():
@@ -341,8 +367,14 @@ class ShopOrderIndexView(ShopScopedIndexView):
         return self.filters.filter_queryset(queryset)
 
     @cached_property
+    def managed_shop_pages(self) -> list[tuple[int, object]]:
+        """(pk, translation key) of the user's shops' pages in every language: asked once per request."""
+        return managed_shop_pages(self.request.user)
+
+    @cached_property
     def manages_several_shops(self) -> bool:
-        return shops_managed_by(self.request.user).count() > 1
+        # One translation key per shop, whatever the languages of its pages.
+        return len({key for _pk, key in self.managed_shop_pages}) > 1
 
     @cached_property
     def columns(self):
@@ -352,14 +384,15 @@ class ShopOrderIndexView(ShopScopedIndexView):
         return columns
 
 
-class OrderNumberColumn(TitleColumn):
+class OrderNumberColumn(PlainTitleColumn):
     """The order's number, linked to its page, and under it which bundles the order is a part of, if any."""
 
     cell_template_name = "checkout/admin/order_number_cell.html"
+    help_line_classname = "w-help-text order-bundle-part"
 
     def get_cell_context_data(self, instance, parent_context):
         context = super().get_cell_context_data(instance, parent_context)
-        context["bundle_parts"] = bundle_part_labels(instance)
+        context["bundle_parts"] = context["help_lines"] = bundle_part_labels(instance)
         return context
 
 
@@ -372,10 +405,12 @@ def list_display(inspect_url_name: str):
         date_column(
             "created", _("Passée le"), path="order.created_at", sort_key="order__created_at", with_time=True
         ),
-        Column("customer", label=_("Client"), accessor="order.customer_name", sort_key="order__customer_name"),
-        Column("delivery_kind", label=_("Livraison"), accessor="get_delivery_kind_display", sort_key="delivery_kind"),
-        Column("total", label=_("Total"), accessor=_total_label, sort_key="total"),
-        StatusTagColumn(
+        PlainColumn("customer", label=_("Client"), accessor="order.customer_name", sort_key="order__customer_name"),
+        PlainColumn(
+            "delivery_kind", label=_("Livraison"), accessor="get_delivery_kind_display", sort_key="delivery_kind"
+        ),
+        PlainColumn("total", label=_("Total"), accessor=_total_label, sort_key="total"),
+        PlainStatusTagColumn(
             "fulfilment_status",
             label=_("Préparation"),
             accessor=_state_label,
