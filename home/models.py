@@ -9,10 +9,11 @@ from wagtail.models import Page
 from wagtail.search import index
 from wagtail_localize.fields import SynchronizedField
 
+from portal.locale_cache import PublicPageMixin
 from portal.page_cache import SITE, CachedPageMixin
 
 
-class HomePage(CachedPageMixin, Page):
+class HomePage(PublicPageMixin, CachedPageMixin, Page):
     intro = RichTextField(_("introduction"), features=["bold", "italic", "link"], blank=True)
     hero_image = models.ForeignKey(
         "wagtailimages.Image", verbose_name=_("image d'en-tête"), null=True, blank=True,
@@ -29,7 +30,10 @@ class HomePage(CachedPageMixin, Page):
 
     def route(self, request, path_components):
         from home.routing import find_public_page
+        from portal.locale_cache import locale_by_id
 
+        # The language switcher reads the page's locale: the process's copy, not a query.
+        self.locale = locale_by_id(self.locale_id) or self.locale
         # A market, shop or product page in one query; anything else through Wagtail's routing.
         page = find_public_page(self, path_components)
         if page is None:
@@ -70,7 +74,7 @@ class LegalPageForm(WagtailAdminPageForm):
         return cleaned
 
 
-class LegalPage(CachedPageMixin, Page):
+class LegalPage(PublicPageMixin, CachedPageMixin, Page):
     """A text the platform owes its visitors or merchants (see `LegalKind`), one of each kind per home.
 
     Checkout and the footer find it by `kind` (see `home.legal`), so the

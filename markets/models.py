@@ -26,6 +26,7 @@ from wagtail_localize.fields import SynchronizedField
 
 from markets.blocks import FaqStreamBlock, HelpStreamBlock
 from portal.dates import long_date, short_date
+from portal.locale_cache import PublicPageMixin
 from portal.page_cache import CachedPageMixin
 from portal.private_storage import private_storage
 from shops.models import ShopCategory, VatStatus
@@ -226,7 +227,7 @@ class PartnerContact(TranslatableMixin, DraftStateMixin, RevisionMixin, models.M
         return [page_generation(key) for key in pages.values_list("page__translation_key", flat=True)]
 
 
-class MarketPage(CachedPageMixin, RoutablePageMixin, Page):
+class MarketPage(PublicPageMixin, CachedPageMixin, RoutablePageMixin, Page):
     """The market of one territory, run by its tourism office."""
 
     territory = models.ForeignKey(
@@ -383,7 +384,7 @@ class MarketPagePartner(Orderable):
     panels = [FieldPanel("partner")]
 
 
-class HelpPage(CachedPageMixin, Page):
+class HelpPage(PublicPageMixin, CachedPageMixin, Page):
     """A help page of a market: tutorials, contacts, terms."""
 
     intro = RichTextField(_("introduction"), features=["bold", "italic", "link"], blank=True)

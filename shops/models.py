@@ -26,6 +26,7 @@ from wagtail.search import index
 from wagtail_localize.fields import SynchronizedField
 
 from portal.dates import long_date
+from portal.locale_cache import PublicPageMixin
 from portal.page_cache import CachedPageMixin
 from shops.map_widget import LocationMapWidget
 from shops.search import engine_text, product_search_parts, shop_search_parts, stemmed_text
@@ -75,7 +76,7 @@ class DeliveryKind(models.TextChoices):
     POSTAL = "postal", _("Envoi postal")
 
 
-class ShopPage(CachedPageMixin, Page):
+class ShopPage(PublicPageMixin, CachedPageMixin, Page):
     """One merchant's shop. The page title is the trade name."""
 
     legal_name = models.CharField(_("raison sociale"), max_length=200)
@@ -520,7 +521,7 @@ class OptionBlock(blocks.StructBlock):
         label = _("Option")
 
 
-class ProductPage(CachedPageMixin, Page):
+class ProductPage(PublicPageMixin, CachedPageMixin, Page):
     """Something a shop sells: a product, a service to use later, or a gift voucher."""
 
     kind = models.CharField(_("type"), max_length=10, choices=ProductKind.choices, default=ProductKind.PHYSICAL)
