@@ -26,12 +26,12 @@ number of workers. What differs, and why:
 
 import os
 import secrets
-from urllib.parse import urlsplit, urlunsplit
 
 import dj_database_url
 
 from portal.settings.base import *  # noqa: F403
 from portal.settings.base import MIDDLEWARE, Q_CLUSTER, VAR_DIR
+from portal.settings.redis import redis_caches
 
 BENCH_DIR = VAR_DIR / "bench"
 BENCH_DIR.mkdir(parents=True, exist_ok=True)
@@ -76,17 +76,10 @@ else:
     }
 
 if os.environ.get("BENCH_REDIS_URL"):
-    _redis = urlsplit(os.environ["BENCH_REDIS_URL"])
-    _prefix = f"bench:{BENCH_SEED_KEY}:{os.environ.get('BENCH_RUN_ID', '')}"
-    CACHES = {
-        "default": {"BACKEND": "django_redis.cache.RedisCache", "LOCATION": _redis.geturl(), "KEY_PREFIX": _prefix},
-        # As in production, the page cache in the next Redis database: clearing it never empties the task queue.
-        "pages": {
-            "BACKEND": "django_redis.cache.RedisCache",
-            "LOCATION": urlunsplit(_redis._replace(path=f"/{(int(_redis.path.strip('/') or 0) + 1) % 16}")),
-            "KEY_PREFIX": _prefix,
-        },
-    }
+    # As in production, the page cache in the next Redis database: clearing it never empties the sessions.
+    CACHES = redis_caches(
+        os.environ["BENCH_REDIS_URL"], KEY_PREFIX=f"bench:{BENCH_SEED_KEY}:{os.environ.get('BENCH_RUN_ID', '')}"
+    )
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 # bench/run.py serves the pages twice: from a server with the page cache (as in production) and from one
 # without it (BENCH_PAGE_CACHE=0), whose figures are what rendering a page costs.

@@ -298,10 +298,19 @@ class Basket:
     # Pricing -----------------------------------------------------------------
 
     def products_by_key(self) -> dict[str, ProductPage]:
-        """Live French product pages of the basket's lines, by translation key."""
-        keys = {UUID(e.key) for e in self.entries}
+        """Live French product pages of the basket's lines, by translation key.
+
+        Read once per basket object (one request) for the same lines: pruning,
+        pricing and placing the order all ask for them.
+        """
+        keys = frozenset(UUID(e.key) for e in self.entries)
+        cached = getattr(self, "_products", None)
+        if cached is not None and cached[0] == keys:
+            return dict(cached[1])
         pages = ProductPage.objects.live().filter(translation_key__in=keys, locale=Locale.get_default())
-        return {str(page.translation_key): page for page in pages}
+        found = {str(page.translation_key): page for page in pages}
+        self._products = (keys, found)
+        return dict(found)
 
     def prune(self) -> list[str]:
         """Drop lines no longer for sale as chosen; a message for the customer per line dropped.

@@ -321,7 +321,12 @@ def price_items(territory_id: int, lines: Iterable[BasketLine]) -> list[PricedIt
 
 
 def price_basket(
-    territory_id: int, lines: Iterable[BasketLine], deliveries: Mapping[int, DeliveryChoice]
+    territory_id: int,
+    lines: Iterable[BasketLine],
+    deliveries: Mapping[int, DeliveryChoice],
+    *,
+    items: list[PricedItems] | None = None,
+    delivery_options: Iterable[DeliveryOption] | None = None,
 ) -> PricedBasket:
     """Price a basket of one territory, or raise `BasketError`.
 
@@ -329,11 +334,16 @@ def price_basket(
     the customer's delivery choice; a shop selling only vouchers and
     services needs none, and a choice given for it is ignored. Products
     must be live, in a live shop of a market of `territory_id`.
+
+    A caller that has just priced these lines in the same request may pass
+    what it read, so that nothing is read twice: `items`, what
+    `price_items(territory_id, lines)` returned, and `delivery_options`, the
+    active options of the basket's shops.
     """
-    items, priced_bundles = split_bundles(price_items(territory_id, lines))
-    options_by_id = {
-        o.pk: o for o in DeliveryOption.objects.filter(page_id__in=[i.shop.pk for i in items], active=True)
-    }
+    items, priced_bundles = split_bundles(items if items is not None else price_items(territory_id, lines))
+    if delivery_options is None:
+        delivery_options = DeliveryOption.objects.filter(page_id__in=[i.shop.pk for i in items], active=True)
+    options_by_id = {o.pk: o for o in delivery_options if o.active}
     priced_shops = []
     for item in items:
         shop, shop_id = item.shop, item.shop.pk

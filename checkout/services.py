@@ -247,6 +247,8 @@ def place_order(
     user=None,
     now=None,
     basket_key: str = "",
+    priced_items=None,
+    delivery_options=None,
 ) -> Order:
     """Price the basket, reserve its stock and record the order, or change nothing.
 
@@ -259,12 +261,15 @@ def place_order(
     product short of stock, `CheckoutError` for bad contact details, and
     `PaymentUnderway` when the payable order has a payment that could not
     be cancelled (it may be succeeding).
+
+    `priced_items` and `delivery_options`: what the caller read to price these
+    very lines in this request (see `price_basket`), not read again.
     """
     customer = _checked_customer(customer)
     if language not in dict(settings.LANGUAGES):
         language = settings.LANGUAGE_CODE
     now = now or timezone.now()
-    basket = price_basket(territory_id, lines, deliveries)
+    basket = price_basket(territory_id, lines, deliveries, items=priced_items, delivery_options=delivery_options)
     names = {line.product.translation_key: line.product.title for shop in basket.shops for line in shop.lines}
     # A part's product short of stock: the customer is told about the bundle they asked for.
     names.update({share.product_key: b.line.product.title for b in basket.bundles for share in b.shares})
@@ -686,7 +691,9 @@ def confirm_payment(payment_intent_id: str, amount_cents: int, currency: str, *,
         # The rate in force on the day the payment succeeded, Paris time; see checkout.billing.commissions.
         rate = commissions.rate_in_force(order.territory_id, timezone.localdate(now))
         territory = order.territory
-        for shop_order in order.shop_orders.select_for_update().order_by("pk"):
+        # Their shops read along (not locked: `of` the shop orders only), for the ledger and the invoices.
+        shop_orders = list(order.shop_orders.select_for_update(of=("self",)).select_related("shop").order_by("pk"))
+        for shop_order in shop_orders:
             base = commissions.commission_base(territory, shop_order.total, shop_order.delivery_fee)
             commission = commissions.commission_for(base, rate)
             shop_order.commission_rate = rate
@@ -696,7 +703,7 @@ def confirm_payment(payment_intent_id: str, amount_cents: int, currency: str, *,
                 LedgerEntry(kind=kind, shop=shop_order.shop, shop_order=shop_order, amount=amount, created_at=now)
                 for kind, amount in ((LedgerKind.SALE, shop_order.total), (LedgerKind.COMMISSION, -commission))
             ])
-            invoices.issue_sale_invoice(shop_order, now)
+        invoices.issue_sale_invoices(order, shop_orders, now)
 
         _refund_parts_withdrawn_meanwhile(order)
         _enqueue("checkout.tasks.send_order_confirmation", order.pk)

@@ -7,10 +7,12 @@ ids, quantities, option choices and delivery option ids only.
 """
 
 import contextlib
+import logging
 import re
 
 from django.conf import settings
 from django.contrib import messages
+from django.db import OperationalError
 from django.db.models import Sum
 from django.http import Http404, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -36,6 +38,8 @@ from portal.money import ZERO, to_cents
 from portal.security_headers import allow_payment_provider
 from shops.bundle_display import part_descriptions, participants_by_bundle
 from shops.models import DeliveryOption, ProductKind, withdrawal_notice
+
+logger = logging.getLogger(__name__)
 
 # The order placed from the basket now in the session: the basket is emptied once it is paid.
 BASKET_ORDER_KEY = "checkout_basket_order"
@@ -234,7 +238,7 @@ def _delivery_forms(request, groups, data=None) -> list[DeliveryForm]:
 
 def checkout_view(request):
     basket = Basket(request.session)
-    items = _priced_basket(request, basket)
+    priced = items = _priced_basket(request, basket)
     if not items:
         if not messages.get_messages(request):
             messages.info(request, _("Votre panier est vide."))
@@ -271,6 +275,9 @@ def checkout_view(request):
             order = services.place_order(
                 basket.territory_id, basket.lines(), deliveries, customer, get_language(),
                 user=request.user, basket_key=basket.key,
+                # Priced above in this request: the order is placed from what was just read.
+                priced_items=priced,
+                delivery_options=[option for form in delivery_forms for option in form.options],
             )
         except services.OutOfStock as error:
             messages.error(request, str(error) + " " + _("Modifiez votre panier : rien n'a été payé."))
@@ -416,6 +423,14 @@ def confirm_card(request, token):
         return JsonResponse({"error": _("Le paiement n'a pas pu être effectué. Réessayez dans un instant.")}, status=502)
     except services.CheckoutError as error:
         return JsonResponse({"error": str(error)}, status=409)
+    if info.status == "succeeded":
+        # Stripe's own answer to our confirm call: record the payment now, so that neither the return
+        # page nor the webhook has to ask Stripe again (both find the order paid and stop there).
+        # Any failure here leaves the order pending for them, as before: the card was charged all the same.
+        try:
+            services.confirm_payment(info.id, info.amount_cents, info.currency)
+        except (services.PaymentMismatch, services.UnknownPayment, OperationalError) as error:
+            logger.warning("Order %s: payment %s left to the return page and the webhook: %s", order.pk, info.id, error)
     return JsonResponse({"status": info.status, "client_secret": info.client_secret})
 
 
@@ -431,7 +446,12 @@ def extend_hold(request, token):
 
 
 def payment_return(request, token):
-    """Where the payment page leads: ask the provider now, so the order is confirmed before the webhook."""
+    """Where the payment page leads: the order as the card confirmation or the webhook left it.
+
+    Paid already (the usual case): one query, and on to the order page. Still
+    pending (3-D Secure confirmed in the browser, or the confirmation failed):
+    ask the provider now, so the order is confirmed before the webhook.
+    """
     order = _order(token)
     if order.status == OrderStatus.PENDING:
         payment = services.open_payment(order)

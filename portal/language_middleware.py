@@ -19,8 +19,6 @@ from django.urls.resolvers import LocalePrefixPattern
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import get_language
 
-from portal import locale_cache
-
 
 def outside_language_routes(path_info: str, urlconf=None) -> bool:
     """Whether `path_info` falls under an include() of the root urlconf that has no language prefix."""
@@ -34,16 +32,7 @@ def outside_language_routes(path_info: str, urlconf=None) -> bool:
 
 
 class LocaleMiddleware(DjangoLocaleMiddleware):
-    """A 404 under /admin/, /documents/, /checkout/… stays a 404 instead of a redirect to /fr/….
-
-    It also gives the request its Wagtail site from the process's snapshot
-    (portal.locale_cache), found once per request like the language.
-    """
-
-    def process_request(self, request):
-        super().process_request(request)
-        # Wagtail's Site.find_for_request keeps its answer there: it then asks no query.
-        request._wagtail_site = locale_cache.site_for_request(request)
+    """A 404 under /admin/, /documents/, /checkout/… stays a 404 instead of a redirect to /fr/…."""
 
     def process_response(self, request, response):
         urlconf = getattr(request, "urlconf", settings.ROOT_URLCONF)

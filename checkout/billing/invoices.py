@@ -218,6 +218,24 @@ def _shop_sequence(shop_order: ShopOrder) -> tuple[str, str]:
     return f"shop:{shop.translation_key.hex}", f"{SHOP_PREFIX}{default or shop.pk}"
 
 
+def _shop_sequences(shop_orders) -> dict[int, tuple[str, str]]:
+    """`_shop_sequence` of each shop order, by shop order id, in one query for all (their `shop` read along)."""
+    shops = [so.shop for so in shop_orders if so.shop is not None]
+    defaults = dict(
+        ShopPage.objects.filter(translation_key__in={shop.translation_key for shop in shops}, locale=Locale.get_default())
+        .values_list("translation_key", "pk")
+    ) if shops else {}
+    found = {}
+    for shop_order in shop_orders:
+        shop = shop_order.shop
+        if shop is None:
+            found[shop_order.pk] = _shop_sequence(shop_order)
+        else:
+            prefix = f"{SHOP_PREFIX}{defaults.get(shop.translation_key) or shop.pk}"
+            found[shop_order.pk] = f"shop:{shop.translation_key.hex}", prefix
+    return found
+
+
 def _lock_sequences(keys_and_prefixes: dict[str, str]) -> None:
     """Create the missing sequences, then lock them all, in the order of their keys."""
     keys = sorted(keys_and_prefixes)
@@ -284,18 +302,39 @@ def issue_sale_invoice(shop_order: ShopOrder, now) -> Invoice:
     Locks the sequences of every shop of the order (see the module's
     docstring); the caller holds the order's row lock.
     """
-    existing = Invoice.objects.filter(kind=InvoiceKind.SALE, shop_order=shop_order).first()
-    if existing is not None:
-        return existing
-    order = shop_order.order
-    sequences = dict(_shop_sequence(so) for so in order.shop_orders.select_related("shop").order_by("pk"))
-    key, prefix = _shop_sequence(shop_order)
-    sequences[key] = prefix
-    _lock_sequences(sequences)
-    existing = Invoice.objects.filter(kind=InvoiceKind.SALE, shop_order=shop_order).first()
-    if existing is not None:
-        return existing
+    return issue_sale_invoices(shop_order.order, [shop_order], now)[0]
 
+
+def issue_sale_invoices(order, shop_orders, now) -> list[Invoice]:
+    """`issue_sale_invoice` for shop orders of `order` at once: the sequences found and locked once for all.
+
+    Same rules: idempotent per shop order, every shop's sequence of the
+    order locked in key order, inside the caller's transaction.
+    """
+    shop_orders = list(shop_orders)
+    issued = {
+        invoice.shop_order_id: invoice
+        for invoice in Invoice.objects.filter(kind=InvoiceKind.SALE, shop_order__in=[so.pk for so in shop_orders])
+    }
+    if len(issued) < len(shop_orders):
+        sequences = _shop_sequences(list(order.shop_orders.select_related("shop").order_by("pk")))
+        for shop_order in shop_orders:
+            if shop_order.pk not in sequences:
+                sequences[shop_order.pk] = _shop_sequence(shop_order)
+        _lock_sequences(dict(sequences.values()))
+        # Under the locks: another transaction may have issued them meanwhile.
+        issued = {
+            invoice.shop_order_id: invoice
+            for invoice in Invoice.objects.filter(kind=InvoiceKind.SALE, shop_order__in=[so.pk for so in shop_orders])
+        }
+        for shop_order in shop_orders:
+            if shop_order.pk not in issued:
+                issued[shop_order.pk] = _issue_sale(order, shop_order, sequences[shop_order.pk][0], now)
+    return [issued[shop_order.pk] for shop_order in shop_orders]
+
+
+def _issue_sale(order, shop_order: ShopOrder, key: str, now) -> Invoice:
+    """Write one sale invoice (the sequences locked by the caller)."""
     with translation.override(order.language):
         lines = sale_lines(shop_order)
         mentions = [_mandate_mention(shop_order.legal_name)]

@@ -12,6 +12,7 @@ webhook answers 503 without recording the event, so Stripe's retry is
 processed.
 """
 
+import contextlib
 import json
 import logging
 import time
@@ -22,7 +23,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from checkout import services
-from checkout.models import Payment, WebhookEvent
+from checkout.models import OrderStatus, Payment, PaymentState, WebhookEvent
 from checkout.payments import gateway
 from portal import metrics
 
@@ -42,13 +43,18 @@ def stripe_webhook(request):
     if WebhookEvent.objects.filter(event_id=event.event_id).exists():
         return HttpResponse("already processed")
     intent = None
+    ours = None
+    if event.type == "payment_intent.succeeded" and event.payment_intent_id:
+        ours = Payment.objects.filter(provider_id=event.payment_intent_id).values_list("state", "order__status").first()
+    if ours == (PaymentState.SUCCEEDED, OrderStatus.PAID):
+        # The card confirmation (or the return page) recorded this very payment already: confirming it
+        # again would change nothing, so Stripe is not asked again; the event is recorded all the same.
+        with contextlib.suppress(IntegrityError), transaction.atomic():
+            WebhookEvent.objects.create(event_id=event.event_id, type=event.type)
+        return HttpResponse("ok")
     # Only our own payments are read back: an event for another application
     # on the same Stripe account is acknowledged without a call to Stripe.
-    if (
-        event.type == "payment_intent.succeeded"
-        and event.payment_intent_id
-        and Payment.objects.filter(provider_id=event.payment_intent_id).exists()
-    ):
+    if ours is not None:
         try:
             intent = gateway.retrieve_payment_intent(event.payment_intent_id)
         except gateway.GatewayError as error:

@@ -5,13 +5,13 @@ variable, so a half-configured server never answers a request.
 """
 
 import os
-from urllib.parse import urlsplit, urlunsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
 from .base import Q_CLUSTER
+from .redis import next_database, redis_caches, redis_database
 
 
 def required(name: str) -> str:
@@ -38,34 +38,12 @@ DATABASES = {
 }
 
 REDIS_URL = required("REDIS_URL")
-CACHES = {
-    "default": {
-        "BACKEND": "django_redis.cache.RedisCache",
-        "LOCATION": REDIS_URL,
-        "OPTIONS": {"CLIENT_CLASS": "django_redis.client.DefaultClient"},
-    }
-}
-
-
-def redis_database(url: str) -> tuple[str, int]:
-    """The server (host:port) and database number a Redis URL names; database 0 when it names none."""
-    parts = urlsplit(url)
-    return parts.netloc.rsplit("@", 1)[-1], int(parts.path.strip("/") or 0)
-
-
 # The page cache in a Redis database of its own: never the one of the sessions and the default cache
 # (REDIS_URL's), so that clearing it loses nobody's basket.
-_queue_database = redis_database(REDIS_URL)[1]
-PAGE_CACHE_URL = os.environ.get("PAGE_CACHE_URL", "").strip() or urlunsplit(
-    urlsplit(REDIS_URL)._replace(path=f"/{(_queue_database + 1) % 16}")
-)
+PAGE_CACHE_URL = os.environ.get("PAGE_CACHE_URL", "").strip() or next_database(REDIS_URL)
 if redis_database(PAGE_CACHE_URL) == redis_database(REDIS_URL):
     raise ImproperlyConfigured("Set PAGE_CACHE_URL to another Redis database than REDIS_URL's.")
-CACHES["pages"] = {
-    "BACKEND": "django_redis.cache.RedisCache",
-    "LOCATION": PAGE_CACHE_URL,
-    "OPTIONS": {"CLIENT_CLASS": "django_redis.client.DefaultClient"},
-}
+CACHES = redis_caches(REDIS_URL, PAGE_CACHE_URL, OPTIONS={"CLIENT_CLASS": "django_redis.client.DefaultClient"})
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 # The task queue on PostgreSQL (django-q2's ORM broker), never Redis: a task taken by a worker that dies
 # is acknowledged only once done, so it is handed out again after `retry` seconds instead of being lost.

@@ -1,11 +1,16 @@
 """Template helpers of the public site: money, dates, languages, filters, pagination."""
 
+import functools
+
 from django import template
 from django.conf import settings
 from django.urls import reverse, translate_url
 from django.utils import translation
-from django.utils.encoding import iri_to_uri
+from django.utils.encoding import force_str, iri_to_uri
+from django.utils.hashable import make_hashable
 from django.utils.translation import get_language_info
+from wagtail.images.models import Filter
+from wagtail.images.shortcuts import get_rendition_or_not_found
 from wagtail.models import Page
 
 from portal import dates, money
@@ -128,3 +133,55 @@ def with_page(querystring: str, number) -> str:
     """A filter query string with a page number added: keeps the filters across pages."""
     page = f"page={number}"
     return f"{querystring}&{page}" if querystring else page
+
+
+@functools.cache
+def _choice_labels(model, field_name: str, language: str | None) -> dict:
+    """A choice field's labels by value in `language`, as strings: made once per process and language."""
+    with translation.override(language):
+        return {
+            make_hashable(value): force_str(label, strings_only=True)
+            for value, label in model._meta.get_field(field_name).flatchoices
+        }
+
+
+@register.filter
+def choice_label(instance, field_name: str):
+    """What `instance.get_<field_name>_display()` gives, without building the choices again for each call.
+
+    Django's get_FOO_display makes a dict of the field's (lazily translated)
+    choices at every call: a card grid calls it dozens of times a page.
+    Choices are code, so their labels in one language never change while the
+    process runs. A value outside the choices is given back as it is.
+    """
+    value = getattr(instance, field_name)
+    labels = _choice_labels(type(instance), field_name, translation.get_language())
+    return labels.get(make_hashable(value), force_str(value, strings_only=True))
+
+
+@functools.cache
+def _filter(spec: str) -> Filter:
+    return Filter(spec=spec)
+
+
+@register.simple_tag
+def card_image(image, spec: str, **attrs):
+    """`{% image image spec attr=value %}` for a grid of cards whose renditions were prefetched.
+
+    Wagtail's `{% image %}` writes each rendition to the renditions cache
+    after finding it, even when it came from the prefetched renditions
+    (a pickled model per card, in Redis in production). Here a prefetched
+    rendition is used as it is; any other goes through Wagtail's usual
+    lookup (cache, database, creation, the "not found" placeholder). The
+    `<img>` written is the same.
+    """
+    if not image:
+        return ""
+    wanted = image.clean_filter_for_svg(_filter(spec))
+    prefetched = image._get_prefetched_renditions()  # Wagtail's own reading of prefetch_renditions()
+    if prefetched is not None:
+        focal_point_key = wanted.get_cache_key(image)
+        for rendition in prefetched:
+            if rendition.filter_spec == wanted.spec and rendition.focal_point_key == focal_point_key:
+                return rendition.img_tag(attrs)
+    return get_rendition_or_not_found(image, wanted).img_tag(attrs)

@@ -20,6 +20,7 @@ import stripe as stripe_lib
 from django.core import mail
 from django.utils import translation
 
+from checkout import services
 from checkout.models import LedgerEntry, Order, OrderStatus, Payment, PaymentState, WebhookEvent
 from checkout.payments import gateway
 from checkout.services import Confirmation, refund_shop_order, start_payment, sync_payment
@@ -162,15 +163,21 @@ def test_create_sends_the_order_attempt_and_amount_key_and_a_retry_sends_the_sam
     assert order.payments.count() == 2
 
 
-def test_confirm_sends_the_intent_and_card_keys_and_a_double_click_charges_once(client, market, stripe, recorder):
+def test_confirm_sends_the_intent_and_card_keys_and_a_double_click_charges_once(
+    client, market, stripe, recorder, monkeypatch
+):
     # given an order with its PaymentIntent and a card from the page
     order = two_shop_order(market)
     start_payment(order)
     intent_id = order.payments.get().provider_id
     card = card_payment_method(stripe)
     url = f"/fr/panier/paiement/{order.token}/carte/"
-    # when the customer clicks "Payer" twice with the same card
+    # when the customer clicks "Payer" twice with the same card, the second click arriving before
+    # the first one recorded the payment (the card step records it once Stripe answered)
+    record_payment = services.confirm_payment
+    monkeypatch.setattr(services, "confirm_payment", lambda *args, **kwargs: None)
     first = client.post(url, {"payment_method": card})
+    monkeypatch.setattr(services, "confirm_payment", record_payment)
     second = client.post(url, {"payment_method": card})
     # then both clicks sent the same two keys, Stripe replays the first answer, and the card is charged once
     assert first.json()["status"] == second.json()["status"] == "succeeded"
@@ -178,6 +185,10 @@ def test_confirm_sends_the_intent_and_card_keys_and_a_double_click_charges_once(
     assert recorder.keys("post", f"/v1/payment_intents/{intent_id}/confirm") == [f"{intent_id}-pay-{card}-confirm"] * 2
     charges = stripe._call("GET", "/v1/charges")[1]["data"]  # localstripe is emptied before each test
     assert [charge["amount"] for charge in charges] == [3830]
+    # and the order is paid once
+    order.refresh_from_db()
+    assert order.status == OrderStatus.PAID
+    assert order.payments.get().state == PaymentState.SUCCEEDED
 
 
 def test_refunds_send_their_row_and_amount_keys_and_a_repeat_refunds_once(market, stripe, recorder):

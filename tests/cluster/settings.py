@@ -17,12 +17,12 @@ The test passes everything in the environment: `CLUSTER_DATABASE_URL`,
 
 import os
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 import dj_database_url
 
 from portal.settings.base import *  # noqa: F403
 from portal.settings.base import Q_CLUSTER
+from portal.settings.redis import redis_caches
 
 DEBUG = False
 SECRET_KEY = os.environ["CLUSTER_SECRET_KEY"]
@@ -30,16 +30,7 @@ ALLOWED_HOSTS = ["127.0.0.1", "localhost"]
 WAGTAILADMIN_BASE_URL = "http://127.0.0.1"
 DATABASES = {"default": dj_database_url.parse(os.environ["CLUSTER_DATABASE_URL"], conn_max_age=60)}
 
-_redis = urlsplit(os.environ["CLUSTER_REDIS_URL"])
-_prefix = os.environ["CLUSTER_KEY_PREFIX"]
-CACHES = {
-    "default": {"BACKEND": "django_redis.cache.RedisCache", "LOCATION": _redis.geturl(), "KEY_PREFIX": _prefix},
-    "pages": {
-        "BACKEND": "django_redis.cache.RedisCache",
-        "LOCATION": urlunsplit(_redis._replace(path=f"/{(int(_redis.path.strip('/') or 0) + 1) % 16}")),
-        "KEY_PREFIX": _prefix,
-    },
-}
+CACHES = redis_caches(os.environ["CLUSTER_REDIS_URL"], KEY_PREFIX=os.environ["CLUSTER_KEY_PREFIX"])
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 PAGE_CACHE_ENABLED = True
 
