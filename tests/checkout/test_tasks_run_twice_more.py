@@ -3,8 +3,8 @@
 Complements test_tasks_run_twice.py (same `run_twice`/`snapshot`). Covered
 elsewhere, with the same assertion, and not repeated here:
 refund_unfulfilled_payment (test_refund_recovery), refund_withdrawn_part and
-send_part_withdrawn_notice (test_bundle_withdrawal), make_weekly_statements_batch
-(test_weekly_run_batches), send_bank_details_confirmation
+send_part_withdrawn_notice (test_bundle_withdrawal), run_weekly_statements,
+make_weekly_statements_batch and send_weekly_report (test_weekly_run_batches), send_bank_details_confirmation
 (test_bank_details_confirmation), markets.closing.send_closure_notice
 (tests/markets/test_merchant_closing). Not idempotent before, fixed with a
 claimed marker: send_bank_details_changed, send_personal_data_link.

@@ -227,3 +227,21 @@ def test_a_batch_reads_as_many_queries_whatever_the_ledger_rows_of_its_shops(sea
     # Statements, fees, payouts, invoices and the report e-mails sent (the tests run tasks in-process).
     assert many_rows == few_rows
     assert len(mail.outbox) == 4
+
+
+def test_the_monday_run_and_its_reports_run_twice_make_and_send_nothing_twice(season):
+    # given last week's sales in the five shops, stated by the scheduled task (its chain runs inline here)
+    sell(season, 1, season.last_week)
+    assert tasks.run_weekly_statements() == 1
+    made = statements_made()
+    reports = sorted(message.to[0] for message in mail.outbox)
+    assert reports == [f"boutique{n}@example.org" for n in range(1, 6)]
+
+    # when the queue hands out the scheduled task, then one report's task, a second time
+    assert tasks.run_weekly_statements() == 0
+    statement = WeeklyStatement.objects.get(shop=season.shops[0][1], week_start=season.last_week)
+    assert tasks.send_weekly_report(statement.pk) is False
+
+    # then nothing more was stated, invoiced, paid or sent
+    assert statements_made() == made
+    assert sorted(message.to[0] for message in mail.outbox) == reports
