@@ -12,12 +12,17 @@ The language itself is chosen as before (process_request is Django's): the
 admin's views then activate the user's own preference.
 """
 
+import contextlib
+
 from django.conf import settings
+from django.db import DatabaseError
 from django.middleware.locale import LocaleMiddleware as DjangoLocaleMiddleware
 from django.urls import URLResolver, get_resolver
 from django.urls.resolvers import LocalePrefixPattern
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import get_language
+
+from portal import locale_cache
 
 
 def outside_language_routes(path_info: str, urlconf=None) -> bool:
@@ -32,7 +37,18 @@ def outside_language_routes(path_info: str, urlconf=None) -> bool:
 
 
 class LocaleMiddleware(DjangoLocaleMiddleware):
-    """A 404 under /admin/, /documents/, /checkout/… stays a 404 instead of a redirect to /fr/…."""
+    """A 404 under /admin/, /documents/, /checkout/… stays a 404 instead of a redirect to /fr/….
+
+    It also gives the request its Wagtail site from the process's snapshot
+    (portal.locale_cache), found once per request like the language.
+    """
+
+    def process_request(self, request):
+        super().process_request(request)
+        # Wagtail's Site.find_for_request keeps its answer there: the pages and views then ask no query for it.
+        # Without a database, /healthz must still answer (503): the site is left for Wagtail to look up.
+        with contextlib.suppress(DatabaseError):
+            request._wagtail_site = locale_cache.site_for_request(request)
 
     def process_response(self, request, response):
         urlconf = getattr(request, "urlconf", settings.ROOT_URLCONF)

@@ -110,14 +110,7 @@ def serve(request, path):
     """Wagtail's serve view, answered from the page cache when it can."""
     from wagtail import views as wagtail_views
 
-    from portal import locale_cache
-
-    cached = cached_response(request)
-    if cached is not None:
-        return cached
-    # Wagtail's Site.find_for_request keeps its answer there: the page's rendering then asks no query for it.
-    request._wagtail_site = locale_cache.site_for_request(request)
-    return wagtail_views.serve(request, path)
+    return cached_response(request) or wagtail_views.serve(request, path)
 
 
 def _timeout() -> int:

@@ -12,6 +12,7 @@ each test then runs in its own transaction.
 """
 
 import datetime
+import re
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -64,6 +65,17 @@ B_PRIVATE = (
     PARTNER_B_NAME, PARTNER_B_EMAIL, PARTNER_B_PERSON, "6,83", "6.83", MERCHANT_B_LAST, DRAFT_B_TITLE,
     REGISTRATION_B_NAME, IMAGE_B_TITLE, DOCUMENT_B_TITLE, CUSTOMER_B.name, CUSTOMER_B.email,
 )
+# B's commission rate as a page shows it (6,83 or 6.83), not inside a longer number: the seconds and
+# microseconds of a timestamp ("12:00:06.834") are no secret of B's.
+B_RATE_SHOWN = re.compile(r"(?<![\d:.,])6[.,]83(?![\d])")
+
+
+def b_secrets_in(text: str) -> list[str]:
+    """The texts of B_PRIVATE that `text` shows."""
+    return [
+        secret for secret in B_PRIVATE
+        if (B_RATE_SHOWN.search(text) is not None if secret in ("6,83", "6.83") else secret in text)
+    ]
 
 
 @dataclass
