@@ -270,7 +270,13 @@ class _Conditions:
         conditions = [q for name, q in self.product.items() if name != without]
         if extra is not None:
             conditions.append(extra)
-        return self.products.filter(*conditions, path__startswith=OuterRef("path"), depth=OuterRef("depth") + 1)
+        # The shop's children by a range of paths (as treebeard finds children), which the path's index
+        # answers; `path__startswith` of a column is a LIKE that reads every product page for every shop.
+        first, last = (
+            Concat(OuterRef("path"), Value(c * ProductPage.steplen))
+            for c in (ProductPage.alphabet[0], ProductPage.alphabet[-1])
+        )
+        return self.products.filter(*conditions, path__gte=first, path__lte=last, depth=OuterRef("depth") + 1)
 
     def matching(self, without: str = "", shop: Q | None = None, product: Q | None = None) -> Q:
         """Shops meeting every filter but `without`'s, and `shop` and, on one of their products, `product`."""
