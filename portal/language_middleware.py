@@ -45,10 +45,12 @@ class LocaleMiddleware(DjangoLocaleMiddleware):
 
     def process_request(self, request):
         super().process_request(request)
-        # Wagtail's Site.find_for_request keeps its answer there: the pages and views then ask no query for it.
-        # Without a database, /healthz must still answer (503): the site is left for Wagtail to look up.
-        with contextlib.suppress(DatabaseError):
-            request._wagtail_site = locale_cache.site_for_request(request)
+        # Wagtail's Site.find_for_request keeps its answer there: the pages and the views under a language
+        # prefix then ask no query for it. Others (/healthz, which must answer without a database, the admin)
+        # leave it to Wagtail; a database that fails here is left for the view to meet.
+        if request.path_info.startswith(tuple(f"/{code}/" for code, _name in settings.LANGUAGES)):
+            with contextlib.suppress(DatabaseError):
+                request._wagtail_site = locale_cache.site_for_request(request)
 
     def process_response(self, request, response):
         urlconf = getattr(request, "urlconf", settings.ROOT_URLCONF)
