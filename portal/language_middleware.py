@@ -12,10 +12,8 @@ The language itself is chosen as before (process_request is Django's): the
 admin's views then activate the user's own preference.
 """
 
-import contextlib
 
 from django.conf import settings
-from django.db import DatabaseError
 from django.middleware.locale import LocaleMiddleware as DjangoLocaleMiddleware
 from django.urls import URLResolver, get_resolver
 from django.urls.resolvers import LocalePrefixPattern
@@ -43,14 +41,17 @@ class LocaleMiddleware(DjangoLocaleMiddleware):
     (portal.locale_cache), found once per request like the language.
     """
 
+    def __init__(self, get_response):
+        super().__init__(get_response)
+        self.language_prefixes = tuple(f"/{code}/" for code, _name in settings.LANGUAGES)
+
     def process_request(self, request):
         super().process_request(request)
         # Wagtail's Site.find_for_request keeps its answer there: the pages and the views under a language
         # prefix then ask no query for it. Others (/healthz, which must answer without a database, the admin)
-        # leave it to Wagtail; a database that fails here is left for the view to meet.
-        if request.path_info.startswith(tuple(f"/{code}/" for code, _name in settings.LANGUAGES)):
-            with contextlib.suppress(DatabaseError):
-                request._wagtail_site = locale_cache.site_for_request(request)
+        # leave it to Wagtail.
+        if request.path_info.startswith(self.language_prefixes):
+            request._wagtail_site = locale_cache.site_for_request(request)
 
     def process_response(self, request, response):
         urlconf = getattr(request, "urlconf", settings.ROOT_URLCONF)
