@@ -37,14 +37,7 @@ from wagtail.permission_policies.base import BasePermissionPolicy
 from portal import converters  # noqa: F401 (registers <pk:...>)
 from portal.money import euros
 from portal.spreadsheets import SpreadsheetExportMixin
-from shops.access import shops_managed_by
-
-
-def manages_a_shop(user) -> bool:
-    # Asked by the menu, the permission check and the list: once per request user.
-    if not hasattr(user, "_manages_a_shop"):
-        user._manages_a_shop = shops_managed_by(user).exists()
-    return user._manages_a_shop
+from shops.access import manages_a_shop
 
 
 def log_entries(instance) -> list[ModelLogEntry]:

@@ -25,5 +25,16 @@ def shops_managed_by(user) -> QuerySet[ShopPage]:
     return ShopPage.objects.filter(translation_key__in=editable_keys, locale__language_code=default_language)
 
 
+def manages_a_shop(user) -> bool:
+    """Whether `user` may change at least one shop, asked once per user object (once per request).
+
+    The admin's menu items, permission policies and views all ask it; the
+    answer is kept on the user object, which a request builds afresh.
+    """
+    if not hasattr(user, "_manages_a_shop"):
+        user._manages_a_shop = shops_managed_by(user).exists()
+    return user._manages_a_shop
+
+
 def can_manage_shop(user, shop: ShopPage) -> bool:
     return shops_managed_by(user).filter(translation_key=shop.translation_key).exists()

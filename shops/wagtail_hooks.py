@@ -7,7 +7,7 @@ from wagtail.admin.menu import MenuItem
 
 from portal import converters  # noqa: F401 (registers <pk:...>)
 from shops import stock_admin
-from shops.access import shops_managed_by
+from shops.access import manages_a_shop
 
 
 @hooks.register("register_admin_urls")
@@ -20,7 +20,7 @@ def register_stock_urls():
 
 class StockMenuItem(MenuItem):
     def is_shown(self, request):
-        return shops_managed_by(request.user).exists()
+        return manages_a_shop(request.user)
 
 
 @hooks.register("register_admin_menu_item")
@@ -114,7 +114,7 @@ def register_bundle_urls():
 
 class BundlesMenuItem(MenuItem):
     def is_shown(self, request):
-        return shops_managed_by(request.user).exists()
+        return manages_a_shop(request.user)
 
 
 @hooks.register("register_admin_menu_item")

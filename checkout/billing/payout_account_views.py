@@ -34,10 +34,9 @@ from checkout.billing.bank_details import ACCOUNT_CHANGE_ACTION, ChangeRefused
 from checkout.billing.payouts import mask_iban
 from checkout.models import BankDetailsChange, BankDetailsChangeStatus, PayoutAccount
 from checkout.models.payouts import is_accountant
-from checkout.shop_scoped_admin import manages_a_shop
 from checkout.validators import validate_bic, validate_iban
 from portal.password_confirmation import confirm_password
-from shops.access import shops_managed_by
+from shops.access import manages_a_shop, shops_managed_by
 
 __all__ = ["ACCOUNT_CHANGE_ACTION", "account_of"]
 

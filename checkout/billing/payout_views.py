@@ -44,12 +44,12 @@ from checkout.shop_scoped_admin import (
     ShopScopedPermissionPolicy,
     date_column,
     log_entries,
-    manages_a_shop,
     money_column,
     shop_column,
     short_date,
 )
 from portal.money import ZERO, euros
+from shops.access import manages_a_shop
 
 
 def payout_permissions():
