@@ -30,6 +30,8 @@ from locust.contrib.fasthttp import FastHttpUser
 
 TARGETS = json.loads(Path(os.environ["BENCH_TARGETS"]).read_text()) if os.environ.get("BENCH_TARGETS") else {}
 MAX_REQUESTS = int(os.environ.get("BENCH_MAX_REQUESTS", "20000"))
+# The scenario's length: what the page cache did is also counted over its second half apart (steady state).
+SCENARIO_SECONDS = float(os.environ.get("BENCH_SCENARIO_SECONDS", "0"))
 CSRF_INPUT = re.compile(r'name="csrfmiddlewaretoken" value="([^"]*)"')
 VISITOR_STATE = re.compile(r'data-visitor-state="([^"]+)"')
 PRODUCT_INPUT = re.compile(r'name="product" value="(\d+)"')
@@ -51,7 +53,7 @@ def _start(environment, **kwargs):
 @events.request.add_listener
 def _record(request_type, name, response_time, response_length, response=None, exception=None, **kwargs):
     entry = samples.setdefault(name, {"times": [], "errors": 0, "queries": [], "cpu": [], "error_examples": [],
-                                      "page_cache": {}})
+                                      "page_cache": {}, "page_cache_second_half": {}})
     entry["times"].append(response_time)
     if exception is not None:
         entry["errors"] += 1
@@ -66,6 +68,9 @@ def _record(request_type, name, response_time, response_length, response=None, e
     cached = response.headers.get("X-Bench-Page-Cache") if response is not None and response.headers else None
     if cached is not None:
         entry["page_cache"][cached] = entry["page_cache"].get(cached, 0) + 1
+        if SCENARIO_SECONDS and time.monotonic() - started_at > SCENARIO_SECONDS / 2:
+            late = entry["page_cache_second_half"]
+            late[cached] = late.get(cached, 0) + 1
     if sum(len(e["times"]) for e in samples.values()) >= MAX_REQUESTS:
         runner = kwargs.get("context", {}).get("runner") or _runner
         if runner is not None:

@@ -237,12 +237,23 @@ def cpu_summary(cpu_us) -> dict:
             "cpu_p95_ms": round(percentile(cpu_us, 0.95) / 1000, 2)}
 
 
-def page_cache_summary(outcomes: dict) -> dict:
-    """The share of page requests answered from the page cache (X-Bench-Page-Cache), when any was."""
+def hit_rate(outcomes: dict) -> float | None:
+    """The share of cacheable page requests answered from the page cache (X-Bench-Page-Cache)."""
     pages = sum(outcomes.values()) - outcomes.get("rendered", 0)
+    return round(outcomes.get("hit", 0) / pages, 3) if pages else None
+
+
+def page_cache_summary(outcomes: dict, second_half: dict) -> dict:
+    """What the page cache did, when it did anything: over the whole scenario and over its second half.
+
+    The scenario starts from a cold cache, so its first half is mostly each
+    page's first visit; the second half is the steady state of a rush that
+    lasts hours, which the target is about.
+    """
     if not outcomes.get("hit"):
         return {}
-    return {"page_cache": outcomes, "page_cache_hit_rate": round(outcomes["hit"] / pages, 3)}
+    return {"page_cache": outcomes, "page_cache_hit_rate_whole_run": hit_rate(outcomes),
+            "page_cache_second_half": second_half, "page_cache_hit_rate": hit_rate(second_half)}
 
 
 def summarize(entry, elapsed) -> dict:
@@ -257,7 +268,7 @@ def summarize(entry, elapsed) -> dict:
         "queries_per_request": round(statistics.mean(entry["queries"]), 1) if entry["queries"] else None,
         "queries_max": max(entry["queries"]) if entry["queries"] else None,
         **cpu_summary(entry.get("cpu", [])),
-        **page_cache_summary(entry.get("page_cache", {})),
+        **page_cache_summary(entry.get("page_cache", {}), entry.get("page_cache_second_half", {})),
         **({"error_examples": entry["error_examples"]} if entry["error_examples"] else {}),
     }
 
@@ -266,7 +277,8 @@ def load(scenario_class: str, env: dict, ports: list[int], duration: int, users:
     out = BENCH_VAR / f"locust-{scenario_class}.json"
     out.unlink(missing_ok=True)
     # More than one server: the locustfile sends each request to the next one in turn.
-    env = {**env, "BENCH_OUT": str(out), "BENCH_HOSTS_URLS": ",".join(f"http://127.0.0.1:{p}" for p in ports)}
+    env = {**env, "BENCH_OUT": str(out), "BENCH_HOSTS_URLS": ",".join(f"http://127.0.0.1:{p}" for p in ports),
+           "BENCH_SCENARIO_SECONDS": str(duration)}
     port = ports[0]
     with open(BENCH_VAR / f"locust-{scenario_class}.log", "w") as output:
         run([str(BIN / "locust"), "-f", str(BASE_DIR / "bench" / "locustfile.py"), "--headless", "--only-summary",
@@ -410,15 +422,17 @@ def main() -> None:
             result["cpu_ms_per_order"] = round(sum(cpu) / 1000 / len(flow["times"]), 1) if flow["times"] else None
             result["steps"] = steps
         else:
-            merged = {"times": [], "errors": 0, "queries": [], "cpu": [], "error_examples": [], "page_cache": {}}
+            merged = {"times": [], "errors": 0, "queries": [], "cpu": [], "error_examples": [], "page_cache": {},
+                      "page_cache_second_half": {}}
             for request_name in request_names:
                 entry = samples.get(request_name, merged)
                 if entry is not merged:
                     for field in ("times", "queries", "cpu", "error_examples"):
                         merged[field] += entry.get(field, [])
                     merged["errors"] += entry["errors"]
-                    for outcome, count in entry.get("page_cache", {}).items():
-                        merged["page_cache"][outcome] = merged["page_cache"].get(outcome, 0) + count
+                    for field in ("page_cache", "page_cache_second_half"):
+                        for outcome, count in entry.get(field, {}).items():
+                            merged[field][outcome] = merged[field].get(outcome, 0) + count
             result = summarize(merged, elapsed) if merged["times"] else {"requests": 0, "errors": 0}
             result["unit"] = "requests"
         result["seconds"] = round(elapsed, 1)
@@ -498,9 +512,11 @@ def print_table(results) -> None:
     for row in results["targets"]:
         verdict = {True: "met", False: "NOT MET", None: "not measured"}[row["met"]]
         print(f"  {row['scenario']:<24}{row['figure']:<22}{row['target']:>8}{str(row['measured']):>10}  {verdict}")
-    hits = results["scenarios"].get("browse (page cache)", {}).get("page_cache")
-    if hits:
-        print(f"page cache in the browse scenario: {hits}")
+    browse = results["scenarios"].get("browse (page cache)", {})
+    if browse.get("page_cache"):
+        print(f"page cache in the browse scenario: {browse['page_cache']} "
+              f"(hit rate {browse['page_cache_hit_rate_whole_run']}), second half: "
+              f"{browse['page_cache_second_half']} (hit rate {browse['page_cache_hit_rate']})")
     checks = results["checks"]
     print(f"checks of the books: {'all pass' if checks['ok'] else 'FAILED'}")
     for name, check in checks["checks"].items():
