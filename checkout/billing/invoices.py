@@ -239,11 +239,15 @@ def _shop_sequences(shop_orders) -> dict[int, tuple[str, str]]:
 def _lock_sequences(keys_and_prefixes: dict[str, str]) -> None:
     """Create the missing sequences, then lock them all, in the order of their keys."""
     keys = sorted(keys_and_prefixes)
+    locked = InvoiceSequence.objects.select_for_update().filter(key__in=keys).order_by("key").values_list("pk")
+    # Every sequence but a merchant's first exists already: one query then, not an insert before each lock.
+    if len(list(locked)) == len(keys):
+        return
     # ON CONFLICT DO NOTHING: two first invoices of a merchant both insert, one row stays.
     InvoiceSequence.objects.bulk_create(
         [InvoiceSequence(key=key, prefix=keys_and_prefixes[key]) for key in keys], ignore_conflicts=True
     )
-    list(InvoiceSequence.objects.select_for_update().filter(key__in=keys).order_by("key").values_list("pk"))
+    list(locked.all())
 
 
 def _issue(sequence_key: str, now, **fields) -> Invoice:
@@ -502,12 +506,10 @@ def issue_commission_invoice(statement: WeeklyStatement, *, now=None) -> Invoice
     correcting the merchant's latest commission invoice. Idempotent per
     statement.
     """
-    existing = Invoice.objects.filter(statement=statement).first()
-    if existing is not None:
-        return existing
     if not (statement.commission or statement.commission_returned or statement.transfer_fee):
         return None
     now = now or timezone.now()
+    # Asked once, under the sequence's lock: a second run waits for the first and finds its invoice.
     _lock_sequences({PLATFORM_SEQUENCE_KEY: PLATFORM_PREFIX})
     existing = Invoice.objects.filter(statement=statement).first()
     if existing is not None:

@@ -12,8 +12,16 @@ from django.utils import timezone
 from django_q.models import Task
 
 from checkout import tasks
-from checkout.billing import statements
-from checkout.models import Invoice, LedgerEntry, Payout, PayoutAccount, PayoutBatch, WeeklyStatement
+from checkout.billing import invoices, statements
+from checkout.models import (
+    Invoice,
+    InvoiceSequence,
+    LedgerEntry,
+    Payout,
+    PayoutAccount,
+    PayoutBatch,
+    WeeklyStatement,
+)
 from markets.models import CommissionRate
 from tests.checkout.statement_helpers import order_paid_at
 from tests.fixtures import factories as f
@@ -220,6 +228,8 @@ def test_a_batch_reads_as_many_queries_whatever_the_ledger_rows_of_its_shops(sea
         shops: LedgerEntry.objects.filter(shop_id__in=shops).count() for shops in ((first, second), (third, fourth))
     }
     assert rows[third, fourth] == 3 * rows[first, second]
+    # The platform's invoice sequence exists, as after its first invoice (which creates it: two queries, once).
+    InvoiceSequence.objects.create(key=invoices.PLATFORM_SEQUENCE_KEY, prefix=invoices.PLATFORM_PREFIX)
 
     few_rows = queries_of_batch(day, first, second)
     many_rows = queries_of_batch(day, third, fourth)
