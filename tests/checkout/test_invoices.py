@@ -167,6 +167,20 @@ def test_each_merchant_numbers_1_2_3_on_its_own(market):
     assert list(atelier_seq.invoices.order_by("sequence_number").values_list("sequence_number", flat=True)) == [1, 2, 3]
 
 
+def test_sequences_that_exist_are_locked_in_one_query_and_a_missing_one_is_created_first(
+    db, django_assert_num_queries
+):
+    InvoiceSequence.objects.create(key="shop:a", prefix="A")
+    with transaction.atomic(), django_assert_num_queries(1):
+        invoices._lock_sequences({"shop:a": "A"})
+    with transaction.atomic(), django_assert_num_queries(3):  # the lock finds one of two, inserts, locks again
+        invoices._lock_sequences({"shop:a": "A", "shop:b": "B"})
+    assert sorted(InvoiceSequence.objects.values_list("key", "prefix", "last_number")) == [
+        ("shop:a", "A", 0),
+        ("shop:b", "B", 0),
+    ]
+
+
 def test_the_year_of_the_number_is_paris_time(market):
     # 31 December 23:30 UTC is already 1 January in Paris
     order = order_of(market, [(market.santon, 1)])
