@@ -236,29 +236,33 @@ def _shop_sequences(shop_orders) -> dict[int, tuple[str, str]]:
     return found
 
 
-def _lock_sequences(keys_and_prefixes: dict[str, str]) -> None:
-    """Create the missing sequences, then lock them all, in the order of their keys."""
+def _lock_sequences(keys_and_prefixes: dict[str, str]) -> dict[str, InvoiceSequence]:
+    """Create the missing sequences, then lock them all, in the order of their keys; the locked rows by key.
+
+    The rows are read under their locks: `_issue` numbers from them without reading them again.
+    """
     keys = sorted(keys_and_prefixes)
-    locked = InvoiceSequence.objects.select_for_update().filter(key__in=keys).order_by("key").values_list("pk")
+    locked = InvoiceSequence.objects.select_for_update().filter(key__in=keys).order_by("key")
     # Every sequence but a merchant's first exists already: one query then, not an insert before each lock.
-    if len(list(locked)) == len(keys):
-        return
+    rows = {sequence.key: sequence for sequence in locked}
+    if len(rows) == len(keys):
+        return rows
     # ON CONFLICT DO NOTHING: two first invoices of a merchant both insert, one row stays.
     InvoiceSequence.objects.bulk_create(
         [InvoiceSequence(key=key, prefix=keys_and_prefixes[key]) for key in keys], ignore_conflicts=True
     )
-    list(locked.all())
+    return {sequence.key: sequence for sequence in locked.all()}
 
 
-def _issue(sequence_key: str, now, **fields) -> Invoice:
-    """Take the sequence's next number (its row locked by the caller's transaction) and write the invoice."""
-    sequence = InvoiceSequence.objects.select_for_update().get(key=sequence_key)
+def _issue(sequence: InvoiceSequence, now, **fields) -> Invoice:
+    """Take the next number of `sequence` (a row `_lock_sequences` locked and read) and write the invoice."""
     number = sequence.last_number + 1
     moved = InvoiceSequence.objects.filter(pk=sequence.pk, last_number=sequence.last_number).update(
         last_number=F("last_number") + 1
     )
     if moved != 1:
-        raise InvoiceError(f"sequence {sequence_key} moved while locked")
+        raise InvoiceError(f"sequence {sequence.key} moved while locked")
+    sequence.last_number = number
     year = timezone.localtime(now).year
     totals = _totals(fields["lines"])
     return Invoice.objects.create(
@@ -325,7 +329,7 @@ def issue_sale_invoices(order, shop_orders, now) -> list[Invoice]:
         for shop_order in shop_orders:
             if shop_order.pk not in sequences:
                 sequences[shop_order.pk] = _shop_sequence(shop_order)
-        _lock_sequences(dict(sequences.values()))
+        locked = _lock_sequences(dict(sequences.values()))
         # Under the locks: another transaction may have issued them meanwhile.
         issued = {
             invoice.shop_order_id: invoice
@@ -333,11 +337,11 @@ def issue_sale_invoices(order, shop_orders, now) -> list[Invoice]:
         }
         for shop_order in shop_orders:
             if shop_order.pk not in issued:
-                issued[shop_order.pk] = _issue_sale(order, shop_order, sequences[shop_order.pk][0], now)
+                issued[shop_order.pk] = _issue_sale(order, shop_order, locked[sequences[shop_order.pk][0]], now)
     return [issued[shop_order.pk] for shop_order in shop_orders]
 
 
-def _issue_sale(order, shop_order: ShopOrder, key: str, now) -> Invoice:
+def _issue_sale(order, shop_order: ShopOrder, sequence: InvoiceSequence, now) -> Invoice:
     """Write one sale invoice (the sequences locked by the caller)."""
     with translation.override(order.language):
         lines = sale_lines(shop_order)
@@ -352,7 +356,7 @@ def _issue_sale(order, shop_order: ShopOrder, key: str, now) -> Invoice:
         logger.error("Shop order %s: invoice lines add up to %s, not %s", shop_order.pk, _totals(lines)["total"],
                      shop_order.total)
     return _issue(
-        key,
+        sequence,
         now,
         kind=InvoiceKind.SALE,
         language=order.language,
@@ -435,7 +439,7 @@ def issue_credit_note(refund: Refund, now) -> Invoice:
     original = Invoice.objects.filter(kind=InvoiceKind.SALE, shop_order=shop_order).first()
     if original is None:
         original = issue_sale_invoice(shop_order, now)
-    _lock_sequences({original.sequence.key: original.sequence.prefix})
+    [sequence] = _lock_sequences({original.sequence.key: original.sequence.prefix}).values()
     existing = Invoice.objects.filter(refund=refund).first()
     if existing is not None:
         return existing
@@ -452,7 +456,7 @@ def issue_credit_note(refund: Refund, now) -> Invoice:
             mentions.append(_franchise_mention())
         mentions.append(_("Remboursé sur la carte bancaire utilisée pour le paiement."))
     return _issue(
-        original.sequence.key,
+        sequence,
         now,
         kind=InvoiceKind.CREDIT_NOTE,
         language=original.language,
@@ -510,7 +514,7 @@ def issue_commission_invoice(statement: WeeklyStatement, *, now=None) -> Invoice
         return None
     now = now or timezone.now()
     # Asked once, under the sequence's lock: a second run waits for the first and finds its invoice.
-    _lock_sequences({PLATFORM_SEQUENCE_KEY: PLATFORM_PREFIX})
+    [sequence] = _lock_sequences({PLATFORM_SEQUENCE_KEY: PLATFORM_PREFIX}).values()
     existing = Invoice.objects.filter(statement=statement).first()
     if existing is not None:
         return existing
@@ -541,7 +545,7 @@ def issue_commission_invoice(statement: WeeklyStatement, *, now=None) -> Invoice
             % {"week": long_date(statement.week_start)}
         )
     return _issue(
-        PLATFORM_SEQUENCE_KEY,
+        sequence,
         now,
         kind=kind,
         language=language,

@@ -56,6 +56,8 @@ logger = logging.getLogger(__name__)
 EXPORT_ACTION = "checkout.payout_batch.export"
 PAID_ACTION = "checkout.payout.paid"
 BATCH_PAID_ACTION = "checkout.payout_batch.paid"
+# Rows per UPDATE when the payees are copied onto exported payouts: the CASE of each statement grows with it.
+PAYEE_UPDATE_BATCH = 100
 
 
 class PayoutRefused(Exception):
@@ -318,7 +320,12 @@ def export_pending_payouts(*, user=None, territory=None) -> PayoutBatch | None:
             payout.state = PayoutState.EXPORTED
             payout.exported_at = now
             payout.batch = batch
-        Payout.objects.bulk_update(payable, ["holder", "iban", "bic", "state", "exported_at", "batch"])
+        # What every payout shares in one UPDATE; only the payee differs by row. bulk_update's CASE over
+        # hundreds of rows and six fields cost seconds a week of building expressions in Python.
+        Payout.objects.filter(pk__in=[payout.pk for payout in payable]).update(
+            state=PayoutState.EXPORTED, exported_at=now, batch=batch
+        )
+        Payout.objects.bulk_update(payable, ["holder", "iban", "bic"], batch_size=PAYEE_UPDATE_BATCH)
         log(
             instance=batch,
             action=EXPORT_ACTION,

@@ -42,9 +42,9 @@ def test_each_step_from_basket_to_paid_order_stays_within_its_queries(
     assert page.status_code == 200
     # and pay with the test card: the card confirmation records the payment
     card = card_payment_method(stripe, "4242424242424242")
-    # 44 on SQLite, PostgreSQL locking as above; both shops' first invoices: their sequences are created and locked
+    # 42 on SQLite, PostgreSQL locking as above; both shops' first invoices: their sequences are created and locked
     # again (a later order locks them in one query)
-    with django_capture_on_commit_callbacks() as tasks, django_assert_max_num_queries(45):
+    with django_capture_on_commit_callbacks() as tasks, django_assert_max_num_queries(43):
         answer = client.post(f"{placed['Location']}carte/", {"payment_method": card})
     for task in tasks:  # the e-mails: tasks after the commit, not the request's queries
         task()
