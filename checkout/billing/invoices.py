@@ -256,23 +256,39 @@ def _lock_sequences(keys_and_prefixes: dict[str, str]) -> dict[str, InvoiceSeque
 
 def _issue(sequence: InvoiceSequence, now, **fields) -> Invoice:
     """Take the next number of `sequence` (a row `_lock_sequences` locked and read) and write the invoice."""
-    number = sequence.last_number + 1
+    [invoice] = _issue_many(sequence, now, [fields])
+    return invoice
+
+
+def _issue_many(sequence: InvoiceSequence, now, documents: list[dict]) -> list[Invoice]:
+    """The next numbers of `sequence`, one per document in their order, in one UPDATE, and the invoices in one INSERT.
+
+    `sequence` is a row `_lock_sequences` locked and read; each document is
+    the fields of an invoice but its number, totals and date.
+    """
+    first = sequence.last_number + 1
     moved = InvoiceSequence.objects.filter(pk=sequence.pk, last_number=sequence.last_number).update(
-        last_number=F("last_number") + 1
+        last_number=F("last_number") + len(documents)
     )
     if moved != 1:
         raise InvoiceError(f"sequence {sequence.key} moved while locked")
-    sequence.last_number = number
+    sequence.last_number += len(documents)
     year = timezone.localtime(now).year
-    totals = _totals(fields["lines"])
-    return Invoice.objects.create(
-        sequence=sequence,
-        sequence_number=number,
-        number=f"{sequence.prefix}-{year}-{number:06d}",
-        issued_at=now,
-        **totals,
-        **fields,
-    )
+    made = [
+        Invoice(
+            sequence=sequence,
+            sequence_number=number,
+            number=f"{sequence.prefix}-{year}-{number:06d}",
+            issued_at=now,
+            **_totals(fields["lines"]),
+            **fields,
+        )
+        for number, fields in enumerate(documents, start=first)
+    ]
+    if len(made) == 1:
+        made[0].save(force_insert=True)
+        return made
+    return Invoice.objects.bulk_create(made)
 
 
 # Sale invoices ----------------------------------------------------------------
@@ -510,7 +526,7 @@ def issue_commission_invoice(statement: WeeklyStatement, *, now=None) -> Invoice
     correcting the merchant's latest commission invoice. Idempotent per
     statement.
     """
-    if not (statement.commission or statement.commission_returned or statement.transfer_fee):
+    if not _invoiced(statement):
         return None
     now = now or timezone.now()
     # Asked once, under the sequence's lock: a second run waits for the first and finds its invoice.
@@ -518,7 +534,31 @@ def issue_commission_invoice(statement: WeeklyStatement, *, now=None) -> Invoice
     existing = Invoice.objects.filter(statement=statement).first()
     if existing is not None:
         return existing
+    return _issue(sequence, now, **_commission_document(statement))
 
+
+def issue_commission_invoices_of_new_statements(statements: list[WeeklyStatement], *, now=None) -> list[Invoice]:
+    """`issue_commission_invoice` for statements the caller's transaction has just inserted, numbered in their order.
+
+    One lock of the platform's sequence, one UPDATE of it and one INSERT for
+    all of them. No invoice of a statement made in the same transaction can
+    exist, so none is looked for: use `issue_commission_invoice` for a
+    statement that may already have its invoice.
+    """
+    due = [statement for statement in statements if _invoiced(statement)]
+    if not due:
+        return []
+    now = now or timezone.now()
+    [sequence] = _lock_sequences({PLATFORM_SEQUENCE_KEY: PLATFORM_PREFIX}).values()
+    return _issue_many(sequence, now, [_commission_document(statement) for statement in due])
+
+
+def _invoiced(statement: WeeklyStatement) -> bool:
+    return bool(statement.commission or statement.commission_returned or statement.transfer_fee)
+
+
+def _commission_document(statement: WeeklyStatement) -> dict:
+    """The fields of a statement's commission invoice (or credit note), in the merchant's language, but its number."""
     language = statement.merchant_language or settings.LANGUAGE_CODE
     with translation.override(language):
         lines = commission_lines(statement)
@@ -544,17 +584,15 @@ def issue_commission_invoice(statement: WeeklyStatement, *, now=None) -> Invoice
             _("Réglée par compensation sur les sommes reversées au titre du relevé de la semaine du %(week)s.")
             % {"week": long_date(statement.week_start)}
         )
-    return _issue(
-        sequence,
-        now,
-        kind=kind,
-        language=language,
-        shop=statement.shop,
-        territory_id=statement.territory_id,
-        statement=statement,
-        corrects=corrects,
-        seller=_platform_party(),
-        buyer=_merchant_party(statement),
-        lines=lines,
-        mentions=mentions,
-    )
+    return {
+        "kind": kind,
+        "language": language,
+        "shop": statement.shop,
+        "territory_id": statement.territory_id,
+        "statement": statement,
+        "corrects": corrects,
+        "seller": _platform_party(),
+        "buyer": _merchant_party(statement),
+        "lines": lines,
+        "mentions": mentions,
+    }

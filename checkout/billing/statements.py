@@ -15,16 +15,19 @@ The fee and the payout are ledger entries of the statement (`statement`
 set), so a merchant's balance stays the sum of their ledger entries and,
 after a statement, equals its `carried_out`.
 
-Each shop's statement is made in its own transaction with its fee, payout
-and commission invoice, under a lock on the shop's page and only if the
-shop's latest statement is still the one its carried balance came from; so
-a second run, a run after a crash halfway, or a run for another week at the
-same time creates only what is missing, and never forks a shop's chain.
+A statement is written with its fee, payout and commission invoice in one
+transaction, under a lock on the shop's page and only if the shop's latest
+statement is still the one its carried balance came from; so a second run,
+a run after a crash halfway, or a run for another week at the same time
+creates only what is missing, and never forks a shop's chain.
 
-A week is made in batches of shops (`weekly_batches`), each a fixed number
-of queries plus a fixed number per shop, the sums left to the database: the
-schedule runs each batch as its own task (`enqueue_week`), `run_week` runs
-them all in one process.
+A week is made in batches of shops (`weekly_batches`), the sums left to the
+database: the schedule runs each batch as its own task (`enqueue_week`),
+`run_week` runs them all in one process. A batch's statements are written
+together, in a fixed number of queries whatever its shops; when another run
+stated one of them since the batch read it, or one shop's statement fails,
+nothing of the batch is kept and each shop is written in its own
+transaction, so the failure is that shop's alone.
 """
 
 import logging
@@ -209,8 +212,9 @@ def build_weekly_statements_batch(
     """Make the missing statements of the week for the shops with pk in [first_shop_id, last_shop_id].
 
     The same rules as `build_weekly_statements`, for one batch: a fixed
-    number of queries for the batch plus a fixed number per shop stated,
-    whatever the number of ledger rows (they are summed by the database).
+    number of queries whatever the number of shops and of ledger rows (they
+    are summed by the database), a credit note's lookup of the invoice it
+    corrects aside.
     Shops already stated for the week are skipped, so a batch run twice, or
     at the same time as another run, makes nothing twice.
     """
@@ -230,20 +234,77 @@ def build_weekly_statements_batch(
     # The statement, its report and its invoice are written in the merchants' own language.
     language_of = merchant_languages([shop.translation_key for shop in shops.values()])
     fee = transfer_fee()
-    made = []
+    drafts = []
     for shop_id, previous in previous_of.items():
         carried_in = previous.carried_out if previous else ZERO
         moved = movements.get(shop_id, Movements())
         if moved.empty and not carried_in:
             continue
         shop = shops[shop_id]
-        statement = _make_statement(
-            shop, territory_of[shop_id], previous, week_start, end, carried_in, moved, fee, now,
+        statement = _new_statement(
+            shop, territory_of[shop_id], week_start, end, carried_in, moved, fee,
             language=language_of[shop.translation_key],
         )
-        if statement is not None:
+        drafts.append((statement, previous))
+    if not drafts:
+        return []
+    try:
+        return _save_in_bulk(drafts, now)
+    except _NotInBulk as reason:
+        # Another run got there first, or one shop's statement fails: each shop then in its own
+        # transaction, so that the others are stated and the failure is that shop's alone.
+        logger.info("Statements of the week of %s one shop at a time: %s", week_start, reason)
+    made = []
+    for statement, previous in drafts:
+        if _save_one(statement, previous, now):
             made.append(statement)
     return made
+
+
+class _NotInBulk(Exception):
+    pass
+
+
+def _save_in_bulk(drafts: list[tuple[WeeklyStatement, WeeklyStatement | None]], now: datetime) -> list[WeeklyStatement]:
+    """Write a batch's statements, their payouts and commission invoices in one transaction, a few queries for all.
+
+    The same rules as `_save_one`, for all the shops at once: their pages
+    locked in pk order (the order `_save_one` locks them, one at a time),
+    each shop's latest statement still the one its carried balance came
+    from. Raises `_NotInBulk`, having written nothing, when one is not.
+    """
+    by_shop = sorted(drafts, key=lambda draft: draft[0].shop_id)
+    shop_ids = [statement.shop_id for statement, _previous in by_shop]
+    try:
+        with transaction.atomic():
+            list(Page.objects.select_for_update().filter(pk__in=shop_ids).order_by("pk").values_list("pk"))
+            latest = _latest_statements(shop_ids)
+            moved = [
+                statement.shop_id for statement, previous in by_shop
+                if latest.get(statement.shop_id) != (previous.pk if previous else None)
+            ]
+            if moved:
+                raise _NotInBulk(f"shops stated by another run since they were read: {moved}")
+            made = WeeklyStatement.objects.bulk_create([statement for statement, _previous in drafts])
+            paid = [statement for statement in made if statement.payout_amount]
+            LedgerEntry.objects.bulk_create([entry for statement in paid for entry in _payout_entries(statement, now)])
+            Payout.objects.bulk_create([_payout(statement) for statement in paid])
+            invoices.issue_commission_invoices_of_new_statements(made)
+    except _NotInBulk:
+        raise
+    except Exception as error:
+        for statement, _previous in drafts:
+            statement.pk = None  # not saved: the transaction is rolled back
+        raise _NotInBulk(repr(error)) from error
+    return made
+
+
+def _latest_statements(shop_ids: list[int]) -> dict[int, int]:
+    """The pk of each shop's latest statement, whatever its week, for the shops that have one; one query."""
+    latest = WeeklyStatement.objects.filter(shop=OuterRef("shop")).order_by("-week_start").values("pk")[:1]
+    return dict(
+        WeeklyStatement.objects.filter(shop_id__in=shop_ids, pk=Subquery(latest)).values_list("shop_id", "pk")
+    )
 
 
 def _make_statement(
@@ -253,6 +314,14 @@ def _make_statement(
 
     `language` is the merchants' (default: the shop page's).
     """
+    statement = _new_statement(shop, territory_id, week_start, end, carried_in, moved, fee, language=language)
+    return statement if _save_one(statement, previous, now) else None
+
+
+def _new_statement(
+    shop, territory_id, week_start, end, carried_in, moved: Movements, fee, language=None
+) -> WeeklyStatement:
+    """The statement of `shop` for the week, not saved: its balance paid out, less the fee, or carried."""
     statement = WeeklyStatement(
         shop=shop,
         territory_id=territory_id,
@@ -274,6 +343,12 @@ def _make_statement(
         statement.transfer_fee, statement.payout_amount = fee, balance - fee
     else:
         statement.carried_out = balance
+    return statement
+
+
+def _save_one(statement: WeeklyStatement, previous: WeeklyStatement | None, now: datetime) -> bool:
+    """Write the statement with its payout and invoice unless another run stated the shop since `previous` was read."""
+    shop, week_start = statement.shop, statement.week_start
     try:
         with transaction.atomic():
             # One run at a time per shop; then check the chain is still where it was read.
@@ -281,27 +356,36 @@ def _make_statement(
             latest = WeeklyStatement.objects.filter(shop=shop).order_by("-week_start").values_list("pk", flat=True)
             if latest.first() != (previous.pk if previous else None):
                 logger.info("Shop %s was stated by another run since; skipped for %s", shop.pk, week_start)
-                return None
+                return False
             statement.save(force_insert=True)
             if statement.payout_amount:
-                _pay(statement, now)
+                LedgerEntry.objects.bulk_create(_payout_entries(statement, now))
+                _payout(statement).save(force_insert=True)
             invoices.issue_commission_invoice(statement)
     except IntegrityError:
         # Another run made this week's statement for the shop first.
+        statement.pk = None
         logger.info("Statement of shop %s for %s already made", shop.pk, week_start)
-        return None
-    return statement
+        return False
+    except BaseException:
+        statement.pk = None  # rolled back with its transaction
+        raise
+    return True
 
 
-def _pay(statement: WeeklyStatement, now: datetime) -> None:
-    LedgerEntry.objects.bulk_create([
+def _payout_entries(statement: WeeklyStatement, now: datetime) -> list[LedgerEntry]:
+    """The fee and the payout of a saved statement, as the ledger entries that take them off the balance."""
+    return [
         LedgerEntry(kind=kind, shop=statement.shop, statement=statement, amount=-amount, created_at=now)
         for kind, amount in (
             (LedgerKind.TRANSFER_FEE, statement.transfer_fee),
             (LedgerKind.PAYOUT, statement.payout_amount),
         )
-    ])
-    Payout.objects.create(
+    ]
+
+
+def _payout(statement: WeeklyStatement) -> Payout:
+    return Payout(
         statement=statement,
         shop=statement.shop,
         territory_id=statement.territory_id,

@@ -11,7 +11,7 @@ from django_q.models import Schedule
 
 from checkout.billing import invoices, statements
 from checkout.billing.statements import StatementRefused, build_weekly_statements, week_bounds
-from checkout.models import LedgerEntry, LedgerKind, Payout, PayoutState, WeeklyStatement
+from checkout.models import Invoice, LedgerEntry, LedgerKind, Payout, PayoutState, WeeklyStatement
 from markets.models import CommissionRate
 from portal.money import quantize_eur
 from shops.models import DeliveryKind
@@ -179,21 +179,23 @@ def test_running_the_week_twice_makes_nothing_twice(market):
 def test_a_run_cut_off_halfway_is_finished_by_the_next_one(market, monkeypatch):
     order_paid_at(market, market.atelier, market.santon, 1, paris(2026, 11, 24, 12, 0))
     order_paid_at(market, market.epicerie, market.miel, 1, paris(2026, 11, 24, 12, 5))
-    real = invoices.issue_commission_invoice
+    real = invoices._commission_document
 
     def crash_on_the_epicerie(statement):
         if statement.shop == market.epicerie:
             raise RuntimeError("worker killed")
         return real(statement)
 
-    monkeypatch.setattr(invoices, "issue_commission_invoice", crash_on_the_epicerie)
+    monkeypatch.setattr(invoices, "_commission_document", crash_on_the_epicerie)
     with pytest.raises(RuntimeError):
         build_weekly_statements(WEEK, now=MONDAY_MORNING)
-    # The atelier's statement is whole; nothing of the épicerie's was kept.
+    # The batch written in bulk failed as a whole; then shop by shop, the atelier's statement is whole and
+    # nothing of the épicerie's was kept.
     assert list(WeeklyStatement.objects.values_list("shop", flat=True)) == [market.atelier.pk]
     assert not LedgerEntry.objects.filter(shop=market.epicerie, statement__isnull=False).exists()
+    assert Invoice.objects.filter(statement__isnull=False).count() == 1
 
-    monkeypatch.setattr(invoices, "issue_commission_invoice", real)
+    monkeypatch.setattr(invoices, "_commission_document", real)
     [finished] = build_weekly_statements(WEEK, now=MONDAY_MORNING)
 
     assert finished.shop == market.epicerie

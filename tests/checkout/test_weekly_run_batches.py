@@ -255,3 +255,51 @@ def test_the_monday_run_and_its_reports_run_twice_make_and_send_nothing_twice(se
     # then nothing more was stated, invoiced, paid or sent
     assert statements_made() == made
     assert sorted(message.to[0] for message in mail.outbox) == reports
+
+
+def test_a_batch_writes_four_shops_in_as_many_queries_as_one(season):
+    sell(season, 2, season.last_week)
+    first, second, last = (season.shops[n][1].pk for n in (0, 1, 4))
+    InvoiceSequence.objects.create(key=invoices.PLATFORM_SEQUENCE_KEY, prefix=invoices.PLATFORM_PREFIX)
+    with CaptureQueriesContext(connection) as one:
+        assert len(statements.build_weekly_statements_batch(season.last_week, first, first)) == 1
+    with CaptureQueriesContext(connection) as four:
+        assert len(statements.build_weekly_statements_batch(season.last_week, second, last)) == 4
+
+    assert len(four) == len(one)
+    # Numbered in the shops' order, one number each, the carried shop (no payout) included.
+    assert list(
+        Invoice.objects.filter(statement__isnull=False).order_by("sequence_number")
+        .values_list("shop_id", "sequence_number")
+    ) == [(shop.pk, n) for n, (_market, shop) in enumerate(season.shops, start=1)]
+    assert Payout.objects.count() == 4
+
+
+def test_a_shop_stated_by_another_run_after_the_batch_read_it_is_left_to_that_run(season, monkeypatch):
+    sell(season, 1, season.last_week)
+    first_shop = season.shops[0][1]
+    read = statements._previous_statements
+    raced = []
+
+    def read_then_another_run_states_the_first_shop(shop_ids, week_start):
+        previous = read(shop_ids, week_start)
+        if not raced:
+            raced.append(True)
+            # Another run, committed between this batch's reads and its writes.
+            assert len(statements.build_weekly_statements_batch(week_start, first_shop.pk, first_shop.pk)) == 1
+        return previous
+
+    monkeypatch.setattr(statements, "_previous_statements", read_then_another_run_states_the_first_shop)
+    made = statements.build_weekly_statements_batch(season.last_week, first_shop.pk, season.shops[4][1].pk)
+
+    # The batch could not be written in bulk; shop by shop, the first shop was skipped, the others stated once.
+    assert [statement.shop_id for statement in made] == [shop.pk for _market, shop in season.shops[1:]]
+    assert all(statement.pk for statement in made)
+    assert sorted(WeeklyStatement.objects.values_list("shop_id", flat=True)) == sorted(
+        shop.pk for _market, shop in season.shops
+    )
+    assert list(
+        Invoice.objects.filter(statement__isnull=False).order_by("sequence_number")
+        .values_list("shop_id", "sequence_number")
+    ) == [(shop.pk, n) for n, (_market, shop) in enumerate(season.shops, start=1)]
+    assert LedgerEntry.objects.filter(statement__isnull=False).count() == 2 * 4
