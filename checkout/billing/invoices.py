@@ -285,9 +285,6 @@ def _issue_many(sequence: InvoiceSequence, now, documents: list[dict]) -> list[I
         )
         for number, fields in enumerate(documents, start=first)
     ]
-    if len(made) == 1:
-        made[0].save(force_insert=True)
-        return made
     return Invoice.objects.bulk_create(made)
 
 

@@ -273,14 +273,13 @@ def _save_in_bulk(drafts: list[tuple[WeeklyStatement, WeeklyStatement | None]], 
     each shop's latest statement still the one its carried balance came
     from. Raises `_NotInBulk`, having written nothing, when one is not.
     """
-    by_shop = sorted(drafts, key=lambda draft: draft[0].shop_id)
-    shop_ids = [statement.shop_id for statement, _previous in by_shop]
+    shop_ids = [statement.shop_id for statement, _previous in drafts]
     try:
         with transaction.atomic():
             list(Page.objects.select_for_update().filter(pk__in=shop_ids).order_by("pk").values_list("pk"))
             latest = _latest_statements(shop_ids)
             moved = [
-                statement.shop_id for statement, previous in by_shop
+                statement.shop_id for statement, previous in drafts
                 if latest.get(statement.shop_id) != (previous.pk if previous else None)
             ]
             if moved:
@@ -364,12 +363,8 @@ def _save_one(statement: WeeklyStatement, previous: WeeklyStatement | None, now:
             invoices.issue_commission_invoice(statement)
     except IntegrityError:
         # Another run made this week's statement for the shop first.
-        statement.pk = None
         logger.info("Statement of shop %s for %s already made", shop.pk, week_start)
         return False
-    except BaseException:
-        statement.pk = None  # rolled back with its transaction
-        raise
     return True
 
 
